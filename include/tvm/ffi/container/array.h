@@ -1,0 +1,155 @@
+/*
+ * Array<T>: a reference-counted sequence of values (Python list/tuple). Copies share the
+ * storage; mutation copies it first when it is shared (copy-on-write).
+ */
+#ifndef TVM_FFI_CONTAINER_ARRAY_H_
+#define TVM_FFI_CONTAINER_ARRAY_H_
+
+#include <tvm/ffi/any.h>
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tvm {
+namespace ffi {
+
+/*! \brief Object layout of an array: owned TVMFFIAny elements in a heap buffer. */
+class ArrayObj : public Object {
+ public:
+  ArrayObj() = default;
+  ~ArrayObj() {
+    for (int64_t i = 0; i < size; ++i) {
+      if (data[i].type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectDecRef(data[i].v_obj);
+    }
+    delete[] data;
+  }
+  /*! \brief Appends an owned value. */
+  void PushBack(Any value) {
+    if (size == capacity) Reserve(capacity == 0 ? 4 : capacity * 2);
+    data[size++] = details::AnyUnsafe::MoveToRaw(std::move(value));
+  }
+  void Reserve(int64_t new_capacity) {
+    if (new_capacity <= capacity) return;
+    TVMFFIAny* buffer = new TVMFFIAny[new_capacity];
+    for (int64_t i = 0; i < size; ++i) buffer[i] = data[i];
+    delete[] data;
+    data = buffer;
+    capacity = new_capacity;
+  }
+  const AnyView& At(int64_t i) const { return reinterpret_cast<const AnyView*>(data)[i]; }
+
+  TVMFFIAny* data{nullptr};
+  int64_t size{0};
+  int64_t capacity{0};
+  TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Array", kTVMFFIArray)
+};
+
+template <typename T = Any>
+class Array : public ObjectRef {
+ public:
+  Array() : ObjectRef(make_object<ArrayObj>()) {}
+  Array(std::initializer_list<T> values) : Array() {
+    for (const T& v : values) push_back(v);
+  }
+  Array(const std::vector<T>& values) : Array() {  // NOLINT(*)
+    for (const T& v : values) push_back(v);
+  }
+  explicit Array(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
+
+  size_t size() const { return static_cast<size_t>(obj()->size); }
+  bool empty() const { return size() == 0; }
+  /*! \brief Element i converted to T; throws IndexError when out of range. */
+  T operator[](int64_t i) const {
+    int64_t n = obj()->size;
+    if (i < 0 || i >= n) {
+      TVM_FFI_THROW(IndexError) << "Array index " << i << " out of range for size " << n;
+    }
+    if constexpr (std::is_same_v<T, Any>) {
+      return Any(obj()->At(i));
+    } else {
+      return obj()->At(i).template cast<T>();
+    }
+  }
+  T front() const { return (*this)[0]; }
+  T back() const { return (*this)[static_cast<int64_t>(size()) - 1]; }
+  void push_back(T value) { MutableObj()->PushBack(Any(std::move(value))); }
+  void Set(int64_t i, T value) {
+    (void)(*this)[i];  // bounds check
+    ArrayObj* o = MutableObj();
+    Any old = details::AnyUnsafe::FromOwnedRaw(o->data[i]);
+    o->data[i] = details::AnyUnsafe::MoveToRaw(Any(std::move(value)));
+  }
+
+  /*! \brief Iterates values converted to T. */
+  class iterator {
+   public:
+    iterator(const Array* array, int64_t index) : array_(array), index_(index) {}
+    T operator*() const { return (*array_)[index_]; }
+    iterator& operator++() {
+      ++index_;
+      return *this;
+    }
+    bool operator!=(const iterator& other) const { return index_ != other.index_; }
+    bool operator==(const iterator& other) const { return index_ == other.index_; }
+
+   private:
+    const Array* array_;
+    int64_t index_;
+  };
+  iterator begin() const { return iterator(this, 0); }
+  iterator end() const { return iterator(this, static_cast<int64_t>(size())); }
+
+  const ArrayObj* get() const { return obj(); }
+  using ContainerType = ArrayObj;
+  static constexpr bool _type_is_nullable = false;
+
+ private:
+  const ArrayObj* obj() const { return static_cast<const ArrayObj*>(data_.get()); }
+  /*! \brief The storage, copied first if another reference shares it. */
+  ArrayObj* MutableObj() {
+    if (data_.use_count() != 1) {
+      ObjectPtr<ArrayObj> copy = make_object<ArrayObj>();
+      copy->Reserve(obj()->size);
+      for (int64_t i = 0; i < obj()->size; ++i) copy->PushBack(Any(obj()->At(i)));
+      data_ = std::move(copy);
+    }
+    return static_cast<ArrayObj*>(data_.get());
+  }
+};
+
+namespace details {
+template <typename T>
+struct HasCustomObjectRefTraits<Array<T>> : std::true_type {};
+}  // namespace details
+
+template <typename T>
+struct TypeTraits<Array<T>> {
+  static constexpr bool convert_enabled = true;
+  static void CopyToAnyView(const Array<T>& v, TVMFFIAny* out) {
+    details::SetPod(out, kTVMFFIArray);
+    out->v_obj = details::ObjectUnsafe::GetHandle(v);
+  }
+  static void MoveToAny(Array<T> v, TVMFFIAny* out) {
+    details::SetPod(out, kTVMFFIArray);
+    out->v_obj = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
+  }
+  /*! Checks every element converts to T (Array<Any> accepts any array). */
+  static std::optional<Array<T>> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index != kTVMFFIArray) return std::nullopt;
+    Array<T> array(details::ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));
+    if constexpr (!std::is_same_v<T, Any>) {
+      const ArrayObj* obj = array.get();
+      for (int64_t i = 0; i < obj->size; ++i) {
+        if (!obj->At(i).template try_cast<T>().has_value()) return std::nullopt;
+      }
+    }
+    return array;
+  }
+  static std::string TypeStr() { return "Array<" + TypeTraits<T>::TypeStr() + ">"; }
+};
+
+}  // namespace ffi
+}  // namespace tvm
+#endif  // TVM_FFI_CONTAINER_ARRAY_H_

@@ -1,0 +1,115 @@
+/*
+ * Errors: the per-thread raised error slot, error construction from C, and C++ backtraces
+ * (most recent call first) for TVM_FFI_THROW.
+ */
+#include <cxxabi.h>
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <tvm/ffi/error.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace tvm {
+namespace ffi {
+namespace {
+
+thread_local TVMFFIObject* raised_error = nullptr;
+
+void SetRaisedOwned(TVMFFIObject* error) {
+  if (raised_error != nullptr) TVMFFIObjectDecRef(raised_error);
+  raised_error = error;
+}
+
+TVMFFIObject* MakeError(std::string kind, std::string message, std::string backtrace) {
+  Error error(std::move(kind), std::move(message), std::move(backtrace));
+  return details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(error));
+}
+
+std::string Demangle(const char* name) {
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  if (status != 0 || demangled == nullptr) return name;
+  std::string result(demangled);
+  std::free(demangled);
+  return result;
+}
+
+/*! \brief Frames of the calling thread, most recent first, as "  File ..., in symbol" lines. */
+std::string CaptureBacktrace(int skip_frames) {
+  constexpr int kMaxFrames = 64;
+  void* frames[kMaxFrames];
+  int count = backtrace(frames, kMaxFrames);
+  std::string text;
+  for (int i = skip_frames + 1; i < count; ++i) {
+    Dl_info info;
+    std::memset(&info, 0, sizeof(info));
+    if (dladdr(frames[i], &info) == 0) continue;
+    // Frames past the Python interpreter are noise for a user of the extension.
+    if (info.dli_fname && std::strstr(info.dli_fname, "python") && !info.dli_sname) break;
+    const char* library = info.dli_fname ? std::strrchr(info.dli_fname, '/') : nullptr;
+    library = library ? library + 1 : (info.dli_fname ? info.dli_fname : "?");
+    std::string symbol = info.dli_sname ? Demangle(info.dli_sname) : std::string("<unknown>");
+    if (symbol.rfind("_Py", 0) == 0 || symbol.rfind("Py", 0) == 0) break;
+    text += "  File \"" + std::string(library) + "\", in " + symbol + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+}  // namespace ffi
+}  // namespace tvm
+
+using namespace tvm::ffi;  // NOLINT(*)
+
+extern "C" {
+
+int TVMFFIErrorCreate(const TVMFFIByteArray* kind, const TVMFFIByteArray* message,
+                      const TVMFFIByteArray* backtrace, TVMFFIObjectHandle* out) {
+  try {
+    *out = MakeError(std::string(kind->data, kind->size), std::string(message->data, message->size),
+                     backtrace ? std::string(backtrace->data, backtrace->size) : std::string());
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+void TVMFFIErrorMoveFromRaised(TVMFFIObjectHandle* result) {
+  *result = raised_error;
+  raised_error = nullptr;
+}
+
+void TVMFFIErrorSetRaised(TVMFFIObjectHandle error) {
+  TVMFFIObjectIncRef(error);
+  SetRaisedOwned(static_cast<TVMFFIObject*>(error));
+}
+
+void TVMFFIErrorSetRaisedFromCStr(const char* kind, const char* message) {
+  SetRaisedOwned(MakeError(kind, message, CaptureBacktrace(1)));
+}
+
+void TVMFFIErrorSetRaisedFromCStrParts(const char* kind, const char** message_parts,
+                                       int32_t num_parts) {
+  std::string message;
+  for (int32_t i = 0; i < num_parts; ++i) message += message_parts[i];
+  SetRaisedOwned(MakeError(kind, message, CaptureBacktrace(1)));
+}
+
+const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lineno, const char* func,
+                                       int skip_frames) {
+  thread_local std::string text;
+  thread_local TVMFFIByteArray bytes;
+  text.clear();
+  if (filename != nullptr) {
+    text += "  File \"" + std::string(filename) + "\", line " + std::to_string(lineno);
+    if (func != nullptr) text += ", in " + std::string(func);
+    text += "\n";
+  }
+  text += CaptureBacktrace(skip_frames + 1);
+  bytes = {text.data(), text.size()};
+  return &bytes;
+}
+
+}  // extern "C"

@@ -1,0 +1,256 @@
+/*
+ * Modules: shared libraries opened with dlopen, whose functions are the symbols
+ * __tvm_ffi_<name>; and the system library, whose symbols are registered at static init.
+ */
+#include <dlfcn.h>
+#include <elf.h>
+#include <sys/stat.h>
+#include <tvm/ffi/container/array.h>
+#include <tvm/ffi/extra/c_env_api.h>
+#include <tvm/ffi/module.h>
+#include <tvm/ffi/reflection/registry.h>
+
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace tvm {
+namespace ffi {
+namespace {
+
+constexpr const char* kSymbolPrefix = "__tvm_ffi_";
+
+/*! \brief The runtime's module: resolves symbols through `lookup`, caches functions. */
+class RuntimeModuleObj : public ModuleObj {
+ public:
+  RuntimeModuleObj(std::string kind, std::string path, std::function<void*(const std::string&)> lookup,
+                   std::function<std::vector<std::string>()> list)
+      : kind_(std::move(kind)), path_(std::move(path)), lookup_(std::move(lookup)),
+        list_(std::move(list)) {}
+
+  Optional<Function> GetFunction(const std::string& name, bool query_imports);
+  std::vector<std::string> ListFunctions() const { return list_(); }
+  void Import(Module other) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    imports_.push_back(std::move(other));
+  }
+  const std::string& kind() const { return kind_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string kind_, path_;
+  std::function<void*(const std::string&)> lookup_;
+  std::function<std::vector<std::string>()> list_;
+  std::mutex mutex_;
+  std::vector<Module> imports_;
+
+ public:
+  ~RuntimeModuleObj() {
+    if (library_ctx_ != nullptr) *library_ctx_ = nullptr;
+  }
+  /*! \brief The library's __tvm_ffi__library_ctx slot, cleared when this module dies. */
+  void** library_ctx_ = nullptr;
+};
+
+/*! \brief A function that is an exported symbol; holds its module so the code stays mapped. */
+class SymbolFunctionObj : public FunctionObj {
+ public:
+  SymbolFunctionObj(TVMFFISafeCallType symbol, Module module) : module_(std::move(module)) {
+    this->safe_call = symbol;
+    this->cpp_call = nullptr;
+  }
+
+ private:
+  Module module_;
+};
+
+RuntimeModuleObj* AsRuntimeModule(const Module& module) {
+  return const_cast<RuntimeModuleObj*>(static_cast<const RuntimeModuleObj*>(module.get()));
+}
+
+Optional<Function> RuntimeModuleObj::GetFunction(const std::string& name, bool query_imports) {
+  void* symbol = lookup_(kSymbolPrefix + name);
+  if (symbol != nullptr) {
+    // Not cached here: a cached function holding its module would form a cycle.
+    return Function(make_object<SymbolFunctionObj>(reinterpret_cast<TVMFFISafeCallType>(symbol),
+                                                   GetRef<Module>(this)));
+  }
+  if (query_imports) {
+    std::vector<Module> imports;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      imports = imports_;
+    }
+    for (const Module& imported : imports) {
+      Optional<Function> func = AsRuntimeModule(imported)->GetFunction(name, true);
+      if (func.has_value()) return func;
+    }
+  }
+  return Optional<Function>();
+}
+
+/*! \brief Names of the __tvm_ffi_* functions a shared library defines, from its .dynsym. */
+std::vector<std::string> ListElfExports(const std::string& path) {
+  std::vector<std::string> names;
+  std::ifstream file(path, std::ios::binary);
+  std::vector<char> data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (data.size() < sizeof(Elf64_Ehdr) || std::memcmp(data.data(), ELFMAG, SELFMAG) != 0 ||
+      data[EI_CLASS] != ELFCLASS64) {
+    return names;
+  }
+  auto* ehdr = reinterpret_cast<const Elf64_Ehdr*>(data.data());
+  if (ehdr->e_shoff + static_cast<uint64_t>(ehdr->e_shnum) * sizeof(Elf64_Shdr) > data.size()) {
+    return names;
+  }
+  auto* sections = reinterpret_cast<const Elf64_Shdr*>(data.data() + ehdr->e_shoff);
+  for (int i = 0; i < ehdr->e_shnum; ++i) {
+    if (sections[i].sh_type != SHT_DYNSYM || sections[i].sh_link >= ehdr->e_shnum) continue;
+    const Elf64_Shdr& strtab = sections[sections[i].sh_link];
+    if (sections[i].sh_offset + sections[i].sh_size > data.size() ||
+        strtab.sh_offset + strtab.sh_size > data.size()) {
+      continue;
+    }
+    auto* symbols = reinterpret_cast<const Elf64_Sym*>(data.data() + sections[i].sh_offset);
+    size_t count = sections[i].sh_size / sizeof(Elf64_Sym);
+    for (size_t s = 0; s < count; ++s) {
+      if (symbols[s].st_shndx == SHN_UNDEF || symbols[s].st_name >= strtab.sh_size) continue;
+      const char* name = data.data() + strtab.sh_offset + symbols[s].st_name;
+      size_t prefix = std::strlen(kSymbolPrefix);
+      // "__tvm_ffi__" marks the runtime's own symbols (e.g. __tvm_ffi__library_ctx).
+      if (std::strncmp(name, kSymbolPrefix, prefix) == 0 && name[prefix] != '_') {
+        names.emplace_back(name + prefix);
+      }
+    }
+  }
+  return names;
+}
+
+Module LoadLibrary(const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    TVM_FFI_THROW(FileNotFoundError) << "no such shared library: " << path;
+  }
+  void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* reason = dlerror();
+    TVM_FFI_THROW(RuntimeError) << "cannot load " << path << ": " << (reason ? reason : "?");
+  }
+  // The library stays loaded for the process: objects it created may outlive the module.
+  auto module = make_object<RuntimeModuleObj>(
+      "library", path, [handle](const std::string& symbol) { return dlsym(handle, symbol.c_str()); },
+      [path] { return ListElfExports(path); });
+  if (void** ctx = static_cast<void**>(dlsym(handle, "__tvm_ffi__library_ctx"))) {
+    *ctx = details::ObjectUnsafe::GetHeader(module.get());
+    module->library_ctx_ = ctx;
+  }
+  return Module(module);
+}
+
+class SystemLibRegistry {
+ public:
+  static SystemLibRegistry* Global() {
+    static SystemLibRegistry* registry = new SystemLibRegistry();  // leaked: used until exit
+    return registry;
+  }
+  void Register(const std::string& name, void* symbol) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    symbols_[name] = symbol;
+  }
+  void* Lookup(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = symbols_.find(name);
+    return it == symbols_.end() ? nullptr : it->second;
+  }
+  std::vector<std::string> List(const std::string& prefix) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> names;
+    std::string full = kSymbolPrefix + prefix;
+    for (const auto& kv : symbols_) {
+      if (kv.first.rfind(full, 0) == 0) names.push_back(kv.first.substr(full.size()));
+    }
+    return names;
+  }
+  Module Get(const std::string& prefix) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = modules_.find(prefix);
+    if (it != modules_.end()) return it->second;
+    auto module = make_object<RuntimeModuleObj>(
+        "system", "",
+        [this, prefix](const std::string& symbol) {
+          return Lookup(kSymbolPrefix + prefix + symbol.substr(std::strlen(kSymbolPrefix)));
+        },
+        [this, prefix] { return List(prefix); });
+    return modules_.emplace(prefix, Module(module)).first->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, void*> symbols_;
+  std::unordered_map<std::string, Module> modules_;
+};
+
+Array<String> ToArray(const std::vector<std::string>& names) {
+  Array<String> result;
+  for (const std::string& name : names) result.push_back(String(name));
+  return result;
+}
+
+}  // namespace
+}  // namespace ffi
+}  // namespace tvm
+
+using namespace tvm::ffi;  // NOLINT(*)
+
+extern "C" {
+
+int TVMFFIEnvModRegisterSystemLibSymbol(const char* name, void* symbol) {
+  TVM_FFI_SAFE_CALL_BEGIN();
+  SystemLibRegistry::Global()->Register(name, symbol);
+  TVM_FFI_SAFE_CALL_END();
+}
+
+int TVMFFIEnvModLookupFromImports(TVMFFIObjectHandle library_ctx, const char* func_name,
+                                  TVMFFIObjectHandle* out) {
+  TVM_FFI_SAFE_CALL_BEGIN();
+  Optional<Function> func;
+  if (library_ctx != nullptr) {
+    Module module = GetRef<Module>(static_cast<const ModuleObj*>(
+        details::ObjectUnsafe::FromHeader(static_cast<TVMFFIObject*>(library_ctx))));
+    func = AsRuntimeModule(module)->GetFunction(func_name, true);
+  }
+  if (!func.has_value()) {
+    std::optional<Function> global = Function::GetGlobal(func_name);
+    if (global.has_value()) func = *global;
+  }
+  if (!func.has_value()) {
+    TVM_FFI_THROW(ValueError) << "cannot find function `" << func_name
+                              << "` in the module's imports or the global registry";
+  }
+  Function result = *func;
+  *out = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(result));
+  TVM_FFI_SAFE_CALL_END();
+}
+
+}  // extern "C"
+
+TVM_FFI_STATIC_INIT_BLOCK() {
+  reflection::GlobalDef()
+      .def("ffi.ModuleLoadFromFile", [](const std::string& path) { return LoadLibrary(path); })
+      .def("ffi.ModuleGetFunction",
+           [](const Module& module, const std::string& name, bool query_imports) {
+             return AsRuntimeModule(module)->GetFunction(name, query_imports);
+           })
+      .def("ffi.ModuleListFunctions",
+           [](const Module& module) { return ToArray(AsRuntimeModule(module)->ListFunctions()); })
+      .def("ffi.ModuleImportModule",
+           [](const Module& module, const Module& other) { AsRuntimeModule(module)->Import(other); })
+      .def("ffi.ModuleKind", [](const Module& module) { return AsRuntimeModule(module)->kind(); })
+      .def("ffi.ModulePath", [](const Module& module) { return AsRuntimeModule(module)->path(); })
+      .def("ffi.SystemLib",
+           [](const std::string& prefix) { return SystemLibRegistry::Global()->Get(prefix); });
+}
