@@ -46,6 +46,18 @@ class BuildRuntimeThenExtension(build_ext):
         self.parallel = os.cpu_count() or 1
         super().build_extensions()
 
+    def copy_extensions_to_source(self):
+        # Editable installs: the runtime library goes next to the extension in the source tree.
+        super().copy_extensions_to_source()
+        built = Path(self.build_lib) / "tvm_ffi_jit" / "lib" / f"lib{RUNTIME_NAME}.so"
+        target = ROOT / "tvm_ffi_jit" / "lib"
+        target.mkdir(exist_ok=True)
+        self.copy_file(str(built), str(target / built.name))
+
+    def get_outputs(self):
+        runtime = Path(self.build_lib) / "tvm_ffi_jit" / "lib" / f"lib{RUNTIME_NAME}.so"
+        return [*super().get_outputs(), str(runtime)]
+
     def _build_runtime(self, lib_dir):
         obj_dir = Path(self.build_temp).resolve() / "runtime"
         obj_dir.mkdir(parents=True, exist_ok=True)

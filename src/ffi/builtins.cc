@@ -74,3 +74,9 @@ TVM_FFI_STATIC_INIT_BLOCK() {
         return shape.data()[NormalizeIndex(index, static_cast<int64_t>(shape.size()), "Shape")];
       });
 }
+
+TVM_FFI_STATIC_INIT_BLOCK() {
+  reflection::GlobalDef().def("ffi.DataTypeFields", [](DLDataType dtype) {
+    return Array<int64_t>{dtype.code, dtype.bits, dtype.lanes};
+  });
+}

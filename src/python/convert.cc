@@ -1,0 +1,580 @@
+/*
+ * Python <-> TVMFFIAny conversion, the call path, Python callables as Functions, and
+ * the mapping between TVM-FFI errors and Python exceptions.
+ */
+#include <cstring>
+#include <string>
+
+#include "python/core.h"
+
+namespace tvm_ffi_jit {
+
+using tvm::ffi::Any;
+using tvm::ffi::AnyView;
+using tvm::ffi::Error;
+using tvm::ffi::ErrorObj;
+using tvm::ffi::Object;
+namespace details = tvm::ffi::details;
+
+PyObject* DeviceClass = nullptr;
+PyObject* DTypeClass = nullptr;
+
+namespace {
+
+PyObject* error_classes = nullptr;    // kind -> exception class, set from Python
+TVMFFIObject* array_ctor = nullptr;   // "ffi.Array"
+TVMFFIObject* map_ctor = nullptr;     // "ffi.Map"
+
+/*! \brief A Python object carried through C++ as an opaque object. */
+class OpaquePyObjectObj : public Object {
+ public:
+  explicit OpaquePyObjectObj(PyObject* obj) : obj_(obj) { Py_INCREF(obj); }
+  ~OpaquePyObjectObj() {
+    PyGILState_STATE state = PyGILState_Ensure();
+    Py_DECREF(obj_);
+    PyGILState_Release(state);
+  }
+  PyObject* get() const { return obj_; }
+  TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.OpaquePyObject", kTVMFFIOpaquePyObject)
+
+ private:
+  PyObject* obj_;
+};
+
+PyObject* OpaqueGet(TVMFFIObject* handle) {
+  return static_cast<const OpaquePyObjectObj*>(details::ObjectUnsafe::FromHeader(handle))->get();
+}
+
+void SetPod(TVMFFIAny* out, int32_t type_index) {
+  out->type_index = type_index;
+  out->zero_padding = 0;
+  out->v_int64 = 0;
+}
+
+void SetObject(TVMFFIAny* out, TVMFFIObject* handle) {
+  out->type_index = handle->type_index;
+  out->zero_padding = 0;
+  out->v_obj = handle;
+}
+
+/*! \brief Reads Device(device_type, device_id) attributes. */
+int DeviceFromPy(PyObject* obj, TVMFFIAny* out) {
+  PyObject* type = PyObject_GetAttrString(obj, "device_type");
+  PyObject* id = type ? PyObject_GetAttrString(obj, "device_id") : nullptr;
+  long type_value = type ? PyLong_AsLong(type) : -1;
+  long id_value = id ? PyLong_AsLong(id) : -1;
+  Py_XDECREF(type);
+  Py_XDECREF(id);
+  if (PyErr_Occurred()) return -1;
+  SetPod(out, kTVMFFIDevice);
+  out->v_device = DLDevice{static_cast<DLDeviceType>(type_value), static_cast<int32_t>(id_value)};
+  return 0;
+}
+
+/*! \brief dtype is a str subclass: parse its text. */
+int DTypeFromPy(PyObject* obj, TVMFFIAny* out) {
+  Py_ssize_t size = 0;
+  const char* text = PyUnicode_AsUTF8AndSize(obj, &size);
+  if (text == nullptr) return -1;
+  TVMFFIByteArray bytes = {text, static_cast<size_t>(size)};
+  SetPod(out, kTVMFFIDataType);
+  if (TVMFFIDataTypeFromString(&bytes, &out->v_dtype) != 0) {
+    RaiseFromSafeCallCode(-1);
+    return -1;
+  }
+  return 0;
+}
+
+/*! \brief Calls a constructor global with borrowed converted args; owned result. */
+int CallConstructor(TVMFFIObject* ctor, PyObject* const* items, Py_ssize_t count, TVMFFIAny* out) {
+  std::vector<TVMFFIAny> packed(count);
+  TempObjects temps;
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    if (PyToAnyView(items[i], &packed[i], &temps) != 0) return -1;
+  }
+  SetPod(out, kTVMFFINone);
+  int code = TVMFFIFunctionCall(ctor, packed.data(), static_cast<int32_t>(count), out);
+  if (code != 0) {
+    RaiseFromSafeCallCode(code);
+    return -1;
+  }
+  return 0;
+}
+
+int DictToMap(PyObject* dict, TVMFFIAny* out) {
+  std::vector<PyObject*> items;
+  PyObject *key, *value;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(dict, &pos, &key, &value)) {
+    items.push_back(key);
+    items.push_back(value);
+  }
+  return CallConstructor(map_ctor, items.data(), static_cast<Py_ssize_t>(items.size()), out);
+}
+
+int SequenceToArray(PyObject* seq, TVMFFIAny* out) {
+  PyObject* fast = PySequence_Fast(seq, "expected a list or tuple");
+  if (fast == nullptr) return -1;
+  int code = CallConstructor(array_ctor, PySequence_Fast_ITEMS(fast), PySequence_Fast_GET_SIZE(fast),
+                             out);
+  Py_DECREF(fast);
+  return code;
+}
+
+/*! \brief Values needing no allocation; returns 1 if `obj` is none of them. */
+int PodToAny(PyObject* obj, TVMFFIAny* out) {
+  PyTypeObject* type = Py_TYPE(obj);
+  if (type == &PyLong_Type) {
+    int overflow = 0;
+    long long value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (overflow != 0) {
+      PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to int64");
+      return -1;
+    }
+    SetPod(out, kTVMFFIInt);
+    out->v_int64 = value;
+    return 0;
+  }
+  if (type == &PyFloat_Type) {
+    SetPod(out, kTVMFFIFloat);
+    out->v_float64 = PyFloat_AS_DOUBLE(obj);
+    return 0;
+  }
+  if (obj == Py_None) {
+    SetPod(out, kTVMFFINone);
+    return 0;
+  }
+  if (type == &PyBool_Type) {
+    SetPod(out, kTVMFFIBool);
+    out->v_int64 = obj == Py_True;
+    return 0;
+  }
+  if (DeviceClass != nullptr && type == reinterpret_cast<PyTypeObject*>(DeviceClass)) {
+    return DeviceFromPy(obj, out);
+  }
+  if (DTypeClass != nullptr && type == reinterpret_cast<PyTypeObject*>(DTypeClass)) {
+    return DTypeFromPy(obj, out);
+  }
+  return 1;
+}
+
+/*! \brief Numbers that are not exactly int/float (numpy scalars, IntEnum); 1 if not one. */
+int NumberToAny(PyObject* obj, TVMFFIAny* out) {
+  if (PyLong_Check(obj) || PyIndex_Check(obj)) {
+    PyObject* index = PyNumber_Index(obj);
+    if (index == nullptr) return -1;
+    int code = PodToAny(index, out);
+    Py_DECREF(index);
+    return code;
+  }
+  if (PyFloat_Check(obj) || (Py_TYPE(obj)->tp_as_number && Py_TYPE(obj)->tp_as_number->nb_float &&
+                             !PyObject_HasAttrString(obj, "__dlpack__"))) {
+    double value = PyFloat_AsDouble(obj);
+    if (value == -1.0 && PyErr_Occurred()) return -1;
+    SetPod(out, kTVMFFIFloat);
+    out->v_float64 = value;
+    return 0;
+  }
+  return 1;
+}
+
+/*! \brief Python exception class for an error kind. */
+PyObject* ErrorClassForKind(const std::string& kind) {
+  if (error_classes != nullptr) {
+    PyObject* cls = PyDict_GetItemString(error_classes, kind.c_str());
+    if (cls != nullptr) return cls;
+  }
+  PyObject* builtins = PyEval_GetBuiltins();
+  PyObject* cls = builtins ? PyDict_GetItemString(builtins, kind.c_str()) : nullptr;
+  if (cls != nullptr && PyType_Check(cls) &&
+      PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls),
+                       reinterpret_cast<PyTypeObject*>(PyExc_Exception))) {
+    return cls;
+  }
+  return PyExc_RuntimeError;
+}
+
+/*! \brief The pending Python exception as an Error that carries the exception itself. */
+Error ErrorFromPythonException() {
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  if (traceback != nullptr && value != nullptr) PyException_SetTraceback(value, traceback);
+  std::string kind = type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "RuntimeError";
+  size_t dot = kind.rfind('.');
+  if (dot != std::string::npos) kind = kind.substr(dot + 1);
+  std::string message, backtrace;
+  if (PyObject* text = value ? PyObject_Str(value) : nullptr) {
+    if (const char* utf8 = PyUnicode_AsUTF8(text)) message = utf8;
+    Py_DECREF(text);
+  }
+  if (PyObject* tb_module = PyImport_ImportModule("traceback")) {
+    if (PyObject* lines = PyObject_CallMethod(tb_module, "format_tb", "O",
+                                              traceback ? traceback : Py_None)) {
+      PyObject* empty = PyUnicode_FromString("");
+      if (PyObject* joined = PyUnicode_Join(empty, lines)) {
+        if (const char* utf8 = PyUnicode_AsUTF8(joined)) backtrace = utf8;
+        Py_DECREF(joined);
+      }
+      Py_DECREF(empty);
+      Py_DECREF(lines);
+    }
+    Py_DECREF(tb_module);
+  }
+  PyErr_Clear();
+  Error error(kind, message, backtrace);
+  if (value != nullptr) {
+    // Keep the exception object so it comes back to Python with its own type.
+    auto opaque = tvm::ffi::make_object<OpaquePyObjectObj>(value);
+    const_cast<ErrorObj*>(error.get())->extra_context =
+        details::ObjectUnsafe::MoveToOwned(std::move(opaque));
+  }
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(traceback);
+  return error;
+}
+
+/*! \brief Holds a Python callable for a Function; calls take the GIL. */
+class PyCallable {
+ public:
+  explicit PyCallable(PyObject* callable) : callable_(callable) { Py_INCREF(callable); }
+  PyCallable(PyCallable&& other) noexcept : callable_(other.callable_) { other.callable_ = nullptr; }
+  PyCallable(const PyCallable&) = delete;
+  ~PyCallable() {
+    if (callable_ == nullptr || !Py_IsInitialized()) return;
+    PyGILState_STATE state = PyGILState_Ensure();
+    Py_DECREF(callable_);
+    PyGILState_Release(state);
+  }
+
+  void operator()(const AnyView* args, int32_t num_args, Any* result) const {
+    PyGILState_STATE state = PyGILState_Ensure();
+    struct Release {
+      PyGILState_STATE state;
+      ~Release() { PyGILState_Release(state); }
+    } release{state};
+    std::vector<PyObject*> py_args(num_args, nullptr);
+    auto clear_args = [&] {
+      for (PyObject* arg : py_args) Py_XDECREF(arg);
+    };
+    for (int32_t i = 0; i < num_args; ++i) {
+      py_args[i] = AnyViewToPy(details::AnyUnsafe::Raw(args[i]));
+      if (py_args[i] == nullptr) {
+        clear_args();
+        throw ErrorFromPythonException();
+      }
+    }
+    PyObject* ret = PyObject_Vectorcall(callable_, py_args.data(), num_args, nullptr);
+    clear_args();
+    if (ret == nullptr) throw ErrorFromPythonException();
+    TVMFFIAny owned;
+    int code = PyToOwnedAny(ret, &owned);
+    Py_DECREF(ret);
+    if (code != 0) throw ErrorFromPythonException();
+    *result = details::AnyUnsafe::FromOwnedRaw(owned);
+  }
+
+ private:
+  PyObject* callable_;
+};
+
+int CheckSignals() {
+  PyGILState_STATE state = PyGILState_Ensure();
+  int code = PyErr_CheckSignals();
+  PyGILState_Release(state);
+  return code != 0 ? -1 : 0;
+}
+
+/*! \brief Shared body of OwnedAnyToPy / AnyViewToPy. */
+PyObject* AnyToPy(const TVMFFIAny* value, bool owned) {
+  switch (value->type_index) {
+    case kTVMFFINone: Py_RETURN_NONE;
+    case kTVMFFIInt: return PyLong_FromLongLong(value->v_int64);
+    case kTVMFFIBool: return PyBool_FromLong(value->v_int64 != 0);
+    case kTVMFFIFloat: return PyFloat_FromDouble(value->v_float64);
+    case kTVMFFIOpaquePtr: return value->v_ptr ? PyLong_FromVoidPtr(value->v_ptr) : Py_NewRef(Py_None);
+    case kTVMFFIDevice:
+      return PyObject_CallFunction(DeviceClass, "ii", static_cast<int>(value->v_device.device_type),
+                                   static_cast<int>(value->v_device.device_id));
+    case kTVMFFIDataType: {
+      TVMFFIAny text;
+      SetPod(&text, kTVMFFINone);
+      if (TVMFFIDataTypeToString(&value->v_dtype, &text) != 0) return RaiseFromSafeCallCode(-1);
+      PyObject* str = OwnedAnyToPy(&text);
+      if (str == nullptr) return nullptr;
+      PyObject* dtype = PyObject_CallOneArg(DTypeClass, str);
+      Py_DECREF(str);
+      return dtype;
+    }
+    case kTVMFFIRawStr: return PyUnicode_DecodeUTF8(value->v_c_str, std::strlen(value->v_c_str), "surrogateescape");
+    case kTVMFFISmallStr: return PyUnicode_DecodeUTF8(value->v_bytes, value->small_str_len, "surrogateescape");
+    case kTVMFFISmallBytes: return PyBytes_FromStringAndSize(value->v_bytes, value->small_str_len);
+    case kTVMFFIByteArrayPtr: {
+      auto* bytes = static_cast<const TVMFFIByteArray*>(value->v_ptr);
+      return PyBytes_FromStringAndSize(bytes->data, static_cast<Py_ssize_t>(bytes->size));
+    }
+    case kTVMFFIDLTensorPtr:
+      PyErr_SetString(PyExc_TypeError,
+                      "a borrowed DLTensor* cannot be returned to Python; return a Tensor");
+      return nullptr;
+    default: break;
+  }
+  if (value->type_index < kTVMFFIStaticObjectBegin) {
+    PyErr_Format(PyExc_TypeError, "cannot convert value of type index %d to Python",
+                 value->type_index);
+    return nullptr;
+  }
+  TVMFFIObject* handle = value->v_obj;
+  PyObject* result = nullptr;
+  if (value->type_index == kTVMFFIStr || value->type_index == kTVMFFIBytes) {
+    auto* cell = reinterpret_cast<const TVMFFIByteArray*>(reinterpret_cast<char*>(handle) +
+                                                         sizeof(TVMFFIObject));
+    result = value->type_index == kTVMFFIStr
+                 ? PyUnicode_DecodeUTF8(cell->data, static_cast<Py_ssize_t>(cell->size), "surrogateescape")
+                 : PyBytes_FromStringAndSize(cell->data, static_cast<Py_ssize_t>(cell->size));
+  } else if (value->type_index == kTVMFFIOpaquePyObject) {
+    result = Py_NewRef(OpaqueGet(handle));
+  } else {
+    if (!owned) TVMFFIObjectIncRef(handle);
+    return WrapOwnedObject(handle);
+  }
+  if (owned) TVMFFIObjectDecRef(handle);
+  return result;
+}
+
+PyObject* SetErrorClasses(PyObject*, PyObject* dict) {
+  if (!PyDict_Check(dict)) {
+    PyErr_SetString(PyExc_TypeError, "expected a dict of kind -> exception class");
+    return nullptr;
+  }
+  Py_INCREF(dict);
+  Py_XSETREF(error_classes, dict);
+  Py_RETURN_NONE;
+}
+
+/*! \brief _core._raise_from_kind(kind, message, backtrace): raises like a failed call would. */
+PyObject* RaiseFromKind(PyObject*, PyObject* args) {
+  const char *kind, *message, *backtrace;
+  if (!PyArg_ParseTuple(args, "sss", &kind, &message, &backtrace)) return nullptr;
+  TVMFFIByteArray k = {kind, std::strlen(kind)}, m = {message, std::strlen(message)},
+                  b = {backtrace, std::strlen(backtrace)};
+  TVMFFIObjectHandle error = nullptr;
+  if (TVMFFIErrorCreate(&k, &m, &b, &error) != 0) return PyErr_NoMemory();
+  TVMFFIErrorSetRaised(error);
+  TVMFFIObjectDecRef(error);
+  return RaiseFromSafeCallCode(-1);
+}
+
+PyMethodDef convert_methods[] = {
+    {"_set_error_classes", SetErrorClasses, METH_O, "Sets the kind -> exception class map."},
+    {"_raise_from_kind", RaiseFromKind, METH_VARARGS, "Raises the exception of an error kind."},
+    {nullptr, nullptr, 0, nullptr}};
+
+}  // namespace
+
+int PyToAnyView(PyObject* obj, TVMFFIAny* out, TempObjects* temps) {
+  int code = PodToAny(obj, out);
+  if (code <= 0) return code;
+  if (PyObject_TypeCheck(obj, ObjectType)) {
+    TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(obj)->handle;
+    if (handle == nullptr) {
+      SetPod(out, kTVMFFINone);
+    } else {
+      SetObject(out, handle);
+    }
+    return 0;
+  }
+  if (PyUnicode_Check(obj)) {
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(obj, &size);
+    if (data == nullptr) return -1;
+    if (size < 8) {
+      SetPod(out, kTVMFFISmallStr);
+      out->small_str_len = static_cast<uint32_t>(size);
+      std::memcpy(out->v_bytes, data, size);
+      return 0;
+    }
+    if (std::strlen(data) == static_cast<size_t>(size)) {
+      SetPod(out, kTVMFFIRawStr);  // borrowed: the str outlives the call
+      out->v_c_str = data;
+      return 0;
+    }
+  } else if (PyBytes_Check(obj)) {
+    Py_ssize_t size = PyBytes_GET_SIZE(obj);
+    if (size < 8) {
+      SetPod(out, kTVMFFISmallBytes);
+      out->small_str_len = static_cast<uint32_t>(size);
+      std::memcpy(out->v_bytes, PyBytes_AS_STRING(obj), size);
+      return 0;
+    }
+    TVMFFIByteArray* bytes = temps->NewByteArray();
+    *bytes = {PyBytes_AS_STRING(obj), static_cast<size_t>(size)};
+    SetPod(out, kTVMFFIByteArrayPtr);
+    out->v_ptr = bytes;
+    return 0;
+  }
+  // Everything else becomes an owned value that lives until the call returns.
+  if (PyToOwnedAny(obj, out) != 0) return -1;
+  if (out->type_index >= kTVMFFIStaticObjectBegin) temps->Add(out->v_obj);
+  return 0;
+}
+
+int PyToOwnedAny(PyObject* obj, TVMFFIAny* out) {
+  int code = PodToAny(obj, out);
+  if (code <= 0) return code;
+  if (PyObject_TypeCheck(obj, ObjectType)) {
+    TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(obj)->handle;
+    if (handle == nullptr) {
+      SetPod(out, kTVMFFINone);
+    } else {
+      TVMFFIObjectIncRef(handle);
+      SetObject(out, handle);
+    }
+    return 0;
+  }
+  if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
+    bool is_str = PyUnicode_Check(obj);
+    Py_ssize_t size = 0;
+    const char* data = is_str ? PyUnicode_AsUTF8AndSize(obj, &size) : PyBytes_AS_STRING(obj);
+    if (data == nullptr) return -1;
+    if (!is_str) size = PyBytes_GET_SIZE(obj);
+    TVMFFIByteArray bytes = {data, static_cast<size_t>(size)};
+    SetPod(out, kTVMFFINone);
+    int rc = is_str ? TVMFFIStringFromByteArray(&bytes, out) : TVMFFIBytesFromByteArray(&bytes, out);
+    if (rc != 0) {
+      RaiseFromSafeCallCode(rc);
+      return -1;
+    }
+    return 0;
+  }
+  TVMFFIObject* tensor = nullptr;
+  code = TensorFromDLPackObject(obj, &tensor);
+  if (code < 0) return -1;
+  if (code == 0) {
+    SetObject(out, tensor);
+    return 0;
+  }
+  code = NumberToAny(obj, out);
+  if (code <= 0) return code;
+  if (PyList_Check(obj) || PyTuple_Check(obj)) return SequenceToArray(obj, out);
+  if (PyDict_Check(obj)) return DictToMap(obj, out);
+  if (PyCallable_Check(obj)) {
+    TVMFFIObject* func = FunctionFromCallable(obj);
+    if (func == nullptr) return -1;
+    SetObject(out, func);
+    return 0;
+  }
+  // Anything else travels as an opaque Python object and comes back as itself.
+  auto opaque = tvm::ffi::make_object<OpaquePyObjectObj>(obj);
+  SetObject(out, details::ObjectUnsafe::MoveToOwned(std::move(opaque)));
+  return 0;
+}
+
+PyObject* OwnedAnyToPy(TVMFFIAny* value) {
+  PyObject* result = AnyToPy(value, true);
+  SetPod(value, kTVMFFINone);
+  return result;
+}
+
+PyObject* AnyViewToPy(const TVMFFIAny* value) { return AnyToPy(value, false); }
+
+TVMFFIObject* FunctionFromCallable(PyObject* callable) {
+  try {
+    auto func = tvm::ffi::make_object<details::FunctionObjImpl<PyCallable>>(PyCallable(callable));
+    return details::ObjectUnsafe::MoveToOwned(std::move(func));
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+    return nullptr;
+  }
+}
+
+PyObject* RaiseFromSafeCallCode(int code) {
+  if (code == -2) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "call interrupted by the frontend");
+    return nullptr;
+  }
+  TVMFFIObjectHandle handle = nullptr;
+  TVMFFIErrorMoveFromRaised(&handle);
+  if (handle == nullptr) {
+    PyErr_Format(PyExc_RuntimeError, "call failed with code %d and no error was raised", code);
+    return nullptr;
+  }
+  auto* cell = reinterpret_cast<TVMFFIErrorCell*>(static_cast<char*>(handle) + sizeof(TVMFFIObject));
+  auto* extra = static_cast<TVMFFIObject*>(cell->extra_context);
+  if (extra != nullptr && extra->type_index == kTVMFFIOpaquePyObject &&
+      PyExceptionInstance_Check(OpaqueGet(extra))) {
+    // An exception raised by Python code that C++ called: re-raise the very same object.
+    PyObject* exc = OpaqueGet(extra);
+    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
+    TVMFFIObjectDecRef(handle);
+    return nullptr;
+  }
+  std::string kind(cell->kind.data, cell->kind.size);
+  PyObject* message = PyUnicode_DecodeUTF8(cell->message.data,
+                                           static_cast<Py_ssize_t>(cell->message.size), "replace");
+  PyObject* exc = message ? PyObject_CallOneArg(ErrorClassForKind(kind), message) : nullptr;
+  Py_XDECREF(message);
+  if (exc != nullptr && cell->backtrace.size != 0) {
+    std::string note = "C++ backtrace (most recent call first):\n" +
+                       std::string(cell->backtrace.data, cell->backtrace.size);
+    PyObject* result = PyObject_CallMethod(exc, "add_note", "s", note.c_str());
+    if (result == nullptr) PyErr_Clear();
+    Py_XDECREF(result);
+  }
+  TVMFFIObjectDecRef(handle);
+  if (exc == nullptr) return nullptr;
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
+  Py_DECREF(exc);
+  return nullptr;
+}
+
+PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs) {
+  constexpr Py_ssize_t kStackArgs = 8;
+  TVMFFIAny stack_args[kStackArgs];
+  std::vector<TVMFFIAny> heap_args;
+  TVMFFIAny* packed = stack_args;
+  if (nargs > kStackArgs) {
+    heap_args.resize(nargs);
+    packed = heap_args.data();
+  }
+  TempObjects temps;
+  for (Py_ssize_t i = 0; i < nargs; ++i) {
+    if (TVM_FFI_UNLIKELY(PyToAnyView(args[i], &packed[i], &temps) != 0)) {
+      PyObject *type, *value, *traceback;
+      PyErr_Fetch(&type, &value, &traceback);
+      PyErr_Format(PyExc_TypeError, "cannot convert argument #%zd (a %s): %S", i,
+                   Py_TYPE(args[i])->tp_name, value ? value : Py_None);
+      Py_XDECREF(type);
+      Py_XDECREF(value);
+      Py_XDECREF(traceback);
+      return nullptr;
+    }
+  }
+  TVMFFIAny result;
+  SetPod(&result, kTVMFFINone);
+  auto* cell = reinterpret_cast<TVMFFIFunctionCell*>(reinterpret_cast<char*>(func) +
+                                                      sizeof(TVMFFIObject));
+  int code = cell->safe_call(func, packed, static_cast<int32_t>(nargs), &result);
+  if (TVM_FFI_UNLIKELY(code != 0)) return RaiseFromSafeCallCode(code);
+  return OwnedAnyToPy(&result);
+}
+
+int InitConvert(PyObject* module) {
+  auto global = [](const char* name) -> TVMFFIObject* {
+    TVMFFIByteArray bytes = {name, std::strlen(name)};
+    TVMFFIObjectHandle handle = nullptr;
+    TVMFFIFunctionGetGlobal(&bytes, &handle);
+    return static_cast<TVMFFIObject*>(handle);
+  };
+  array_ctor = global("ffi.Array");
+  map_ctor = global("ffi.Map");
+  if (array_ctor == nullptr || map_ctor == nullptr) {
+    PyErr_SetString(PyExc_ImportError, "the runtime library lacks its built-in functions");
+    return -1;
+  }
+  TVMFFIEnvSetCheckSignalsCallback(CheckSignals);
+  return PyModule_AddFunctions(module, convert_methods);
+}
+
+}  // namespace tvm_ffi_jit

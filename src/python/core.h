@@ -1,0 +1,90 @@
+/*
+ * Internal header of the CPython extension tvm_ffi_jit._core: the Python object layouts
+ * and the conversion entry points shared by its files.
+ */
+#ifndef TVM_FFI_JIT_PYTHON_CORE_H_
+#define TVM_FFI_JIT_PYTHON_CORE_H_
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <vector>
+
+namespace tvm_ffi_jit {
+
+/*! \brief A Python wrapper owning one reference to a TVM-FFI object. */
+struct PyFFIObject {
+  PyObject_HEAD
+  TVMFFIObject* handle;
+};
+
+/*! \brief Function adds the vectorcall slot and a per-instance docstring. */
+struct PyFFIFunction {
+  PyFFIObject base;
+  vectorcallfunc vectorcall;
+  PyObject* doc;
+};
+
+extern PyTypeObject* ObjectType;
+extern PyTypeObject* FunctionType;
+extern PyTypeObject* TensorType;
+
+/*! \brief Wraps an owned handle in the Python class registered for its type (steals it). */
+PyObject* WrapOwnedObject(TVMFFIObject* handle);
+/*! \brief The Python class registered for a type index (Object when none is). */
+PyTypeObject* ClassForTypeIndex(int32_t type_index);
+/*! \brief Wraps objects of `type_index` in `cls` from now on. */
+void RegisterClassForTypeIndex(int32_t type_index, PyTypeObject* cls);
+
+/*! \brief Objects that temporary arguments create, released after the call. */
+class TempObjects {
+ public:
+  ~TempObjects() {
+    for (TVMFFIObject* obj : objects_) TVMFFIObjectDecRef(obj);
+  }
+  void Add(TVMFFIObject* obj) { objects_.push_back(obj); }
+  /*! \brief Storage for a bytes argument's TVMFFIByteArray (stable until destruction). */
+  TVMFFIByteArray* NewByteArray() {
+    byte_arrays_.emplace_back();
+    return &byte_arrays_.back();
+  }
+
+ private:
+  std::vector<TVMFFIObject*> objects_;
+  std::vector<TVMFFIByteArray> byte_arrays_;
+};
+
+/*!
+ * \brief Converts a Python argument to a borrowed TVMFFIAny; new objects go to `temps`.
+ * Returns -1 with a Python error set on failure.
+ */
+int PyToAnyView(PyObject* obj, TVMFFIAny* out, TempObjects* temps);
+/*! \brief Converts a Python value to an owned TVMFFIAny. Returns -1 with an error set. */
+int PyToOwnedAny(PyObject* obj, TVMFFIAny* out);
+/*! \brief Converts an owned TVMFFIAny to Python, consuming it. NULL on error. */
+PyObject* OwnedAnyToPy(TVMFFIAny* value);
+/*! \brief Converts a borrowed TVMFFIAny to Python (new references). NULL on error. */
+PyObject* AnyViewToPy(const TVMFFIAny* value);
+/*! \brief Wraps a Python callable as an owned Function handle. NULL with error set on failure. */
+TVMFFIObject* FunctionFromCallable(PyObject* callable);
+
+/*! \brief Sets the Python error matching a failed safe call's code; returns NULL. */
+PyObject* RaiseFromSafeCallCode(int code);
+/*! \brief Calls a function object with Python arguments; the shared call path. */
+PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs);
+
+/*! \brief Tensor conversion of an object with __dlpack__; -1 with error set, 1 if not one. */
+int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out);
+
+/*! \brief Setup of each file's types and functions; return -1 on failure. */
+int InitObjectTypes(PyObject* module);
+int InitTensorType(PyObject* module);
+int InitConvert(PyObject* module);
+
+/*! \brief Python classes the package registers: Device, dtype factories. */
+extern PyObject* DeviceClass;
+extern PyObject* DTypeClass;
+
+}  // namespace tvm_ffi_jit
+#endif  // TVM_FFI_JIT_PYTHON_CORE_H_

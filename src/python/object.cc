@@ -1,0 +1,362 @@
+/*
+ * The Object and Function Python types, the type-index -> Python class registry,
+ * and the module's entry point.
+ */
+#include <unordered_map>
+
+#include "python/core.h"
+// structmember.h needs Python.h first (core.h includes it).
+#include <structmember.h>
+
+namespace tvm_ffi_jit {
+
+PyTypeObject* ObjectType = nullptr;
+PyTypeObject* FunctionType = nullptr;
+
+namespace {
+
+std::vector<PyTypeObject*> class_by_index;
+
+void ObjectDealloc(PyObject* self) {
+  auto* obj = reinterpret_cast<PyFFIObject*>(self);
+  if (obj->handle != nullptr) TVMFFIObjectDecRef(obj->handle);
+  obj->handle = nullptr;
+  PyTypeObject* type = Py_TYPE(self);
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyObject* ObjectNew(PyTypeObject* type, PyObject*, PyObject*) {
+  PyObject* self = type->tp_alloc(type, 0);
+  if (self != nullptr) reinterpret_cast<PyFFIObject*>(self)->handle = nullptr;
+  return self;
+}
+
+/*! Object.__init_handle_by_constructor__(constructor, *args): self takes the result's handle. */
+PyObject* ObjectInitByConstructor(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs < 1 || !PyObject_TypeCheck(args[0], FunctionType)) {
+    PyErr_SetString(PyExc_TypeError, "expected a Function as the constructor");
+    return nullptr;
+  }
+  TVMFFIObject* ctor = reinterpret_cast<PyFFIObject*>(args[0])->handle;
+  PyObject* result = CallFunction(ctor, args + 1, nargs - 1);
+  if (result == nullptr) return nullptr;
+  if (!PyObject_TypeCheck(result, ObjectType)) {
+    Py_DECREF(result);
+    PyErr_SetString(PyExc_TypeError, "the constructor did not return an object");
+    return nullptr;
+  }
+  auto* target = reinterpret_cast<PyFFIObject*>(self);
+  auto* source = reinterpret_cast<PyFFIObject*>(result);
+  if (target->handle != nullptr) TVMFFIObjectDecRef(target->handle);
+  target->handle = source->handle;
+  source->handle = nullptr;
+  Py_DECREF(result);
+  Py_RETURN_NONE;
+}
+
+PyObject* ObjectSameAs(PyObject* self, PyObject* other) {
+  bool same = PyObject_TypeCheck(other, ObjectType) &&
+              reinterpret_cast<PyFFIObject*>(self)->handle ==
+                  reinterpret_cast<PyFFIObject*>(other)->handle;
+  return PyBool_FromLong(same);
+}
+
+PyObject* ObjectGetTypeIndex(PyObject* self, void*) {
+  TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(self)->handle;
+  return PyLong_FromLong(handle ? handle->type_index : kTVMFFINone);
+}
+
+PyObject* ObjectGetTypeKey(PyObject* self, void*) {
+  TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(self)->handle;
+  if (handle == nullptr) Py_RETURN_NONE;
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(handle->type_index);
+  if (info == nullptr) Py_RETURN_NONE;
+  return PyUnicode_FromStringAndSize(info->type_key.data, info->type_key.size);
+}
+
+PyObject* ObjectGetHandle(PyObject* self, void*) {
+  return PyLong_FromVoidPtr(reinterpret_cast<PyFFIObject*>(self)->handle);
+}
+
+PyObject* ObjectGetRefCount(PyObject* self, void*) {
+  TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(self)->handle;
+  if (handle == nullptr) return PyLong_FromLong(0);
+  return PyLong_FromUnsignedLong(static_cast<uint32_t>(handle->combined_ref_count));
+}
+
+Py_hash_t ObjectHash(PyObject* self) {
+  return _Py_HashPointer(reinterpret_cast<PyFFIObject*>(self)->handle);
+}
+
+PyObject* ObjectRichCompare(PyObject* self, PyObject* other, int op) {
+  if ((op != Py_EQ && op != Py_NE) || !PyObject_TypeCheck(other, ObjectType)) {
+    Py_RETURN_NOTIMPLEMENTED;
+  }
+  bool same = reinterpret_cast<PyFFIObject*>(self)->handle ==
+              reinterpret_cast<PyFFIObject*>(other)->handle;
+  return PyBool_FromLong(op == Py_EQ ? same : !same);
+}
+
+PyMethodDef object_methods[] = {
+    {"__init_handle_by_constructor__", reinterpret_cast<PyCFunction>(ObjectInitByConstructor),
+     METH_FASTCALL, "Initializes this object with the object a constructor function returns."},
+    {"same_as", ObjectSameAs, METH_O, "Whether both refer to the same underlying object."},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyGetSetDef object_getset[] = {
+    {"type_index", ObjectGetTypeIndex, nullptr, "The runtime type index.", nullptr},
+    {"type_key", ObjectGetTypeKey, nullptr, "The registered type key, e.g. 'ffi.Array'.", nullptr},
+    {"_handle", ObjectGetHandle, nullptr, "Address of the object header.", nullptr},
+    {"_ref_count", ObjectGetRefCount, nullptr, "Strong reference count (for tests).", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyType_Slot object_slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(ObjectDealloc)},
+                              {Py_tp_new, reinterpret_cast<void*>(ObjectNew)},
+                              {Py_tp_methods, object_methods},
+                              {Py_tp_getset, object_getset},
+                              {Py_tp_hash, reinterpret_cast<void*>(ObjectHash)},
+                              {Py_tp_richcompare, reinterpret_cast<void*>(ObjectRichCompare)},
+                              {Py_tp_doc, const_cast<char*>("Base of all TVM-FFI objects.")},
+                              {0, nullptr}};
+
+PyType_Spec object_spec = {"tvm_ffi_jit.Object", sizeof(PyFFIObject), 0,
+                           Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, object_slots};
+
+/* ---- Function ---- */
+
+PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
+                             PyObject* kwnames) {
+  if (TVM_FFI_UNLIKELY(kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0)) {
+    PyErr_SetString(PyExc_TypeError, "TVM-FFI functions take positional arguments only");
+    return nullptr;
+  }
+  return CallFunction(reinterpret_cast<PyFFIObject*>(self)->handle, args,
+                      PyVectorcall_NARGS(nargsf));
+}
+
+void FunctionDealloc(PyObject* self) {
+  Py_CLEAR(reinterpret_cast<PyFFIFunction*>(self)->doc);
+  ObjectDealloc(self);
+}
+
+PyObject* FunctionNew(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  PyObject* self = ObjectNew(type, args, kwargs);
+  if (self != nullptr) {
+    reinterpret_cast<PyFFIFunction*>(self)->vectorcall = FunctionVectorcall;
+    reinterpret_cast<PyFFIFunction*>(self)->doc = nullptr;
+  }
+  return self;
+}
+
+PyObject* FunctionGetDoc(PyObject* self, void*) {
+  PyObject* doc = reinterpret_cast<PyFFIFunction*>(self)->doc;
+  if (doc == nullptr) Py_RETURN_NONE;
+  Py_INCREF(doc);
+  return doc;
+}
+
+int FunctionSetDoc(PyObject* self, PyObject* value, void*) {
+  auto* func = reinterpret_cast<PyFFIFunction*>(self);
+  Py_XINCREF(value);
+  Py_XSETREF(func->doc, value);
+  return 0;
+}
+
+PyGetSetDef function_getset[] = {
+    {"__doc__", FunctionGetDoc, FunctionSetDoc, "Docstring of this function.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyMemberDef function_members[] = {
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(PyFFIFunction, vectorcall), READONLY, nullptr},
+    {nullptr, 0, 0, 0, nullptr}};
+
+PyType_Slot function_slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(FunctionDealloc)},
+                                {Py_tp_new, reinterpret_cast<void*>(FunctionNew)},
+                                {Py_tp_call, reinterpret_cast<void*>(PyVectorcall_Call)},
+                                {Py_tp_getset, function_getset},
+                                {Py_tp_members, function_members},
+                                {0, nullptr}};
+
+PyType_Spec function_spec = {
+    "tvm_ffi_jit.Function", sizeof(PyFFIFunction), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_VECTORCALL, function_slots};
+
+/* ---- module functions ---- */
+
+PyObject* RegisterObjectClass(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  int32_t index = 0;
+  if (nargs != 2 || (index = PyLong_AsLong(args[0])) < 0 || !PyType_Check(args[1]) ||
+      !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(args[1]), ObjectType)) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "expected (type_index, Object subclass)");
+    return nullptr;
+  }
+  RegisterClassForTypeIndex(index, reinterpret_cast<PyTypeObject*>(args[1]));
+  Py_RETURN_NONE;
+}
+
+PyObject* TypeKeyToIndex(PyObject*, PyObject* arg) {
+  Py_ssize_t size = 0;
+  const char* key = PyUnicode_AsUTF8AndSize(arg, &size);
+  if (key == nullptr) return nullptr;
+  TVMFFIByteArray bytes = {key, static_cast<size_t>(size)};
+  int32_t index = 0;
+  if (TVMFFITypeKeyToIndex(&bytes, &index) != 0) return RaiseFromSafeCallCode(-1);
+  return PyLong_FromLong(index);
+}
+
+PyObject* GetGlobalFunc(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs < 1 || nargs > 2) {
+    PyErr_SetString(PyExc_TypeError, "get_global_func(name, allow_missing=False)");
+    return nullptr;
+  }
+  Py_ssize_t size = 0;
+  const char* name = PyUnicode_AsUTF8AndSize(args[0], &size);
+  if (name == nullptr) return nullptr;
+  int allow_missing = nargs == 2 ? PyObject_IsTrue(args[1]) : 0;
+  if (allow_missing < 0) return nullptr;
+  TVMFFIByteArray bytes = {name, static_cast<size_t>(size)};
+  TVMFFIObjectHandle handle = nullptr;
+  if (TVMFFIFunctionGetGlobal(&bytes, &handle) != 0) return RaiseFromSafeCallCode(-1);
+  if (handle == nullptr) {
+    if (allow_missing) Py_RETURN_NONE;
+    PyErr_Format(PyExc_ValueError, "Global function `%s` is not registered", name);
+    return nullptr;
+  }
+  return WrapOwnedObject(static_cast<TVMFFIObject*>(handle));
+}
+
+PyObject* RegisterGlobalFunc(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 3) {
+    PyErr_SetString(PyExc_TypeError, "register_global_func(name, func, override)");
+    return nullptr;
+  }
+  Py_ssize_t size = 0;
+  const char* name = PyUnicode_AsUTF8AndSize(args[0], &size);
+  if (name == nullptr) return nullptr;
+  int override = PyObject_IsTrue(args[2]);
+  if (override < 0) return nullptr;
+  TVMFFIObject* func = nullptr;
+  if (PyObject_TypeCheck(args[1], FunctionType)) {
+    func = reinterpret_cast<PyFFIObject*>(args[1])->handle;
+    TVMFFIObjectIncRef(func);
+  } else if (PyCallable_Check(args[1])) {
+    func = FunctionFromCallable(args[1]);
+    if (func == nullptr) return nullptr;
+  } else {
+    PyErr_Format(PyExc_TypeError, "register_global_func expects a callable, got %s",
+                 Py_TYPE(args[1])->tp_name);
+    return nullptr;
+  }
+  TVMFFIByteArray bytes = {name, static_cast<size_t>(size)};
+  int code = TVMFFIFunctionSetGlobal(&bytes, func, override);
+  TVMFFIObjectDecRef(func);
+  if (code != 0) return RaiseFromSafeCallCode(code);
+  Py_RETURN_NONE;
+}
+
+PyObject* Convert(PyObject*, PyObject* arg) {
+  TVMFFIAny value;
+  if (PyToOwnedAny(arg, &value) != 0) return nullptr;
+  return OwnedAnyToPy(&value);
+}
+
+PyObject* RegisterPythonTypes(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "_register_python_types(Device, dtype)");
+    return nullptr;
+  }
+  Py_INCREF(args[0]);
+  Py_XSETREF(DeviceClass, args[0]);
+  Py_INCREF(args[1]);
+  Py_XSETREF(DTypeClass, args[1]);
+  Py_RETURN_NONE;
+}
+
+PyMethodDef module_methods[] = {
+    {"get_global_func", reinterpret_cast<PyCFunction>(GetGlobalFunc), METH_FASTCALL,
+     "get_global_func(name, allow_missing=False): the global function `name`."},
+    {"_register_global_func", reinterpret_cast<PyCFunction>(RegisterGlobalFunc), METH_FASTCALL,
+     "_register_global_func(name, func, override)."},
+    {"convert", Convert, METH_O,
+     "convert(value): the TVM-FFI value for a Python value (list -> Array, callable -> "
+     "Function, ...)."},
+    {"_register_object_class", reinterpret_cast<PyCFunction>(RegisterObjectClass), METH_FASTCALL,
+     "_register_object_class(type_index, cls): wrap objects of this type in cls."},
+    {"_register_python_types", reinterpret_cast<PyCFunction>(RegisterPythonTypes), METH_FASTCALL,
+     "_register_python_types(Device, dtype)."},
+    {"_type_key_to_index", TypeKeyToIndex, METH_O, "_type_key_to_index(key) -> int."},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "tvm_ffi_jit._core",
+                           "The compiled core of tvm_ffi_jit.", -1, module_methods};
+
+}  // namespace
+
+void RegisterClassForTypeIndex(int32_t index, PyTypeObject* cls) {
+  if (static_cast<size_t>(index) >= class_by_index.size()) class_by_index.resize(index + 1, nullptr);
+  Py_INCREF(cls);
+  Py_XDECREF(reinterpret_cast<PyObject*>(class_by_index[index]));
+  class_by_index[index] = cls;
+}
+
+PyTypeObject* ClassForTypeIndex(int32_t type_index) {
+  if (type_index >= 0 && static_cast<size_t>(type_index) < class_by_index.size() &&
+      class_by_index[type_index] != nullptr) {
+    return class_by_index[type_index];
+  }
+  // An unregistered subtype is wrapped in the class of its nearest registered ancestor.
+  if (const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index)) {
+    for (int32_t depth = info->type_depth - 1; depth >= 0; --depth) {
+      int32_t parent = info->type_ancestors[depth]->type_index;
+      if (static_cast<size_t>(parent) < class_by_index.size() && class_by_index[parent]) {
+        return class_by_index[parent];
+      }
+    }
+  }
+  return ObjectType;
+}
+
+PyObject* WrapOwnedObject(TVMFFIObject* handle) {
+  PyTypeObject* cls = ClassForTypeIndex(handle->type_index);
+  PyObject* self = cls->tp_alloc(cls, 0);
+  if (self == nullptr) {
+    TVMFFIObjectDecRef(handle);
+    return nullptr;
+  }
+  reinterpret_cast<PyFFIObject*>(self)->handle = handle;
+  if (PyType_IsSubtype(cls, FunctionType)) {
+    reinterpret_cast<PyFFIFunction*>(self)->vectorcall = FunctionVectorcall;
+    reinterpret_cast<PyFFIFunction*>(self)->doc = nullptr;
+  }
+  return self;
+}
+
+int InitObjectTypes(PyObject* module) {
+  ObjectType = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&object_spec));
+  if (ObjectType == nullptr) return -1;
+  PyObject* bases = PyTuple_Pack(1, reinterpret_cast<PyObject*>(ObjectType));
+  FunctionType =
+      reinterpret_cast<PyTypeObject*>(PyType_FromSpecWithBases(&function_spec, bases));
+  Py_DECREF(bases);
+  if (FunctionType == nullptr) return -1;
+  RegisterClassForTypeIndex(kTVMFFIFunction, FunctionType);
+  if (PyModule_AddObjectRef(module, "Object", reinterpret_cast<PyObject*>(ObjectType)) < 0 ||
+      PyModule_AddObjectRef(module, "Function", reinterpret_cast<PyObject*>(FunctionType)) < 0) {
+    return -1;
+  }
+  return 0;
+}
+
+}  // namespace tvm_ffi_jit
+
+PyMODINIT_FUNC PyInit__core(void) {
+  using namespace tvm_ffi_jit;  // NOLINT(*)
+  PyObject* module = PyModule_Create(&core_module);
+  if (module == nullptr) return nullptr;
+  if (InitObjectTypes(module) != 0 || InitTensorType(module) != 0 || InitConvert(module) != 0) {
+    Py_DECREF(module);
+    return nullptr;
+  }
+  return module;
+}
