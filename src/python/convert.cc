@@ -543,7 +543,8 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
     if (TVM_FFI_UNLIKELY(PyToAnyView(args[i], &packed[i], &temps) != 0)) {
       PyObject *type, *value, *traceback;
       PyErr_Fetch(&type, &value, &traceback);
-      PyErr_Format(PyExc_TypeError, "cannot convert argument #%zd (a %s): %S", i,
+      // Same exception type, with the argument's position added to the message.
+      PyErr_Format(type ? type : PyExc_TypeError, "cannot convert argument #%zd (a %s): %S", i,
                    Py_TYPE(args[i])->tp_name, value ? value : Py_None);
       Py_XDECREF(type);
       Py_XDECREF(value);
