@@ -70,8 +70,16 @@ class BuildRuntimeThenExtension(build_ext):
             jobs.append([_cxx(), *CXX_FLAGS, *includes, "-c", str(src), "-o", str(obj)])
         _compile_all(jobs)
         target = lib_dir / f"lib{RUNTIME_NAME}.so"
-        link = [_cxx(), "-shared", "-o", str(target), *map(str, objects),
-                f"-Wl,-soname,lib{RUNTIME_NAME}.so", "-ldl", "-lpthread"]
+        link = [
+            _cxx(),
+            "-shared",
+            "-o",
+            str(target),
+            *map(str, objects),
+            f"-Wl,-soname,lib{RUNTIME_NAME}.so",
+            "-ldl",
+            "-lpthread",
+        ]
         if subprocess.run(link).returncode != 0:
             sys.exit("linking the runtime library failed")
 

@@ -40,12 +40,16 @@ LOAD_SNIPPET = textwrap.dedent(
 
 
 def run_python(code: str, env: dict) -> float:
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def import_time(env) -> float:
-    code = "import time; s = time.perf_counter(); import tvm_ffi_jit; print(time.perf_counter() - s)"
+    code = (
+        "import time; s = time.perf_counter(); import tvm_ffi_jit; print(time.perf_counter() - s)"
+    )
     return min(run_python(code, env) for _ in range(5))
 
 
@@ -78,7 +82,9 @@ def main():
     print(f"import tvm_ffi_jit:                  {import_time(env) * 1e3:8.1f} ms")
     print(f"cold load_inline (empty cache):      {run_python(LOAD_SNIPPET, env) * 1e3:8.1f} ms")
     warm = min(run_python(LOAD_SNIPPET, env) for _ in range(5))
-    print(f"warm load_inline (fresh process):    {warm * 1e3:8.1f} ms  (incl. import tvm_ffi_jit.cpp)")
+    print(
+        f"warm load_inline (fresh process):    {warm * 1e3:8.1f} ms  (incl. import tvm_ffi_jit.cpp)"
+    )
 
     os.environ["TVM_FFI_JIT_CACHE_DIR"] = cache
     import numpy as np
@@ -90,7 +96,10 @@ def main():
     print(f"per call, no arguments:              {per_call_ns(mod.noop):8.1f} ns")
     print(f"per call, add(int, int, int):        {per_call_ns(mod.add3, 1, 2, 3):8.1f} ns")
     arrays = [np.zeros(4, dtype=np.float32) for _ in range(3)]
-    print(f"per call, no-op on 3 numpy arrays:   {per_call_ns(mod.nop3, *arrays, number=50_000):8.1f} ns")
+    print(
+        "per call, no-op on 3 numpy arrays:   "
+        f"{per_call_ns(mod.nop3, *arrays, number=50_000):8.1f} ns"
+    )
     try:
         import torch
 

@@ -118,4 +118,6 @@ def kernels():
     """A module built once per run with the functions above."""
     import tvm_ffi_jit.cpp
 
-    return tvm_ffi_jit.cpp.load_inline("core_test_kernels", cpp_sources=KERNELS, functions=FUNCTIONS)
+    return tvm_ffi_jit.cpp.load_inline(
+        "core_test_kernels", cpp_sources=KERNELS, functions=FUNCTIONS
+    )

@@ -126,6 +126,9 @@ def test_docstrings(kernels):
 
 
 def test_import_does_not_import_frameworks():
-    code = "import sys, tvm_ffi_jit; print(sorted(m for m in ('torch','numpy','cupy') if m in sys.modules))"
+    code = (
+        "import sys, tvm_ffi_jit; "
+        "print(sorted(m for m in ('torch', 'numpy', 'cupy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

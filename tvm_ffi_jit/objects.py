@@ -32,7 +32,8 @@ class Module(Object):
         if func is None:
             exported = ", ".join(sorted(self.list_functions())) or "nothing"
             raise AttributeError(
-                f"module {self.path or self.kind!r} has no function {name!r}; it exports: {exported}"
+                f"module {self.path or self.kind!r} has no function {name!r}; "
+                f"it exports: {exported}"
             )
         doc = self.__dict__.get("_function_docs", {}).get(name)
         if doc is not None:
@@ -176,7 +177,12 @@ class Shape(Object, Sequence):
 
 
 def _register_classes():
-    for cls, key in ((Module, "ffi.Module"), (Array, "ffi.Array"), (Map, "ffi.Map"), (Shape, "ffi.Shape")):
+    for cls, key in (
+        (Module, "ffi.Module"),
+        (Array, "ffi.Array"),
+        (Map, "ffi.Map"),
+        (Shape, "ffi.Shape"),
+    ):
         _core._register_object_class(_core._type_key_to_index(key), cls)
 
 

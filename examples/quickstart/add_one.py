@@ -1,6 +1,6 @@
 """Quickstart: JIT-compile a C++ function and call it on torch (or numpy) arrays in place.
 
-    python examples/quickstart/add_one.py
+python examples/quickstart/add_one.py
 """
 
 import tvm_ffi_jit.cpp
@@ -20,7 +20,9 @@ void add_one(tvm::ffi::TensorView x, tvm::ffi::TensorView y) {
 
 
 def main():
-    mod = tvm_ffi_jit.cpp.load_inline("quickstart_add_one", cpp_sources=SOURCE, functions=["add_one"])
+    mod = tvm_ffi_jit.cpp.load_inline(
+        "quickstart_add_one", cpp_sources=SOURCE, functions=["add_one"]
+    )
     try:
         import torch
 
