@@ -373,7 +373,7 @@ PyMethodDef convert_methods[] = {
 
 }  // namespace
 
-int PyToAnyView(PyObject* obj, TVMFFIAny* out, TempObjects* temps) {
+int PyToAnyView(PyObject* obj, TVMFFIAny* out, TempObjects* temps, CallContext* context) {
   int code = PodToAny(obj, out);
   if (code <= 0) return code;
   if (PyObject_TypeCheck(obj, ObjectType)) {
@@ -414,6 +414,14 @@ int PyToAnyView(PyObject* obj, TVMFFIAny* out, TempObjects* temps) {
     out->v_ptr = bytes;
     return 0;
   }
+  TVMFFIObject* tensor = nullptr;
+  code = TensorFromPyObject(obj, &tensor, context);
+  if (code < 0) return -1;
+  if (code == 0) {
+    SetObject(out, tensor);
+    temps->Add(tensor);
+    return 0;
+  }
   // Everything else becomes an owned value that lives until the call returns.
   if (PyToOwnedAny(obj, out) != 0) return -1;
   if (out->type_index >= kTVMFFIStaticObjectBegin) temps->Add(out->v_obj);
@@ -449,7 +457,7 @@ int PyToOwnedAny(PyObject* obj, TVMFFIAny* out) {
     return 0;
   }
   TVMFFIObject* tensor = nullptr;
-  code = TensorFromDLPackObject(obj, &tensor);
+  code = TensorFromPyObject(obj, &tensor, nullptr);
   if (code < 0) return -1;
   if (code == 0) {
     SetObject(out, tensor);
@@ -539,8 +547,9 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
     packed = heap_args.data();
   }
   TempObjects temps;
+  CallContext context;
   for (Py_ssize_t i = 0; i < nargs; ++i) {
-    if (TVM_FFI_UNLIKELY(PyToAnyView(args[i], &packed[i], &temps) != 0)) {
+    if (TVM_FFI_UNLIKELY(PyToAnyView(args[i], &packed[i], &temps, &context) != 0)) {
       PyObject *type, *value, *traceback;
       PyErr_Fetch(&type, &value, &traceback);
       // Same exception type, with the argument's position added to the message.
@@ -556,8 +565,13 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
   SetPod(&result, kTVMFFINone);
   auto* cell = reinterpret_cast<TVMFFIFunctionCell*>(reinterpret_cast<char*>(func) +
                                                       sizeof(TVMFFIObject));
+  context.Enter();
   int code = cell->safe_call(func, packed, static_cast<int32_t>(nargs), &result);
+  context.Exit();
   if (TVM_FFI_UNLIKELY(code != 0)) return RaiseFromSafeCallCode(code);
+  if (result.type_index == kTVMFFITensor && context.api != nullptr) {
+    return context.TensorResultToPy(result.v_obj);  // the caller's framework type
+  }
   return OwnedAnyToPy(&result);
 }
 

@@ -56,10 +56,30 @@ class TempObjects {
 };
 
 /*!
+ * \brief What a call learned from its tensor arguments: the framework (its exchange API),
+ * whose allocator and stream apply during the call and whose type returned tensors take.
+ */
+struct CallContext {
+  const void* api = nullptr;  // DLPackExchangeAPI of the first framework tensor argument
+  DLDevice device{kDLCPU, 0};
+  DLPackManagedTensorAllocator saved_allocator = nullptr;
+  TVMFFIStreamHandle saved_stream = nullptr;
+  bool allocator_set = false;
+  bool stream_set = false;
+
+  /*! \brief Installs the framework's allocator and current stream for the call. */
+  void Enter();
+  /*! \brief Restores what Enter replaced. */
+  void Exit();
+  /*! \brief A returned Tensor (owned handle) as the framework's tensor type, else Tensor. */
+  PyObject* TensorResultToPy(TVMFFIObject* tensor);
+};
+
+/*!
  * \brief Converts a Python argument to a borrowed TVMFFIAny; new objects go to `temps`.
  * Returns -1 with a Python error set on failure.
  */
-int PyToAnyView(PyObject* obj, TVMFFIAny* out, TempObjects* temps);
+int PyToAnyView(PyObject* obj, TVMFFIAny* out, TempObjects* temps, CallContext* context = nullptr);
 /*! \brief Converts a Python value to an owned TVMFFIAny. Returns -1 with an error set. */
 int PyToOwnedAny(PyObject* obj, TVMFFIAny* out);
 /*! \brief Converts an owned TVMFFIAny to Python, consuming it. NULL on error. */
@@ -74,6 +94,11 @@ PyObject* RaiseFromSafeCallCode(int code);
 /*! \brief Calls a function object with Python arguments; the shared call path. */
 PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs);
 
+/*!
+ * \brief A Tensor for `obj` through its type's route (exchange API or __dlpack__).
+ * Returns 0 with an owned handle, 1 if `obj` is not a tensor, -1 with an error set.
+ */
+int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context);
 /*! \brief Tensor conversion of an object with __dlpack__; -1 with error set, 1 if not one. */
 int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out);
 

@@ -1,0 +1,123 @@
+/*
+ * How a Python object becomes a Tensor argument, decided once per Python type:
+ * through the framework's C exchange API (torch), through __dlpack__, or not at all.
+ * Also the per-call framework context: allocator, stream, and tensors returned as the
+ * caller's own type.
+ */
+#include <unordered_map>
+
+#include "python/core.h"
+#include "python/dlpack_exchange.h"
+
+namespace tvm_ffi_jit {
+namespace {
+
+enum class TensorRoute { kNotTensor, kExchangeAPI, kDLPackMethod };
+
+struct TypeDispatch {
+  TensorRoute route;
+  const DLPackExchangeAPI* api;
+};
+
+// Keys hold a reference to their type, so an address is never reused while cached.
+std::unordered_map<PyTypeObject*, TypeDispatch> dispatch_by_type;
+
+TypeDispatch ComputeDispatch(PyTypeObject* type) {
+  PyObject* capsule =
+      PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), "__dlpack_c_exchange_api__");
+  if (capsule != nullptr) {
+    const DLPackExchangeAPI* api = nullptr;
+    if (PyCapsule_IsValid(capsule, "dlpack_exchange_api")) {
+      api = static_cast<const DLPackExchangeAPI*>(PyCapsule_GetPointer(capsule, "dlpack_exchange_api"));
+    }
+    Py_DECREF(capsule);
+    if (api != nullptr && api->header.version.major == DLPACK_MAJOR_VERSION &&
+        api->managed_tensor_from_py_object_no_sync != nullptr) {
+      return {TensorRoute::kExchangeAPI, api};
+    }
+  }
+  PyErr_Clear();
+  if (PyObject_HasAttrString(reinterpret_cast<PyObject*>(type), "__dlpack__")) {
+    return {TensorRoute::kDLPackMethod, nullptr};
+  }
+  return {TensorRoute::kNotTensor, nullptr};
+}
+
+const TypeDispatch& DispatchFor(PyTypeObject* type) {
+  auto it = dispatch_by_type.find(type);
+  if (TVM_FFI_LIKELY(it != dispatch_by_type.end())) return it->second;
+  TypeDispatch dispatch = ComputeDispatch(type);
+  Py_INCREF(type);
+  return dispatch_by_type.emplace(type, dispatch).first->second;
+}
+
+bool IsStreamDevice(DLDeviceType type) { return type == kDLCUDA || type == kDLROCM; }
+
+}  // namespace
+
+int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) {
+  const TypeDispatch& dispatch = DispatchFor(Py_TYPE(obj));
+  switch (dispatch.route) {
+    case TensorRoute::kNotTensor:
+      return 1;
+    case TensorRoute::kDLPackMethod:
+      return TensorFromDLPackObject(obj, out);
+    case TensorRoute::kExchangeAPI:
+      break;
+  }
+  DLManagedTensorVersioned* managed = nullptr;
+  if (dispatch.api->managed_tensor_from_py_object_no_sync(obj, &managed) != 0) return -1;
+  TVMFFIObjectHandle handle = nullptr;
+  int code = TVMFFITensorFromDLPackVersioned(managed, 0, 0, &handle);
+  if (code != 0) {
+    RaiseFromSafeCallCode(code);
+    return -1;
+  }
+  *out = static_cast<TVMFFIObject*>(handle);
+  if (context != nullptr && context->api == nullptr) {
+    context->api = dispatch.api;
+    context->device = reinterpret_cast<DLTensor*>(static_cast<char*>(handle) + sizeof(TVMFFIObject))->device;
+  }
+  return 0;
+}
+
+void CallContext::Enter() {
+  if (api == nullptr) return;
+  const auto* exchange = static_cast<const DLPackExchangeAPI*>(api);
+  if (exchange->managed_tensor_allocator != nullptr) {
+    TVMFFIEnvSetDLPackManagedTensorAllocator(exchange->managed_tensor_allocator, 0,
+                                             &saved_allocator);
+    allocator_set = true;
+  }
+  if (IsStreamDevice(device.device_type) && exchange->current_work_stream != nullptr) {
+    void* stream = nullptr;
+    if (exchange->current_work_stream(device.device_type, device.device_id, &stream) == 0) {
+      TVMFFIEnvSetStream(device.device_type, device.device_id, stream, &saved_stream);
+      stream_set = true;
+    } else {
+      PyErr_Clear();
+    }
+  }
+}
+
+void CallContext::Exit() {
+  if (allocator_set) TVMFFIEnvSetDLPackManagedTensorAllocator(saved_allocator, 0, nullptr);
+  if (stream_set) TVMFFIEnvSetStream(device.device_type, device.device_id, saved_stream, nullptr);
+  allocator_set = stream_set = false;
+}
+
+PyObject* CallContext::TensorResultToPy(TVMFFIObject* tensor) {
+  const auto* exchange = static_cast<const DLPackExchangeAPI*>(api);
+  if (exchange == nullptr || exchange->managed_tensor_to_py_object_no_sync == nullptr) {
+    return WrapOwnedObject(tensor);
+  }
+  DLManagedTensorVersioned* managed = nullptr;
+  int code = TVMFFITensorToDLPackVersioned(tensor, &managed);
+  TVMFFIObjectDecRef(tensor);  // the export holds its own reference
+  if (code != 0) return RaiseFromSafeCallCode(code);
+  void* result = nullptr;
+  if (exchange->managed_tensor_to_py_object_no_sync(managed, &result) != 0) return nullptr;
+  return static_cast<PyObject*>(result);
+}
+
+}  // namespace tvm_ffi_jit
