@@ -1,0 +1,144 @@
+"""JIT-compile C++/CUDA sources into a shared library and load it as a Module.
+
+    mod = tvm_ffi_jit.cpp.load_inline("add_one", cpp_sources=src, functions=["add_one"])
+
+``build``/``build_inline`` return the path of the library; ``load``/``load_inline`` load it.
+Builds are cached under ``$TVM_FFI_JIT_CACHE_DIR`` (default ``~/.cache/tvm_ffi_jit``).
+"""
+
+from .builder import build_library
+from .sources import normalize_functions
+
+__all__ = ["build", "build_inline", "load", "load_inline"]
+
+
+def build(
+    name,
+    cpp_files=None,
+    cuda_files=None,
+    *,
+    extra_cflags=None,
+    extra_cuda_cflags=None,
+    extra_ldflags=None,
+    extra_include_paths=None,
+    build_directory=None,
+    verbose=False,
+) -> str:
+    """Compiles C++ (``.c`` files as C) and CUDA files into a shared library; returns its path.
+
+    Exported functions come from ``TVM_FFI_DLL_EXPORT_TYPED_FUNC`` in the sources.
+    """
+    return build_library(
+        name,
+        inline=False,
+        cpp=cpp_files,
+        cuda=cuda_files,
+        functions=[],
+        extra_cflags=extra_cflags,
+        extra_cuda_cflags=extra_cuda_cflags,
+        extra_ldflags=extra_ldflags,
+        extra_include_paths=extra_include_paths,
+        build_directory=build_directory,
+        verbose=verbose,
+    )
+
+
+def build_inline(
+    name,
+    *,
+    cpp_sources=None,
+    cuda_sources=None,
+    functions=None,
+    extra_cflags=None,
+    extra_cuda_cflags=None,
+    extra_ldflags=None,
+    extra_include_paths=None,
+    build_directory=None,
+    verbose=False,
+) -> str:
+    """Compiles source text into a shared library; returns its path.
+
+    ``functions`` (a list of names, or a dict name -> docstring) are exported with
+    ``TVM_FFI_DLL_EXPORT_TYPED_FUNC(name, name)``; diagnostics name ``<name>/cpp_sources``.
+    """
+    names, _ = normalize_functions(functions)
+    return build_library(
+        name,
+        inline=True,
+        cpp=cpp_sources,
+        cuda=cuda_sources,
+        functions=names,
+        extra_cflags=extra_cflags,
+        extra_cuda_cflags=extra_cuda_cflags,
+        extra_ldflags=extra_ldflags,
+        extra_include_paths=extra_include_paths,
+        build_directory=build_directory,
+        verbose=verbose,
+    )
+
+
+def _load_module(path: str, docs=None):
+    from .. import load_module
+
+    module = load_module(path)
+    if docs is not None:
+        module._function_docs = dict(docs)
+    return module
+
+
+def load(
+    name,
+    cpp_files=None,
+    cuda_files=None,
+    *,
+    extra_cflags=None,
+    extra_cuda_cflags=None,
+    extra_ldflags=None,
+    extra_include_paths=None,
+    build_directory=None,
+    verbose=False,
+):
+    """Like :func:`build`, then returns ``tvm_ffi_jit.load_module(path)``."""
+    path = build(
+        name,
+        cpp_files,
+        cuda_files,
+        extra_cflags=extra_cflags,
+        extra_cuda_cflags=extra_cuda_cflags,
+        extra_ldflags=extra_ldflags,
+        extra_include_paths=extra_include_paths,
+        build_directory=build_directory,
+        verbose=verbose,
+    )
+    return _load_module(path)
+
+
+def load_inline(
+    name,
+    *,
+    cpp_sources=None,
+    cuda_sources=None,
+    functions=None,
+    extra_cflags=None,
+    extra_cuda_cflags=None,
+    extra_ldflags=None,
+    extra_include_paths=None,
+    build_directory=None,
+    verbose=False,
+):
+    """Like :func:`build_inline`, then returns ``tvm_ffi_jit.load_module(path)``; with
+    ``functions`` as a dict, its docstrings become the functions' docs."""
+    _, docs = normalize_functions(functions)
+    path = build_inline(
+        name,
+        cpp_sources=cpp_sources,
+        cuda_sources=cuda_sources,
+        functions=functions,
+        extra_cflags=extra_cflags,
+        extra_cuda_cflags=extra_cuda_cflags,
+        extra_ldflags=extra_ldflags,
+        extra_include_paths=extra_include_paths,
+        build_directory=build_directory,
+        verbose=verbose,
+    )
+    return _load_module(path, docs if isinstance(functions, dict) else None)

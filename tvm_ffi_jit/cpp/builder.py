@@ -1,0 +1,222 @@
+"""From sources and options to a published shared library: plan, key, cache hit or build.
+
+The warm path (library already built and unchanged) reads the sources, one manifest and a
+few ``stat``s; it starts no subprocess. The cold path takes the entry's lock, runs ninja in
+a private build directory and publishes the result under a fresh file name.
+"""
+
+import logging
+import os
+from typing import Optional
+
+from .. import libinfo
+from ..build_error import BuildError
+from . import cache, sources, toolchain
+from . import ninja as ninja_build
+from .sources import CUDA, C
+
+logger = logging.getLogger("tvm_ffi_jit")
+
+_CXX_FLAGS = ["-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden"]
+# Plain C kernels mark nothing as exported (see the seeds' __tvm_ffi_<name> examples), so C
+# objects keep default visibility.
+_C_FLAGS = ["-O2", "-fPIC"]
+_CUDA_FLAGS = [
+    "-Xcompiler",
+    "-fPIC",
+    "-Xcompiler",
+    "-fvisibility=hidden",
+    "-std=c++17",
+    "-O2",
+    "--expt-relaxed-constexpr",
+]
+
+
+class BuildPlan:
+    """Everything that determines one library: tools, flags and translation units."""
+
+    def __init__(self, name: str, files: "list[sources.SourceFile]", options: dict):
+        self.name = name
+        self.sources = files
+        self.library_file = f"{name}.so"
+        languages = {f.language for f in files}
+        probe_dir = options["probe_dir"]
+        include_flags = [f"-I{d}" for d in options["include_paths"]]
+        include_flags += [f"-I{d}" for d in libinfo.include_dirs()]
+
+        cxx = toolchain.cxx(probe_dir)
+        self.cxx = list(cxx.command)
+        self.cxx_flags = [*_CXX_FLAGS, *include_flags, *options["cflags"]]
+        self.identities = {"cxx": cxx.identity}
+
+        self.cc = self.c_flags = None
+        if C in languages:
+            cc = toolchain.cc(probe_dir)
+            self.cc = list(cc.command)
+            user_flags = [f for f in options["cflags"] if not f.startswith("-std=")]
+            self.c_flags = [*_C_FLAGS, *include_flags, *user_flags]
+            self.identities["cc"] = cc.identity
+
+        lib_dir = libinfo.library_dir()
+        self.ldflags = [
+            "-shared",
+            f"-L{lib_dir}",
+            f"-l{libinfo.library_name()}",
+            f"-Wl,-rpath,{lib_dir}",
+        ]
+        self.nvcc = self.cuda_flags = None
+        self.cuda_archs = None
+        if CUDA in languages:
+            nvcc, cuda_home = toolchain.nvcc(probe_dir)
+            self.cuda_archs = toolchain.cuda_arch_list()
+            self.nvcc = list(nvcc.command)
+            self.cuda_flags = [
+                *_CUDA_FLAGS,
+                *toolchain.gencode_flags(self.cuda_archs),
+                *include_flags,
+                *options["cuda_cflags"],
+            ]
+            self.identities["nvcc"] = nvcc.identity
+            cuda_lib = os.path.join(cuda_home, "lib64")
+            self.ldflags += [f"-L{cuda_lib}", "-lcudart", f"-Wl,-rpath,{cuda_lib}"]
+        self.ldflags += options["ldflags"]
+
+    def key_parts(self) -> dict:
+        """What the cache key hashes: contents (never paths) of sources, every flag, tools."""
+        return {
+            "format": cache.KEY_FORMAT,
+            "package": cache.package_version(),
+            "abi": cache.abi_version(libinfo.include_dir()),
+            "name": self.name,
+            "sources": [[f.language, f.digest] for f in self.sources],
+            "tools": self.identities,
+            "cxx_flags": self.cxx_flags,
+            "c_flags": self.c_flags,
+            "cuda_flags": self.cuda_flags,
+            "cuda_archs": self.cuda_archs,
+            "ldflags": self.ldflags,
+        }
+
+
+def _str_list(value, what: str) -> "list[str]":
+    return sources.as_list(value, what)
+
+
+def _options(extra_cflags, extra_cuda_cflags, extra_ldflags, extra_include_paths) -> dict:
+    return {
+        "cflags": _str_list(extra_cflags, "extra_cflags"),
+        "cuda_cflags": _str_list(extra_cuda_cflags, "extra_cuda_cflags"),
+        "ldflags": _str_list(extra_ldflags, "extra_ldflags"),
+        "include_paths": [
+            os.path.abspath(p) for p in _str_list(extra_include_paths, "extra_include_paths")
+        ],
+    }
+
+
+def verbose_requested(verbose: bool) -> bool:
+    return bool(verbose) or os.environ.get("TVM_FFI_JIT_VERBOSE", "") not in ("", "0")
+
+
+def _enable_verbose_logging() -> None:
+    """Makes INFO messages visible unless the application configured logging itself."""
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
+class Job:
+    """One requested library: its plan, cache key, entry directory and source paths."""
+
+    __slots__ = ("plan", "key", "entry", "source_paths")
+
+    def __init__(self, plan: BuildPlan, key: str, entry: str, source_paths: "list[str]"):
+        self.plan, self.key, self.entry, self.source_paths = plan, key, entry, source_paths
+
+
+def prepare(
+    name: str,
+    *,
+    inline: bool,
+    cpp,
+    cuda,
+    functions: "list[str]",
+    extra_cflags=None,
+    extra_cuda_cflags=None,
+    extra_ldflags=None,
+    extra_include_paths=None,
+    build_directory: Optional[str] = None,
+) -> Job:
+    """Validates the inputs and computes the key; touches nothing but the cache root."""
+    cache.validate_name(name)
+    if inline:
+        files = sources.inline_files(name, cpp, cuda, functions)
+    else:
+        files = sources.user_files(cpp, cuda)
+    root = cache.cache_root()
+    if build_directory is None:
+        cache.ensure_private_dir(root)
+    options = _options(extra_cflags, extra_cuda_cflags, extra_ldflags, extra_include_paths)
+    options["probe_dir"] = os.path.join(root, "toolchain")
+    plan = BuildPlan(name, files, options)
+    key = cache.compute_key(plan.key_parts())
+    if build_directory is None:
+        entry = cache.entry_dir(root, name, key)
+    else:
+        entry = os.path.abspath(os.fspath(build_directory))
+    return Job(plan, key, entry, [f.path for f in files])
+
+
+def build_library(name: str, *, verbose: bool = False, **inputs) -> str:
+    """Returns the path of an up-to-date shared library for these inputs, building if needed.
+
+    ``inputs`` are :func:`prepare`'s keyword arguments.
+    """
+    verbose = verbose_requested(verbose)
+    if verbose:
+        _enable_verbose_logging()
+    job = prepare(name, **inputs)
+    artifact = cache.lookup(job.entry, job.key, job.source_paths)
+    if artifact is not None:
+        cache.check_permissions(job.entry, os.stat(job.entry))
+        logger.debug("tvm_ffi_jit: %s is up to date: %s", name, artifact)
+        return artifact
+
+    cache.ensure_private_dir(job.entry)
+    with cache.locked(job.entry, name):
+        # Another process may have finished the same build while this one waited.
+        artifact = cache.lookup(job.entry, job.key, job.source_paths, report=False)
+        if artifact is not None:
+            return artifact
+        return _build_locked(job.plan, job.entry, job.key, job.source_paths, verbose)
+
+
+def _build_locked(plan: BuildPlan, entry: str, key: str, source_paths, verbose: bool) -> str:
+    # A private directory per build: a builder killed mid-build (and any compiler it leaves
+    # running) can only ever touch its own abandoned directory.
+    build_dir = cache.new_build_dir(entry)
+    sources.write_generated(plan.sources, build_dir)
+    ninja_build.write_build_file(build_dir, plan)
+    built = os.path.join(build_dir, plan.library_file)
+    if os.path.exists(built):
+        os.unlink(built)  # always relink: the published copy may be what went stale
+    logger.info("tvm_ffi_jit: building %s in %s", plan.name, entry)
+    log_path = os.path.join(build_dir, cache.BUILD_LOG)
+    try:
+        ninja_build.run(build_dir, plan.name, toolchain.max_jobs(), verbose, log_path)
+    except BuildError as err:
+        kept = cache.keep_build_dir(entry, build_dir, failed=True)
+        raise type(err)(str(err).replace(build_dir, kept)) from None
+
+    # Sources are covered by the key; the manifest watches the headers they include.
+    inputs = {os.path.normpath(os.path.join(build_dir, p)) for p in source_paths}
+    headers = [p for p in ninja_build.dependencies(build_dir) if p not in inputs]
+    previous = cache.current_artifact(entry)
+    artifact = cache.publish(entry, built, plan.name)
+    cache.write_manifest(entry, key, source_paths, cache.stamp(headers), artifact)
+    cache.keep_build_dir(entry, build_dir, failed=False)
+    cache.remove_old_artifacts(entry, plan.name, keep=[artifact, previous])
+    logger.info("tvm_ffi_jit: built %s", artifact)
+    return artifact

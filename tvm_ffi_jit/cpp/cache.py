@@ -1,0 +1,259 @@
+"""The on-disk cache: keys, entry directories, the per-key lock, manifests and publishing.
+
+An entry ``<cache>/<name>_<key[:16]>/`` holds:
+
+- ``build/``: the last successful ninja build directory (objects, deps log, ``build.log``);
+  each build runs in a fresh private ``tmp-build-*`` copy of it and replaces it on success;
+- ``failed-build/``: the directory of the last failed build, with its ``build.log``;
+- ``<name>.<token>.so``: published libraries, each under a fresh name, so a library that
+  another process has loaded is never rewritten in place;
+- ``manifest.json``: the current library plus every header the compiler reported, with size
+  and mtime, so the warm path can tell (with a few ``stat`` calls) whether it is still valid.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from typing import Optional
+
+logger = logging.getLogger("tvm_ffi_jit")
+
+KEY_FORMAT = 1  # bump whenever what goes into a key or how a build is laid out changes
+_MANIFEST_FORMAT = 1
+_MANIFEST = "manifest.json"
+_LOCK = ".lock"
+_BUILD = "build"
+_FAILED_BUILD = "failed-build"
+_TMP_BUILD_PREFIX = "tmp-build-"
+BUILD_LOG = "build.log"
+
+
+def cache_root() -> str:
+    """``$TVM_FFI_JIT_CACHE_DIR``, default ``~/.cache/tvm_ffi_jit``."""
+    root = os.environ.get("TVM_FFI_JIT_CACHE_DIR") or os.path.join("~", ".cache", "tvm_ffi_jit")
+    return os.path.abspath(os.path.expanduser(root))
+
+
+def validate_name(name) -> None:
+    """A module name becomes a directory and file name: refuse anything that could escape."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    bad = [c for c in name if c in '/\\"' or ord(c) < 32]
+    if not name.strip() or bad or ".." in name or name in (".",):
+        raise ValueError(
+            f"invalid module name {name!r}: it must be non-empty, without path separators, "
+            "'..', quotes or control characters"
+        )
+
+
+def ensure_private_dir(path: str) -> None:
+    """Creates ``path`` with mode 0700 if missing; refuses one that others could write."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        st = os.stat(path)
+    check_permissions(path, st)
+
+
+def check_permissions(path: str, st: os.stat_result) -> None:
+    # Loading code from a directory that someone else can write lets them run code in this process.
+    if not stat.S_ISDIR(st.st_mode):
+        raise NotADirectoryError(f"tvm_ffi_jit cache path {path} is not a directory")
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        raise PermissionError(
+            f"refusing to use {path}: it is owned by uid {st.st_uid}, not by you; point "
+            "TVM_FFI_JIT_CACHE_DIR at a directory of your own (or `chown` this one)"
+        )
+    if st.st_mode & 0o022:
+        raise PermissionError(
+            f"refusing to use {path}: other users can write to it (mode "
+            f"{stat.S_IMODE(st.st_mode):o}); fix with `chmod go-w {path}`"
+        )
+
+
+def compute_key(parts: dict) -> str:
+    """sha256 over a canonical JSON rendering of everything that determines the library."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def entry_dir(root: str, name: str, key: str) -> str:
+    return os.path.join(root, f"{name}_{key[:16]}")
+
+
+def lookup(entry: str, key: str, sources: "list[str]", report: bool = True) -> Optional[str]:
+    """The published library if the manifest says it is current, else None. Only ``stat``s."""
+    try:
+        with open(os.path.join(entry, _MANIFEST), encoding="utf-8") as f:
+            manifest = json.load(f)
+        if (
+            manifest["format"] != _MANIFEST_FORMAT
+            or manifest["key"] != key
+            or manifest["sources"] != sources
+        ):
+            return None
+        for path, size, mtime_ns in manifest["deps"]:
+            st = os.stat(path)
+            if st.st_size != size or st.st_mtime_ns != mtime_ns:
+                logger.debug("%s changed since the last build of %s", path, entry)
+                return None
+        artifact = os.path.join(entry, manifest["artifact"])
+        st = os.stat(artifact)
+        # A truncated or rewritten library must never reach dlopen.
+        expected = (manifest["artifact_size"], manifest["artifact_mtime_ns"])
+        if (st.st_size, st.st_mtime_ns) != expected:
+            if report:
+                logger.warning("%s was modified after it was built; rebuilding", artifact)
+            return None
+        return artifact
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def stamp(paths) -> "list[list]":
+    """[path, size, mtime_ns] for each existing path, as the manifest records dependencies.
+
+    Paths that do not exist are skipped: nvcc reports ``#line`` pseudo-files as inputs."""
+    stamps = []
+    for path in sorted(set(paths)):
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            continue
+        stamps.append([path, st.st_size, st.st_mtime_ns])
+    return stamps
+
+
+def write_manifest(entry: str, key: str, sources: "list[str]", deps, artifact: str) -> None:
+    st = os.stat(artifact)
+    manifest = {
+        "format": _MANIFEST_FORMAT,
+        "key": key,
+        "artifact": os.path.basename(artifact),
+        "artifact_size": st.st_size,
+        "artifact_mtime_ns": st.st_mtime_ns,
+        "sources": sources,
+        "deps": deps,
+        "built_at": time.time(),
+    }
+    path = os.path.join(entry, _MANIFEST)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=1)
+    os.replace(tmp, path)
+
+
+@contextmanager
+def locked(entry: str, name: str):
+    """Holds the entry's lock (released by the OS if this process dies)."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(os.path.join(entry, _LOCK))
+    try:
+        lock.acquire(timeout=1)
+    except Timeout:
+        logger.info("waiting for another process that is building %s (%s)", name, entry)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def new_build_dir(entry: str) -> str:
+    """A fresh private build directory seeded with the last successful build (so ninja only
+    recompiles what changed). Call with the entry's lock held."""
+    for file_name in os.listdir(entry):
+        if file_name.startswith(_TMP_BUILD_PREFIX):
+            # Left by a builder that died; nobody else can be using it while we hold the lock.
+            logger.info("tvm_ffi_jit: removing the abandoned build directory %s", file_name)
+            shutil.rmtree(os.path.join(entry, file_name), ignore_errors=True)
+    build_dir = tempfile.mkdtemp(prefix=_TMP_BUILD_PREFIX, dir=entry)
+    previous = os.path.join(entry, _BUILD)
+    if os.path.isdir(previous):
+        # copy2 keeps mtimes, which ninja compares against its logs.
+        shutil.copytree(previous, build_dir, symlinks=True, dirs_exist_ok=True)
+    return build_dir
+
+
+def keep_build_dir(entry: str, build_dir: str, failed: bool) -> str:
+    """Moves a finished build directory to ``build/`` (or ``failed-build/``); returns it."""
+    target = os.path.join(entry, _FAILED_BUILD if failed else _BUILD)
+    if os.path.isdir(target):
+        trash = tempfile.mkdtemp(prefix=_TMP_BUILD_PREFIX, dir=entry)
+        os.replace(target, os.path.join(trash, "old"))
+        shutil.rmtree(trash, ignore_errors=True)
+    os.replace(build_dir, target)
+    return target
+
+
+def publish(entry: str, built: str, name: str) -> str:
+    """Copies the freshly linked library into the entry under a new name, atomically."""
+    final = os.path.join(entry, f"{name}.{os.urandom(6).hex()}.so")
+    tmp = final + ".tmp"
+    shutil.copyfile(built, tmp)
+    os.replace(tmp, final)
+    return final
+
+
+def remove_old_artifacts(entry: str, name: str, keep: "list[str]") -> None:
+    """Deletes superseded libraries (unlinking never disturbs a process that has one loaded)."""
+    keep_names = {os.path.basename(p) for p in keep if p}
+    prefix = name + "."
+    for file_name in os.listdir(entry):
+        superseded = file_name.startswith(prefix) and file_name.endswith((".so", ".so.tmp"))
+        if superseded and file_name not in keep_names:
+            try:
+                os.unlink(os.path.join(entry, file_name))
+            except OSError:
+                pass
+
+
+def current_artifact(entry: str) -> Optional[str]:
+    """The library the manifest points at, whether or not it is still current."""
+    try:
+        with open(os.path.join(entry, _MANIFEST), encoding="utf-8") as f:
+            return os.path.join(entry, json.load(f)["artifact"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+_version_memo: "dict[str, str]" = {}
+
+
+def package_version() -> str:
+    """tvm_ffi_jit's version (``__version__`` when the package defines it)."""
+    if "package" not in _version_memo:
+        version = getattr(sys.modules.get("tvm_ffi_jit"), "__version__", None)
+        if version is None:
+            try:
+                from importlib.metadata import version as distribution_version
+
+                version = distribution_version("tvm_ffi_jit")
+            except Exception:
+                version = "unknown"
+        _version_memo["package"] = str(version)
+    return _version_memo["package"]
+
+
+def abi_version(include_dir: str) -> str:
+    """``MAJOR.MINOR.PATCH`` from the TVM_FFI_VERSION_* macros of the shipped c_api.h."""
+    if "abi" not in _version_memo:
+        with open(os.path.join(include_dir, "tvm", "ffi", "c_api.h"), encoding="utf-8") as f:
+            header = f.read()
+        numbers = []
+        for part in ("MAJOR", "MINOR", "PATCH"):
+            macro = f"#define TVM_FFI_VERSION_{part}"
+            start = header.find(macro)
+            words = header[start + len(macro) : start + len(macro) + 32].split()
+            numbers.append(words[0] if start >= 0 and words else "?")
+        _version_memo["abi"] = ".".join(numbers)
+    return _version_memo["abi"]

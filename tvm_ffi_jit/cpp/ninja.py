@@ -1,0 +1,236 @@
+"""Writes ``build.ninja`` for one module and runs ninja (from the ``ninja`` pip package)."""
+
+import logging
+import os
+import shlex
+import shutil
+import sys
+import threading
+import time
+
+from ..build_error import BuildError, ToolchainError
+from .sources import CUDA, C
+
+logger = logging.getLogger("tvm_ffi_jit")
+
+_STATUS_PREFIX = "@@ninja "  # marks ninja's status lines so they can be told from compiler output
+_MAX_ERROR_CHARS = 20000
+
+
+def _path(path: str) -> str:
+    """A path as a ninja build-statement token."""
+    return path.replace("$", "$$").replace(" ", "$ ").replace(":", "$:")
+
+
+def _command(words) -> str:
+    """Words as one shell command inside a ninja variable."""
+    return " ".join(shlex.quote(w) for w in words).replace("$", "$$")
+
+
+def object_names(sources) -> "list[str]":
+    """One distinct object file name per source (``a/x.cpp`` and ``b/x.cpp`` both compile)."""
+    names, taken = [], set()
+    for src in sources:
+        stem = os.path.splitext(os.path.basename(src.path))[0]
+        suffix = ".cuda.o" if src.language == CUDA else ".o"
+        candidate, i = stem + suffix, 1
+        while candidate in taken:
+            candidate, i = f"{stem}_{i}{suffix}", i + 1
+        taken.add(candidate)
+        names.append(candidate)
+    return names
+
+
+def render(plan) -> str:
+    """The text of build.ninja for a BuildPlan (see builder.py)."""
+    lines = [
+        "ninja_required_version = 1.3",
+        f"cxx = {_command(plan.cxx)}",
+        f"cxxflags = {_command(plan.cxx_flags)}",
+        f"ldflags = {_command(plan.ldflags)}",
+    ]
+    if plan.cc:
+        lines += [f"cc = {_command(plan.cc)}", f"cflags = {_command(plan.c_flags)}"]
+    if plan.nvcc:
+        lines += [f"nvcc = {_command(plan.nvcc)}", f"cudaflags = {_command(plan.cuda_flags)}"]
+    lines += [
+        "",
+        "rule cxx",
+        "  command = $cxx -MMD -MF $out.d $cxxflags -c $in -o $out",
+        "  depfile = $out.d",
+        "  deps = gcc",
+        "  description = CXX $out",
+        "",
+    ]
+    if plan.cc:
+        lines += [
+            "rule cc",
+            "  command = $cc -MMD -MF $out.d $cflags -c $in -o $out",
+            "  depfile = $out.d",
+            "  deps = gcc",
+            "  description = CC $out",
+            "",
+        ]
+    if plan.nvcc:
+        lines += [
+            "rule nvcc",
+            "  command = $nvcc -MMD -MF $out.d $cudaflags -c $in -o $out",
+            "  depfile = $out.d",
+            "  deps = gcc",
+            "  description = NVCC $out",
+            "",
+        ]
+    lines += ["rule link", "  command = $cxx $in $ldflags -o $out", "  description = LINK $out", ""]
+    objects = object_names(plan.sources)
+    for src, obj in zip(plan.sources, objects):
+        rule = {CUDA: "nvcc", C: "cc"}.get(src.language, "cxx")
+        lines.append(f"build {_path(obj)}: {rule} {_path(src.path)}")
+    library = plan.library_file
+    lines += [
+        "",
+        f"build {_path(library)}: link {' '.join(_path(o) for o in objects)}",
+        f"default {_path(library)}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_build_file(build_dir: str, plan) -> str:
+    path = os.path.join(build_dir, "build.ninja")
+    text = render(plan)
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return path
+    except OSError:
+        pass
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def ninja_executable() -> str:
+    """ninja from the ``ninja`` pip package, else from PATH."""
+    try:
+        import ninja as ninja_package
+
+        candidate = os.path.join(ninja_package.BIN_DIR, "ninja")
+        if os.path.isfile(candidate):
+            return candidate
+    except ImportError:
+        pass
+    found = shutil.which("ninja")
+    if found is None:
+        raise ToolchainError("ninja was not found; install it with `pip install ninja`")
+    return found
+
+
+class _Progress:
+    """A one-line ``objects done / total, elapsed`` indicator on a TTY, shown after ~1 s."""
+
+    def __init__(self, name: str, enabled: bool):
+        self.name, self.enabled = name, enabled
+        self.done, self.total, self.start = 0, 0, time.monotonic()
+        self.shown = False
+        self._stop = threading.Event()
+        if enabled:
+            threading.Thread(target=self._tick, daemon=True).start()
+
+    def update(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.25):
+            elapsed = time.monotonic() - self.start
+            if elapsed >= 1.0:
+                self.shown = True
+                sys.stderr.write(
+                    f"\r\x1b[Ktvm_ffi_jit: building {self.name}: {self.done}/{self.total or '?'}"
+                    f" done, {elapsed:.1f}s"
+                )
+                sys.stderr.flush()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _status(line: str):
+    """``@@ninja 2/3 <command>`` -> (2, 3, command); None for other lines."""
+    if not line.startswith(_STATUS_PREFIX):
+        return None
+    counts, _, command = line[len(_STATUS_PREFIX) :].partition(" ")
+    done, _, total = counts.partition("/")
+    try:
+        return int(done), int(total), command
+    except ValueError:
+        return None
+
+
+def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str) -> None:
+    """Runs ninja in ``build_dir``; the whole output goes to ``log_path``; raises BuildError."""
+    import subprocess
+
+    command = [ninja_executable(), "-C", build_dir, "-v", "-j", str(jobs)]
+    env = dict(os.environ, NINJA_STATUS=_STATUS_PREFIX + "%f/%t ")
+    log_level = logging.INFO if verbose else logging.DEBUG
+    logger.log(log_level, "tvm_ffi_jit: %s", " ".join(command))
+    progress = _Progress(name, enabled=not verbose and sys.stderr.isatty())
+    diagnostics = []
+    try:
+        with open(log_path, "w", encoding="utf-8") as log:
+            log.write(" ".join(command) + "\n")
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                text=True,
+                errors="replace",
+            )
+            with process:
+                for line in process.stdout:
+                    log.write(line)
+                    status = _status(line)
+                    if status is not None:
+                        progress.update(status[0], status[1])
+                        logger.log(log_level, "%s", status[2].rstrip("\n"))
+                    else:
+                        if not line.startswith("ninja: Entering directory"):
+                            diagnostics.append(line)
+                        logger.log(log_level, "%s", line.rstrip("\n"))
+            returncode = process.wait()
+    except OSError as err:
+        raise ToolchainError(f"cannot run ninja ({command[0]}): {err}") from None
+    finally:
+        progress.close()
+    if returncode != 0:
+        text = "".join(diagnostics).strip()
+        if len(text) > _MAX_ERROR_CHARS:
+            text = "...\n" + text[-_MAX_ERROR_CHARS:]
+        raise BuildError(
+            f"building module '{name}' failed (ninja exit code {returncode}); "
+            f"full log: {log_path}\n{text}"
+        )
+
+
+def dependencies(build_dir: str) -> "list[str]":
+    """Every file the compilers reported reading (from ninja's deps log), as absolute paths."""
+    import subprocess
+
+    result = subprocess.run(
+        [ninja_executable(), "-C", build_dir, "-t", "deps"],
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
+    if result.returncode != 0:
+        raise BuildError(f"`ninja -t deps` failed in {build_dir}: {result.stderr.strip()}")
+    paths = []
+    for line in result.stdout.splitlines():
+        # Dependency lines are indented under their "target: #deps N, ..." header.
+        if line.startswith((" ", "\t")) and line.strip():
+            paths.append(os.path.normpath(os.path.join(build_dir, line.strip())))
+    return paths

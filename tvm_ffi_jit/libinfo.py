@@ -1,0 +1,65 @@
+"""Where the shipped headers and the runtime library live.
+
+Two layouts are supported: an installed wheel, where setup.py copies include/ and cuda/
+into the package, and a source checkout (editable install), where they sit next to it.
+Only ``os`` is imported so that asking for a path stays cheap.
+"""
+
+import os
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_LIBRARY_NAME = "tvm_ffi_jit"
+
+
+def _shipped_dir(folder: str) -> "str | None":
+    """``<pkg>/<folder>`` (installed wheel), else ``<repo>/<folder>`` (source checkout)."""
+    for candidate in (
+        os.path.join(_PACKAGE_DIR, folder),
+        os.path.join(os.path.dirname(_PACKAGE_DIR), folder),
+    ):
+        if os.path.isdir(candidate):
+            return candidate
+    return None
+
+
+def include_dir() -> str:
+    """The directory holding ``tvm/ffi/c_api.h`` and ``dlpack/dlpack.h``."""
+    found = _shipped_dir("include")
+    if found is None or not os.path.isfile(os.path.join(found, "tvm", "ffi", "c_api.h")):
+        raise RuntimeError(
+            "tvm_ffi_jit: cannot find the headers (tvm/ffi/c_api.h) in "
+            f"{os.path.join(_PACKAGE_DIR, 'include')} or "
+            f"{os.path.join(os.path.dirname(_PACKAGE_DIR), 'include')}; reinstall the package "
+            "with `pip install .` (or `pip install -e .` from a source checkout)"
+        )
+    return found
+
+
+def include_dirs() -> "list[str]":
+    """Every directory a JIT build adds with ``-I``: the main include dir, then ``cuda/``."""
+    dirs = [include_dir()]
+    cuda_dir = _shipped_dir("cuda")
+    if cuda_dir is not None:
+        dirs.append(cuda_dir)
+    return dirs
+
+
+def library_dir() -> str:
+    """The directory holding ``libtvm_ffi_jit.so`` (``<pkg>/lib`` in both layouts)."""
+    return os.path.join(_PACKAGE_DIR, "lib")
+
+
+def library_name() -> str:
+    """The runtime library's name as the linker wants it (``-l<name>``)."""
+    return _LIBRARY_NAME
+
+
+def runtime_library_path() -> str:
+    """Absolute path of the runtime shared library; raises if it has not been built."""
+    path = os.path.join(library_dir(), f"lib{_LIBRARY_NAME}.so")
+    if not os.path.isfile(path):
+        raise RuntimeError(
+            f"tvm_ffi_jit: the runtime library {path} does not exist; build it with "
+            "`pip install .` (or `pip install -e .` from a source checkout)"
+        )
+    return path
