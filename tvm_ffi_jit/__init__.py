@@ -20,6 +20,7 @@ from .registry import (
     register_global_func,
     system_lib,
 )
+from .stream import get_raw_stream, use_raw_stream, use_torch_stream
 
 from_dlpack = _core.from_dlpack
 _core._register_python_types(Device, dtype)
@@ -41,11 +42,14 @@ __all__ = [
     "dtype",
     "from_dlpack",
     "get_global_func",
+    "get_raw_stream",
     "list_global_func_names",
     "load_module",
     "register_error",
     "register_global_func",
     "system_lib",
+    "use_raw_stream",
+    "use_torch_stream",
 ]
 
 

@@ -106,6 +106,7 @@ int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out);
 int InitObjectTypes(PyObject* module);
 int InitTensorType(PyObject* module);
 int InitConvert(PyObject* module);
+int InitEnv(PyObject* module);
 
 /*! \brief Python classes the package registers: Device, dtype factories. */
 extern PyObject* DeviceClass;

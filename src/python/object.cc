@@ -354,7 +354,8 @@ PyMODINIT_FUNC PyInit__core(void) {
   using namespace tvm_ffi_jit;  // NOLINT(*)
   PyObject* module = PyModule_Create(&core_module);
   if (module == nullptr) return nullptr;
-  if (InitObjectTypes(module) != 0 || InitTensorType(module) != 0 || InitConvert(module) != 0) {
+  if (InitObjectTypes(module) != 0 || InitTensorType(module) != 0 || InitConvert(module) != 0 ||
+      InitEnv(module) != 0) {
     Py_DECREF(module);
     return nullptr;
   }

@@ -121,3 +121,38 @@ PyObject* CallContext::TensorResultToPy(TVMFFIObject* tensor) {
 }
 
 }  // namespace tvm_ffi_jit
+
+namespace tvm_ffi_jit {
+namespace {
+
+/*! _env_set_stream(device_type, device_id, stream) -> previous stream (ints). */
+PyObject* EnvSetStream(PyObject*, PyObject* args) {
+  int device_type = 0, device_id = 0;
+  PyObject* stream = nullptr;
+  if (!PyArg_ParseTuple(args, "iiO", &device_type, &device_id, &stream)) return nullptr;
+  void* handle = stream == Py_None ? nullptr : PyLong_AsVoidPtr(stream);
+  if (PyErr_Occurred()) return nullptr;
+  TVMFFIStreamHandle previous = nullptr;
+  if (TVMFFIEnvSetStream(device_type, device_id, handle, &previous) != 0) {
+    return RaiseFromSafeCallCode(-1);
+  }
+  return PyLong_FromVoidPtr(previous);
+}
+
+/*! _env_get_stream(device_type, device_id) -> stream (int, 0 for the default stream). */
+PyObject* EnvGetStream(PyObject*, PyObject* args) {
+  int device_type = 0, device_id = 0;
+  if (!PyArg_ParseTuple(args, "ii", &device_type, &device_id)) return nullptr;
+  return PyLong_FromVoidPtr(TVMFFIEnvGetStream(device_type, device_id));
+}
+
+PyMethodDef env_methods[] = {
+    {"_env_set_stream", EnvSetStream, METH_VARARGS, "Sets this thread's stream for a device."},
+    {"_env_get_stream", EnvGetStream, METH_VARARGS, "This thread's stream for a device."},
+    {nullptr, nullptr, 0, nullptr}};
+
+}  // namespace
+
+int InitEnv(PyObject* module) { return PyModule_AddFunctions(module, env_methods); }
+
+}  // namespace tvm_ffi_jit
