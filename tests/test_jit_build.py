@@ -266,3 +266,25 @@ def test_cuda_sources_build_and_link_with_nvcc(monkeypatch):
     # Loading needs libcudart (found through the rpath), not a GPU.
     mod = cpp.load_inline("cuda_add_one", cuda_sources=CUDA_SOURCE, functions=["add_one_cuda"])
     assert "add_one_cuda" in mod
+
+
+def test_inline_decoration_line_directives_and_export_placement():
+    from tvm_ffi_jit.cpp import sources
+
+    cpp_file, cuda_file = sources.inline_files(
+        "mixed", "void f();\nint g() { return 1; }", "void f() {}\n", ["f", "g"]
+    )
+    assert (cpp_file.path, cuda_file.path) == ("main.cpp", "cuda.cu")
+    lines = cpp_file.generated_text.splitlines()
+    assert lines[0] == "#include <tvm/ffi/function.h>"
+    assert lines[1] == '#line 1 "mixed/cpp_sources"'
+    assert lines[2:4] == ["void f();", "int g() { return 1; }"]
+    # The reset names the physical line that follows it in the generated file.
+    assert lines[4] == '#line 6 "mixed/generated_exports"'
+    assert lines[5:] == [
+        "TVM_FFI_DLL_EXPORT_TYPED_FUNC(f, f);",
+        "TVM_FFI_DLL_EXPORT_TYPED_FUNC(g, g);",
+    ]
+    # With C++ sources present, the CUDA file carries no exports.
+    assert "TVM_FFI_DLL_EXPORT_TYPED_FUNC" not in cuda_file.generated_text
+    assert '#line 1 "mixed/cuda_sources"' in cuda_file.generated_text

@@ -59,7 +59,9 @@ def build_inline(
     """Compiles source text into a shared library; returns its path.
 
     ``functions`` (a list of names, or a dict name -> docstring) are exported with
-    ``TVM_FFI_DLL_EXPORT_TYPED_FUNC(name, name)``; diagnostics name ``<name>/cpp_sources``.
+    ``TVM_FFI_DLL_EXPORT_TYPED_FUNC(name, name)``, appended to the C++ source when there is
+    one (declare functions defined in ``cuda_sources`` there), else to the CUDA source.
+    Compiler diagnostics name ``<name>/cpp_sources`` and ``<name>/cuda_sources``.
     """
     names, _ = normalize_functions(functions)
     return build_library(

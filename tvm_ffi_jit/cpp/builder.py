@@ -205,7 +205,8 @@ def _build_locked(plan: BuildPlan, entry: str, key: str, source_paths, verbose: 
     logger.info("tvm_ffi_jit: building %s in %s", plan.name, entry)
     log_path = os.path.join(build_dir, cache.BUILD_LOG)
     try:
-        ninja_build.run(build_dir, plan.name, toolchain.max_jobs(), verbose, log_path)
+        steps = len(plan.sources) + 1
+        ninja_build.run(build_dir, plan.name, toolchain.max_jobs(), verbose, log_path, steps)
     except BuildError as err:
         kept = cache.keep_build_dir(entry, build_dir, failed=True)
         raise type(err)(str(err).replace(build_dir, kept)) from None

@@ -128,9 +128,9 @@ def ninja_executable() -> str:
 class _Progress:
     """A one-line ``objects done / total, elapsed`` indicator on a TTY, shown after ~1 s."""
 
-    def __init__(self, name: str, enabled: bool):
+    def __init__(self, name: str, enabled: bool, total: int):
         self.name, self.enabled = name, enabled
-        self.done, self.total, self.start = 0, 0, time.monotonic()
+        self.done, self.total, self.start = 0, total, time.monotonic()
         self.shown = False
         self._stop = threading.Event()
         if enabled:
@@ -169,15 +169,18 @@ def _status(line: str):
         return None
 
 
-def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str) -> None:
-    """Runs ninja in ``build_dir``; the whole output goes to ``log_path``; raises BuildError."""
+def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str, steps: int = 0) -> None:
+    """Runs ninja in ``build_dir``; the whole output goes to ``log_path``; raises BuildError.
+
+    ``steps`` (compiles + link) seeds the progress total until ninja reports its own.
+    """
     import subprocess
 
     command = [ninja_executable(), "-C", build_dir, "-v", "-j", str(jobs)]
     env = dict(os.environ, NINJA_STATUS=_STATUS_PREFIX + "%f/%t ")
     log_level = logging.INFO if verbose else logging.DEBUG
     logger.log(log_level, "tvm_ffi_jit: %s", " ".join(command))
-    progress = _Progress(name, enabled=not verbose and sys.stderr.isatty())
+    progress = _Progress(name, not verbose and sys.stderr.isatty(), steps)
     diagnostics = []
     try:
         with open(log_path, "w", encoding="utf-8") as log:
