@@ -53,6 +53,20 @@ void CheckRequirements(const Tensor& tensor, int32_t require_alignment, int32_t 
   }
 }
 
+/*!
+ * \brief Whether the tensor came from a producer that marked it read-only. Read-only
+ * tensors are passed to kernels as they are (a kernel may only read them) and stay
+ * read-only when exported again.
+ */
+bool IsReadOnly(const TVMFFIObject* header) {
+  // Only tensors imported from DLPack carry the flag; their deleter identifies them.
+  if (header->deleter != details::ObjectDeleter<DLPackTensorObj>) return false;
+  return static_cast<const DLPackTensorObj*>(
+             static_cast<const TensorObj*>(details::ObjectUnsafe::FromHeader(
+                 const_cast<TVMFFIObject*>(header))))
+      ->read_only();
+}
+
 /*! \brief Export context: keeps the tensor alive until the consumer calls the deleter. */
 template <typename TManaged>
 struct ExportContext {
@@ -81,7 +95,7 @@ TManaged* Export(TVMFFIObjectHandle from) {
   ctx->managed.deleter = ExportContext<TManaged>::Delete;
   if constexpr (std::is_same_v<TManaged, DLManagedTensorVersioned>) {
     ctx->managed.version = {DLPACK_MAJOR_VERSION, DLPACK_MINOR_VERSION};
-    ctx->managed.flags = 0;
+    ctx->managed.flags = IsReadOnly(header) ? DLPACK_FLAG_BITMASK_READ_ONLY : 0;
   }
   return &ctx->managed;
 }

@@ -552,6 +552,7 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
     if (TVM_FFI_UNLIKELY(PyToAnyView(args[i], &packed[i], &temps, &context) != 0)) {
       PyObject *type, *value, *traceback;
       PyErr_Fetch(&type, &value, &traceback);
+      temps.Release();
       // Same exception type, with the argument's position added to the message.
       PyErr_Format(type ? type : PyExc_TypeError, "cannot convert argument #%zd (a %s): %S", i,
                    Py_TYPE(args[i])->tp_name, value ? value : Py_None);
@@ -568,6 +569,7 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
   context.Enter();
   int code = cell->safe_call(func, packed, static_cast<int32_t>(nargs), &result);
   context.Exit();
+  temps.Release();
   if (TVM_FFI_UNLIKELY(code != 0)) return RaiseFromSafeCallCode(code);
   if (result.type_index == kTVMFFITensor && context.api != nullptr) {
     return context.TensorResultToPy(result.v_obj);  // the caller's framework type

@@ -40,8 +40,14 @@ void RegisterClassForTypeIndex(int32_t type_index, PyTypeObject* cls);
 /*! \brief Objects that temporary arguments create, released after the call. */
 class TempObjects {
  public:
-  ~TempObjects() {
+  ~TempObjects() { Release(); }
+  /*!
+   * \brief Releases the objects now. Call it before raising: a producer's DLPack deleter
+   * may run Python code, which must not see a pending exception.
+   */
+  void Release() {
     for (TVMFFIObject* obj : objects_) TVMFFIObjectDecRef(obj);
+    objects_.clear();
   }
   void Add(TVMFFIObject* obj) { objects_.push_back(obj); }
   /*! \brief Storage for a bytes argument's TVMFFIByteArray (stable until destruction). */

@@ -1,0 +1,96 @@
+"""A stand-in for a GPU array: implements __dlpack__/__dlpack_device__ for a CUDA device
+with a fake data pointer (never dereferenced), built with ctypes. Lets the device and
+stream plumbing be tested on machines without a GPU."""
+
+import ctypes
+
+_VERSIONED_NAME = b"dltensor_versioned"
+_DELETER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+class _DLDevice(ctypes.Structure):
+    _fields_ = [("device_type", ctypes.c_int32), ("device_id", ctypes.c_int32)]
+
+
+class _DLDataType(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint8), ("bits", ctypes.c_uint8), ("lanes", ctypes.c_uint16)]
+
+
+class _DLTensor(ctypes.Structure):
+    _fields_ = [
+        ("data", ctypes.c_void_p),
+        ("device", _DLDevice),
+        ("ndim", ctypes.c_int32),
+        ("dtype", _DLDataType),
+        ("shape", ctypes.POINTER(ctypes.c_int64)),
+        ("strides", ctypes.POINTER(ctypes.c_int64)),
+        ("byte_offset", ctypes.c_uint64),
+    ]
+
+
+class _DLManagedTensorVersioned(ctypes.Structure):
+    _fields_ = [
+        ("major", ctypes.c_uint32),
+        ("minor", ctypes.c_uint32),
+        ("manager_ctx", ctypes.c_void_p),
+        ("deleter", _DELETER),
+        ("flags", ctypes.c_uint64),
+        ("dl_tensor", _DLTensor),
+    ]
+
+
+_capsule_new = ctypes.pythonapi.PyCapsule_New
+_capsule_new.restype = ctypes.py_object
+_capsule_new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+
+CUDA = 2
+
+
+class FakeCudaArray:
+    """float32 array "on" cuda:<device_id>; counts exports and deleter calls."""
+
+    def __init__(self, shape, device_id=0, address=0x7F0000001000):
+        self.shape = tuple(shape)
+        self.device_id = device_id
+        self.address = address
+        self.exports = 0
+        self.deleted = 0
+        self.streams_requested = []
+        self._keep = []  # the structs and callbacks of every export stay alive with the array
+
+    def __dlpack_device__(self):
+        return (CUDA, self.device_id)
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        self.exports += 1
+        self.streams_requested.append(stream)
+        ndim = len(self.shape)
+        shape = (ctypes.c_int64 * max(ndim, 1))(*self.shape)
+        strides = (ctypes.c_int64 * max(ndim, 1))()
+        step = 1
+        for i in reversed(range(ndim)):
+            strides[i] = step
+            step *= self.shape[i]
+
+        def on_delete(_ptr):
+            self.deleted += 1
+
+        deleter = _DELETER(on_delete)
+        managed = _DLManagedTensorVersioned(
+            major=1,
+            minor=1,
+            manager_ctx=None,
+            deleter=deleter,
+            flags=0,
+            dl_tensor=_DLTensor(
+                data=self.address,
+                device=_DLDevice(CUDA, self.device_id),
+                ndim=ndim,
+                dtype=_DLDataType(2, 32, 1),
+                shape=shape,
+                strides=strides,
+                byte_offset=0,
+            ),
+        )
+        self._keep.append((managed, shape, strides, deleter))
+        return _capsule_new(ctypes.addressof(managed), _VERSIONED_NAME, None)
