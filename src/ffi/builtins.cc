@@ -31,7 +31,8 @@ TVM_FFI_STATIC_INIT_BLOCK() {
                     for (int32_t i = 0; i < args.size(); ++i) array.push_back(Any(args[i]));
                     *result = array;
                   })
-      .def("ffi.ArraySize", [](const Array<Any>& array) { return static_cast<int64_t>(array.size()); })
+      .def("ffi.ArraySize",
+           [](const Array<Any>& array) { return static_cast<int64_t>(array.size()); })
       .def("ffi.ArrayGetItem",
            [](const Array<Any>& array, int64_t index) {
              return array[NormalizeIndex(index, static_cast<int64_t>(array.size()), "Array")];
@@ -42,7 +43,8 @@ TVM_FFI_STATIC_INIT_BLOCK() {
                       TVM_FFI_THROW(ValueError) << "ffi.Map takes key, value pairs";
                     }
                     Map<Any, Any> map;
-                    for (int32_t i = 0; i < args.size(); i += 2) map.Set(Any(args[i]), Any(args[i + 1]));
+                    for (int32_t i = 0; i < args.size(); i += 2)
+                      map.Set(Any(args[i]), Any(args[i + 1]));
                     *result = map;
                   })
       .def("ffi.MapSize", [](const Map<Any, Any>& map) { return static_cast<int64_t>(map.size()); })
@@ -66,7 +68,8 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def_packed("ffi.Shape",
                   [](PackedArgs args, Any* result) {
                     std::vector<int64_t> dims;
-                    for (int32_t i = 0; i < args.size(); ++i) dims.push_back(args[i].cast<int64_t>());
+                    for (int32_t i = 0; i < args.size(); ++i)
+                      dims.push_back(args[i].cast<int64_t>());
                     *result = Shape(dims);
                   })
       .def("ffi.ShapeSize", [](const Shape& shape) { return static_cast<int64_t>(shape.size()); })

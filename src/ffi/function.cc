@@ -107,13 +107,12 @@ int TVMFFIFunctionCreate(void* self, TVMFFISafeCallType safe_call, void (*delete
 int TVMFFIFunctionCall(TVMFFIObjectHandle func, const TVMFFIAny* args, int32_t num_args,
                        TVMFFIAny* result) {
   auto* header = static_cast<TVMFFIObject*>(func);
-  auto* cell = reinterpret_cast<TVMFFIFunctionCell*>(reinterpret_cast<char*>(header) +
-                                                      sizeof(TVMFFIObject));
+  auto* cell =
+      reinterpret_cast<TVMFFIFunctionCell*>(reinterpret_cast<char*>(header) + sizeof(TVMFFIObject));
   return cell->safe_call(func, args, num_args, result);
 }
 
-int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f,
-                            int allow_override) {
+int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f, int allow_override) {
   TVM_FFI_SAFE_CALL_BEGIN();
   Function func(details::ObjectUnsafe::PtrFromBorrowed<Object>(static_cast<TVMFFIObject*>(f)));
   if (!GlobalRegistry::Global()->Set(ToStd(name), func, allow_override != 0)) {

@@ -28,9 +28,12 @@ constexpr const char* kSymbolPrefix = "__tvm_ffi_";
 /*! \brief The runtime's module: resolves symbols through `lookup`, caches functions. */
 class RuntimeModuleObj : public ModuleObj {
  public:
-  RuntimeModuleObj(std::string kind, std::string path, std::function<void*(const std::string&)> lookup,
+  RuntimeModuleObj(std::string kind, std::string path,
+                   std::function<void*(const std::string&)> lookup,
                    std::function<std::vector<std::string>()> list)
-      : kind_(std::move(kind)), path_(std::move(path)), lookup_(std::move(lookup)),
+      : kind_(std::move(kind)),
+        path_(std::move(path)),
+        lookup_(std::move(lookup)),
         list_(std::move(list)) {}
 
   Optional<Function> GetFunction(const std::string& name, bool query_imports);
@@ -142,7 +145,8 @@ Module LoadLibrary(const std::string& path) {
   }
   // The library stays loaded for the process: objects it created may outlive the module.
   auto module = make_object<RuntimeModuleObj>(
-      "library", path, [handle](const std::string& symbol) { return dlsym(handle, symbol.c_str()); },
+      "library", path,
+      [handle](const std::string& symbol) { return dlsym(handle, symbol.c_str()); },
       [path] { return ListElfExports(path); });
   if (void** ctx = static_cast<void**>(dlsym(handle, "__tvm_ffi__library_ctx"))) {
     *ctx = details::ObjectUnsafe::GetHeader(module.get());
@@ -247,8 +251,9 @@ TVM_FFI_STATIC_INIT_BLOCK() {
            })
       .def("ffi.ModuleListFunctions",
            [](const Module& module) { return ToArray(AsRuntimeModule(module)->ListFunctions()); })
-      .def("ffi.ModuleImportModule",
-           [](const Module& module, const Module& other) { AsRuntimeModule(module)->Import(other); })
+      .def(
+          "ffi.ModuleImportModule",
+          [](const Module& module, const Module& other) { AsRuntimeModule(module)->Import(other); })
       .def("ffi.ModuleKind", [](const Module& module) { return AsRuntimeModule(module)->kind(); })
       .def("ffi.ModulePath", [](const Module& module) { return AsRuntimeModule(module)->path(); })
       .def("ffi.SystemLib",

@@ -73,11 +73,11 @@ class TypeRegistry {
   TypeRegistry() {
     GetOrAlloc("ffi.Object", kTVMFFIObject, 0, -1);
     const std::pair<const char*, int32_t> builtins[] = {
-        {"ffi.String", kTVMFFIStr},     {"ffi.Bytes", kTVMFFIBytes},
-        {"ffi.Error", kTVMFFIError},    {"ffi.Function", kTVMFFIFunction},
-        {"ffi.Shape", kTVMFFIShape},    {"ffi.Tensor", kTVMFFITensor},
-        {"ffi.Array", kTVMFFIArray},    {"ffi.Map", kTVMFFIMap},
-        {"ffi.Module", kTVMFFIModule},  {"ffi.OpaquePyObject", kTVMFFIOpaquePyObject}};
+        {"ffi.String", kTVMFFIStr},    {"ffi.Bytes", kTVMFFIBytes},
+        {"ffi.Error", kTVMFFIError},   {"ffi.Function", kTVMFFIFunction},
+        {"ffi.Shape", kTVMFFIShape},   {"ffi.Tensor", kTVMFFITensor},
+        {"ffi.Array", kTVMFFIArray},   {"ffi.Map", kTVMFFIMap},
+        {"ffi.Module", kTVMFFIModule}, {"ffi.OpaquePyObject", kTVMFFIOpaquePyObject}};
     for (const auto& [key, index] : builtins) GetOrAlloc(key, index, 1, kTVMFFIObject);
   }
 
@@ -121,15 +121,13 @@ int TVMFFIObjectDecRef(TVMFFIObjectHandle handle) {
 
 int32_t TVMFFITypeGetOrAllocIndex(const TVMFFIByteArray* type_key, int32_t static_type_index,
                                   int32_t type_depth, int32_t /*num_child_slots*/,
-                                  int32_t /*child_slots_can_overflow*/,
-                                  int32_t parent_type_index) {
+                                  int32_t /*child_slots_can_overflow*/, int32_t parent_type_index) {
   return TypeRegistry::Global()->GetOrAlloc(std::string(type_key->data, type_key->size),
                                             static_type_index, type_depth, parent_type_index);
 }
 
 int TVMFFITypeKeyToIndex(const TVMFFIByteArray* type_key, int32_t* out_tindex) {
-  if (TypeRegistry::Global()->KeyToIndex(std::string(type_key->data, type_key->size),
-                                         out_tindex)) {
+  if (TypeRegistry::Global()->KeyToIndex(std::string(type_key->data, type_key->size), out_tindex)) {
     return 0;
   }
   std::string message = "unknown type key `" + std::string(type_key->data, type_key->size) + "`";

@@ -81,8 +81,8 @@ std::string DTypeToText(const DLDataType& dtype) {
     }
   }
   if (text.empty()) {
-    text = "custom(code=" + std::to_string(dtype.code) + ", bits=" + std::to_string(dtype.bits) +
-           ")";
+    text =
+        "custom(code=" + std::to_string(dtype.code) + ", bits=" + std::to_string(dtype.bits) + ")";
   }
   if (dtype.lanes != 1) text += "x" + std::to_string(dtype.lanes);
   return text;

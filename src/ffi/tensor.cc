@@ -42,11 +42,11 @@ class DLPackTensorObj : public TensorObj {
   std::vector<int64_t> strides_;
 };
 
-void CheckRequirements(const Tensor& tensor, int32_t require_alignment, int32_t require_contiguous) {
+void CheckRequirements(const Tensor& tensor, int32_t require_alignment,
+                       int32_t require_contiguous) {
   if (require_alignment > 0 &&
       reinterpret_cast<uintptr_t>(tensor.data_ptr()) % static_cast<uintptr_t>(require_alignment)) {
-    TVM_FFI_THROW(ValueError) << "tensor data is not aligned to " << require_alignment
-                              << " bytes";
+    TVM_FFI_THROW(ValueError) << "tensor data is not aligned to " << require_alignment << " bytes";
   }
   if (require_contiguous && !tensor.IsContiguous()) {
     TVM_FFI_THROW(ValueError) << "tensor is not contiguous";
@@ -62,8 +62,8 @@ bool IsReadOnly(const TVMFFIObject* header) {
   // Only tensors imported from DLPack carry the flag; their deleter identifies them.
   if (header->deleter != details::ObjectDeleter<DLPackTensorObj>) return false;
   return static_cast<const DLPackTensorObj*>(
-             static_cast<const TensorObj*>(details::ObjectUnsafe::FromHeader(
-                 const_cast<TVMFFIObject*>(header))))
+             static_cast<const TensorObj*>(
+                 details::ObjectUnsafe::FromHeader(const_cast<TVMFFIObject*>(header))))
       ->read_only();
 }
 
@@ -85,8 +85,7 @@ TManaged* Export(TVMFFIObjectHandle from) {
   if (header == nullptr || header->type_index != kTVMFFITensor) {
     TVM_FFI_THROW(TypeError) << "expected a Tensor to export to DLPack";
   }
-  const auto* tensor =
-      static_cast<const TensorObj*>(details::ObjectUnsafe::FromHeader(header));
+  const auto* tensor = static_cast<const TensorObj*>(details::ObjectUnsafe::FromHeader(header));
   auto* ctx = new ExportContext<TManaged>();
   TVMFFIObjectIncRef(header);
   ctx->tensor = header;

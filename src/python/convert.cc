@@ -21,9 +21,9 @@ PyObject* DTypeClass = nullptr;
 
 namespace {
 
-PyObject* error_classes = nullptr;    // kind -> exception class, set from Python
-TVMFFIObject* array_ctor = nullptr;   // "ffi.Array"
-TVMFFIObject* map_ctor = nullptr;     // "ffi.Map"
+PyObject* error_classes = nullptr;   // kind -> exception class, set from Python
+TVMFFIObject* array_ctor = nullptr;  // "ffi.Array"
+TVMFFIObject* map_ctor = nullptr;    // "ffi.Map"
 
 /*! \brief A Python object carried through C++ as an opaque object. */
 class OpaquePyObjectObj : public Object {
@@ -115,8 +115,8 @@ int DictToMap(PyObject* dict, TVMFFIAny* out) {
 int SequenceToArray(PyObject* seq, TVMFFIAny* out) {
   PyObject* fast = PySequence_Fast(seq, "expected a list or tuple");
   if (fast == nullptr) return -1;
-  int code = CallConstructor(array_ctor, PySequence_Fast_ITEMS(fast), PySequence_Fast_GET_SIZE(fast),
-                             out);
+  int code =
+      CallConstructor(array_ctor, PySequence_Fast_ITEMS(fast), PySequence_Fast_GET_SIZE(fast), out);
   Py_DECREF(fast);
   return code;
 }
@@ -209,8 +209,8 @@ Error ErrorFromPythonException() {
     Py_DECREF(text);
   }
   if (PyObject* tb_module = PyImport_ImportModule("traceback")) {
-    if (PyObject* lines = PyObject_CallMethod(tb_module, "format_tb", "O",
-                                              traceback ? traceback : Py_None)) {
+    if (PyObject* lines =
+            PyObject_CallMethod(tb_module, "format_tb", "O", traceback ? traceback : Py_None)) {
       PyObject* empty = PyUnicode_FromString("");
       if (PyObject* joined = PyUnicode_Join(empty, lines)) {
         if (const char* utf8 = PyUnicode_AsUTF8(joined)) backtrace = utf8;
@@ -239,7 +239,9 @@ Error ErrorFromPythonException() {
 class PyCallable {
  public:
   explicit PyCallable(PyObject* callable) : callable_(callable) { Py_INCREF(callable); }
-  PyCallable(PyCallable&& other) noexcept : callable_(other.callable_) { other.callable_ = nullptr; }
+  PyCallable(PyCallable&& other) noexcept : callable_(other.callable_) {
+    other.callable_ = nullptr;
+  }
   PyCallable(const PyCallable&) = delete;
   ~PyCallable() {
     if (callable_ == nullptr || !Py_IsInitialized()) return;
@@ -289,11 +291,16 @@ int CheckSignals() {
 /*! \brief Shared body of OwnedAnyToPy / AnyViewToPy. */
 PyObject* AnyToPy(const TVMFFIAny* value, bool owned) {
   switch (value->type_index) {
-    case kTVMFFINone: Py_RETURN_NONE;
-    case kTVMFFIInt: return PyLong_FromLongLong(value->v_int64);
-    case kTVMFFIBool: return PyBool_FromLong(value->v_int64 != 0);
-    case kTVMFFIFloat: return PyFloat_FromDouble(value->v_float64);
-    case kTVMFFIOpaquePtr: return value->v_ptr ? PyLong_FromVoidPtr(value->v_ptr) : Py_NewRef(Py_None);
+    case kTVMFFINone:
+      Py_RETURN_NONE;
+    case kTVMFFIInt:
+      return PyLong_FromLongLong(value->v_int64);
+    case kTVMFFIBool:
+      return PyBool_FromLong(value->v_int64 != 0);
+    case kTVMFFIFloat:
+      return PyFloat_FromDouble(value->v_float64);
+    case kTVMFFIOpaquePtr:
+      return value->v_ptr ? PyLong_FromVoidPtr(value->v_ptr) : Py_NewRef(Py_None);
     case kTVMFFIDevice:
       return PyObject_CallFunction(DeviceClass, "ii", static_cast<int>(value->v_device.device_type),
                                    static_cast<int>(value->v_device.device_id));
@@ -307,9 +314,12 @@ PyObject* AnyToPy(const TVMFFIAny* value, bool owned) {
       Py_DECREF(str);
       return dtype;
     }
-    case kTVMFFIRawStr: return PyUnicode_DecodeUTF8(value->v_c_str, std::strlen(value->v_c_str), "surrogateescape");
-    case kTVMFFISmallStr: return PyUnicode_DecodeUTF8(value->v_bytes, value->small_str_len, "surrogateescape");
-    case kTVMFFISmallBytes: return PyBytes_FromStringAndSize(value->v_bytes, value->small_str_len);
+    case kTVMFFIRawStr:
+      return PyUnicode_DecodeUTF8(value->v_c_str, std::strlen(value->v_c_str), "surrogateescape");
+    case kTVMFFISmallStr:
+      return PyUnicode_DecodeUTF8(value->v_bytes, value->small_str_len, "surrogateescape");
+    case kTVMFFISmallBytes:
+      return PyBytes_FromStringAndSize(value->v_bytes, value->small_str_len);
     case kTVMFFIByteArrayPtr: {
       auto* bytes = static_cast<const TVMFFIByteArray*>(value->v_ptr);
       return PyBytes_FromStringAndSize(bytes->data, static_cast<Py_ssize_t>(bytes->size));
@@ -318,7 +328,8 @@ PyObject* AnyToPy(const TVMFFIAny* value, bool owned) {
       PyErr_SetString(PyExc_TypeError,
                       "a borrowed DLTensor* cannot be returned to Python; return a Tensor");
       return nullptr;
-    default: break;
+    default:
+      break;
   }
   if (value->type_index < kTVMFFIStaticObjectBegin) {
     PyErr_Format(PyExc_TypeError, "cannot convert value of type index %d to Python",
@@ -329,9 +340,10 @@ PyObject* AnyToPy(const TVMFFIAny* value, bool owned) {
   PyObject* result = nullptr;
   if (value->type_index == kTVMFFIStr || value->type_index == kTVMFFIBytes) {
     auto* cell = reinterpret_cast<const TVMFFIByteArray*>(reinterpret_cast<char*>(handle) +
-                                                         sizeof(TVMFFIObject));
+                                                          sizeof(TVMFFIObject));
     result = value->type_index == kTVMFFIStr
-                 ? PyUnicode_DecodeUTF8(cell->data, static_cast<Py_ssize_t>(cell->size), "surrogateescape")
+                 ? PyUnicode_DecodeUTF8(cell->data, static_cast<Py_ssize_t>(cell->size),
+                                        "surrogateescape")
                  : PyBytes_FromStringAndSize(cell->data, static_cast<Py_ssize_t>(cell->size));
   } else if (value->type_index == kTVMFFIOpaquePyObject) {
     result = Py_NewRef(OpaqueGet(handle));
@@ -449,7 +461,8 @@ int PyToOwnedAny(PyObject* obj, TVMFFIAny* out) {
     if (!is_str) size = PyBytes_GET_SIZE(obj);
     TVMFFIByteArray bytes = {data, static_cast<size_t>(size)};
     SetPod(out, kTVMFFINone);
-    int rc = is_str ? TVMFFIStringFromByteArray(&bytes, out) : TVMFFIBytesFromByteArray(&bytes, out);
+    int rc =
+        is_str ? TVMFFIStringFromByteArray(&bytes, out) : TVMFFIBytesFromByteArray(&bytes, out);
     if (rc != 0) {
       RaiseFromSafeCallCode(rc);
       return -1;
@@ -508,7 +521,8 @@ PyObject* RaiseFromSafeCallCode(int code) {
     PyErr_Format(PyExc_RuntimeError, "call failed with code %d and no error was raised", code);
     return nullptr;
   }
-  auto* cell = reinterpret_cast<TVMFFIErrorCell*>(static_cast<char*>(handle) + sizeof(TVMFFIObject));
+  auto* cell =
+      reinterpret_cast<TVMFFIErrorCell*>(static_cast<char*>(handle) + sizeof(TVMFFIObject));
   auto* extra = static_cast<TVMFFIObject*>(cell->extra_context);
   if (extra != nullptr && extra->type_index == kTVMFFIOpaquePyObject &&
       PyExceptionInstance_Check(OpaqueGet(extra))) {
@@ -564,8 +578,8 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
   }
   TVMFFIAny result;
   SetPod(&result, kTVMFFINone);
-  auto* cell = reinterpret_cast<TVMFFIFunctionCell*>(reinterpret_cast<char*>(func) +
-                                                      sizeof(TVMFFIObject));
+  auto* cell =
+      reinterpret_cast<TVMFFIFunctionCell*>(reinterpret_cast<char*>(func) + sizeof(TVMFFIObject));
   context.Enter();
   int code = cell->safe_call(func, packed, static_cast<int32_t>(nargs), &result);
   context.Exit();

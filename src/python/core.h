@@ -15,8 +15,7 @@ namespace tvm_ffi_jit {
 
 /*! \brief A Python wrapper owning one reference to a TVM-FFI object. */
 struct PyFFIObject {
-  PyObject_HEAD
-  TVMFFIObject* handle;
+  PyObject_HEAD TVMFFIObject* handle;
 };
 
 /*! \brief Function adds the vectorcall slot and a per-instance docstring. */

@@ -56,9 +56,9 @@ PyObject* ObjectInitByConstructor(PyObject* self, PyObject* const* args, Py_ssiz
 }
 
 PyObject* ObjectSameAs(PyObject* self, PyObject* other) {
-  bool same = PyObject_TypeCheck(other, ObjectType) &&
-              reinterpret_cast<PyFFIObject*>(self)->handle ==
-                  reinterpret_cast<PyFFIObject*>(other)->handle;
+  bool same =
+      PyObject_TypeCheck(other, ObjectType) &&
+      reinterpret_cast<PyFFIObject*>(self)->handle == reinterpret_cast<PyFFIObject*>(other)->handle;
   return PyBool_FromLong(same);
 }
 
@@ -93,8 +93,8 @@ PyObject* ObjectRichCompare(PyObject* self, PyObject* other, int op) {
   if ((op != Py_EQ && op != Py_NE) || !PyObject_TypeCheck(other, ObjectType)) {
     Py_RETURN_NOTIMPLEMENTED;
   }
-  bool same = reinterpret_cast<PyFFIObject*>(self)->handle ==
-              reinterpret_cast<PyFFIObject*>(other)->handle;
+  bool same =
+      reinterpret_cast<PyFFIObject*>(self)->handle == reinterpret_cast<PyFFIObject*>(other)->handle;
   return PyBool_FromLong(op == Py_EQ ? same : !same);
 }
 
@@ -178,9 +178,9 @@ PyType_Slot function_slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(Function
                                 {Py_tp_members, function_members},
                                 {0, nullptr}};
 
-PyType_Spec function_spec = {
-    "tvm_ffi_jit.Function", sizeof(PyFFIFunction), 0,
-    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_VECTORCALL, function_slots};
+PyType_Spec function_spec = {"tvm_ffi_jit.Function", sizeof(PyFFIFunction), 0,
+                             Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_VECTORCALL,
+                             function_slots};
 
 /* ---- module functions ---- */
 
@@ -188,7 +188,8 @@ PyObject* RegisterObjectClass(PyObject*, PyObject* const* args, Py_ssize_t nargs
   int32_t index = 0;
   if (nargs != 2 || (index = PyLong_AsLong(args[0])) < 0 || !PyType_Check(args[1]) ||
       !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(args[1]), ObjectType)) {
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "expected (type_index, Object subclass)");
+    if (!PyErr_Occurred())
+      PyErr_SetString(PyExc_TypeError, "expected (type_index, Object subclass)");
     return nullptr;
   }
   RegisterClassForTypeIndex(index, reinterpret_cast<PyTypeObject*>(args[1]));
@@ -294,7 +295,8 @@ PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "tvm_ffi_jit._core",
 }  // namespace
 
 void RegisterClassForTypeIndex(int32_t index, PyTypeObject* cls) {
-  if (static_cast<size_t>(index) >= class_by_index.size()) class_by_index.resize(index + 1, nullptr);
+  if (static_cast<size_t>(index) >= class_by_index.size())
+    class_by_index.resize(index + 1, nullptr);
   Py_INCREF(cls);
   Py_XDECREF(reinterpret_cast<PyObject*>(class_by_index[index]));
   class_by_index[index] = cls;
@@ -336,8 +338,7 @@ int InitObjectTypes(PyObject* module) {
   ObjectType = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&object_spec));
   if (ObjectType == nullptr) return -1;
   PyObject* bases = PyTuple_Pack(1, reinterpret_cast<PyObject*>(ObjectType));
-  FunctionType =
-      reinterpret_cast<PyTypeObject*>(PyType_FromSpecWithBases(&function_spec, bases));
+  FunctionType = reinterpret_cast<PyTypeObject*>(PyType_FromSpecWithBases(&function_spec, bases));
   Py_DECREF(bases);
   if (FunctionType == nullptr) return -1;
   RegisterClassForTypeIndex(kTVMFFIFunction, FunctionType);

@@ -72,7 +72,8 @@ PyObject* TensorDevice(PyObject* self, void*) {
 void VersionedCapsuleDestructor(PyObject* capsule) {
   // Only an unconsumed capsule still owns its tensor.
   if (!PyCapsule_IsValid(capsule, kVersionedName)) return;
-  auto* managed = static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(capsule, kVersionedName));
+  auto* managed =
+      static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(capsule, kVersionedName));
   if (managed && managed->deleter) managed->deleter(managed);
 }
 
@@ -166,8 +167,8 @@ PyMethodDef tensor_module_methods[] = {
 
 /*! \brief obj.__dlpack__(max_version=(1, 1)), falling back to obj.__dlpack__(). */
 PyObject* CallDLPack(PyObject* method) {
-  PyObject* kwargs = Py_BuildValue("{s:(ii)}", "max_version", DLPACK_MAJOR_VERSION,
-                                   DLPACK_MINOR_VERSION);
+  PyObject* kwargs =
+      Py_BuildValue("{s:(ii)}", "max_version", DLPACK_MAJOR_VERSION, DLPACK_MINOR_VERSION);
   if (kwargs == nullptr) return nullptr;
   PyObject* empty = PyTuple_New(0);
   PyObject* capsule = PyObject_Call(method, empty, kwargs);
@@ -223,7 +224,8 @@ int InitTensorType(PyObject* module) {
   Py_DECREF(bases);
   if (TensorType == nullptr) return -1;
   RegisterClassForTypeIndex(kTVMFFITensor, TensorType);
-  if (PyModule_AddObjectRef(module, "Tensor", reinterpret_cast<PyObject*>(TensorType)) < 0) return -1;
+  if (PyModule_AddObjectRef(module, "Tensor", reinterpret_cast<PyObject*>(TensorType)) < 0)
+    return -1;
   return PyModule_AddFunctions(module, tensor_module_methods);
 }
 

@@ -28,7 +28,8 @@ TypeDispatch ComputeDispatch(PyTypeObject* type) {
   if (capsule != nullptr) {
     const DLPackExchangeAPI* api = nullptr;
     if (PyCapsule_IsValid(capsule, "dlpack_exchange_api")) {
-      api = static_cast<const DLPackExchangeAPI*>(PyCapsule_GetPointer(capsule, "dlpack_exchange_api"));
+      api = static_cast<const DLPackExchangeAPI*>(
+          PyCapsule_GetPointer(capsule, "dlpack_exchange_api"));
     }
     Py_DECREF(capsule);
     if (api != nullptr && api->header.version.major == DLPACK_MAJOR_VERSION &&
@@ -76,7 +77,8 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
   *out = static_cast<TVMFFIObject*>(handle);
   if (context != nullptr && context->api == nullptr) {
     context->api = dispatch.api;
-    context->device = reinterpret_cast<DLTensor*>(static_cast<char*>(handle) + sizeof(TVMFFIObject))->device;
+    context->device =
+        reinterpret_cast<DLTensor*>(static_cast<char*>(handle) + sizeof(TVMFFIObject))->device;
   }
   return 0;
 }

@@ -63,22 +63,34 @@ inline std::string ShortTypeKey(const char* key, size_t size) {
 /*! \brief Name of the type held by a TVMFFIAny, as error messages print it. */
 inline std::string TypeIndexToName(int32_t index) {
   switch (index) {
-    case kTVMFFINone: return "None";
-    case kTVMFFIInt: return "int";
-    case kTVMFFIBool: return "bool";
-    case kTVMFFIFloat: return "float";
-    case kTVMFFIOpaquePtr: return "void*";
-    case kTVMFFIDataType: return "dtype";
-    case kTVMFFIDevice: return "Device";
-    case kTVMFFIDLTensorPtr: return "DLTensor*";
+    case kTVMFFINone:
+      return "None";
+    case kTVMFFIInt:
+      return "int";
+    case kTVMFFIBool:
+      return "bool";
+    case kTVMFFIFloat:
+      return "float";
+    case kTVMFFIOpaquePtr:
+      return "void*";
+    case kTVMFFIDataType:
+      return "dtype";
+    case kTVMFFIDevice:
+      return "Device";
+    case kTVMFFIDLTensorPtr:
+      return "DLTensor*";
     case kTVMFFIRawStr:
     case kTVMFFISmallStr:
-    case kTVMFFIStr: return "str";
+    case kTVMFFIStr:
+      return "str";
     case kTVMFFIByteArrayPtr:
     case kTVMFFISmallBytes:
-    case kTVMFFIBytes: return "bytes";
-    case kTVMFFIObjectRValueRef: return "ObjectRValueRef";
-    default: break;
+    case kTVMFFIBytes:
+      return "bytes";
+    case kTVMFFIObjectRValueRef:
+      return "ObjectRValueRef";
+    default:
+      break;
   }
   const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(index);
   if (info == nullptr) return "<unknown type " + std::to_string(index) + ">";
@@ -217,22 +229,27 @@ inline std::optional<TVMFFIByteArray> StringBytesOf(const TVMFFIAny* src) {
       while (src->v_c_str[size]) ++size;
       return TVMFFIByteArray{src->v_c_str, size};
     }
-    case kTVMFFISmallStr: return TVMFFIByteArray{src->v_bytes, src->small_str_len};
+    case kTVMFFISmallStr:
+      return TVMFFIByteArray{src->v_bytes, src->small_str_len};
     case kTVMFFIStr:
       return *reinterpret_cast<const TVMFFIByteArray*>(reinterpret_cast<const char*>(src->v_obj) +
                                                        sizeof(TVMFFIObject));
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 /*! \brief The bytes of any bytes form held by `src`, or nullopt. */
 inline std::optional<TVMFFIByteArray> BytesBytesOf(const TVMFFIAny* src) {
   switch (src->type_index) {
-    case kTVMFFIByteArrayPtr: return *static_cast<const TVMFFIByteArray*>(src->v_ptr);
-    case kTVMFFISmallBytes: return TVMFFIByteArray{src->v_bytes, src->small_str_len};
+    case kTVMFFIByteArrayPtr:
+      return *static_cast<const TVMFFIByteArray*>(src->v_ptr);
+    case kTVMFFISmallBytes:
+      return TVMFFIByteArray{src->v_bytes, src->small_str_len};
     case kTVMFFIBytes:
       return *reinterpret_cast<const TVMFFIByteArray*>(reinterpret_cast<const char*>(src->v_obj) +
                                                        sizeof(TVMFFIObject));
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 }  // namespace details
@@ -305,7 +322,8 @@ struct TypeTraits<Bytes> {
     *out = details::BytesUnsafe::MoveToRaw(std::move(v));
   }
   static std::optional<Bytes> TryCastFromAnyView(const TVMFFIAny* src) {
-    if (src->type_index == kTVMFFISmallBytes) return details::BytesUnsafe::FromOwnedRaw<Bytes>(*src);
+    if (src->type_index == kTVMFFISmallBytes)
+      return details::BytesUnsafe::FromOwnedRaw<Bytes>(*src);
     if (src->type_index == kTVMFFIBytes) {
       TVMFFIObjectIncRef(src->v_obj);
       return details::BytesUnsafe::FromOwnedRaw<Bytes>(*src);
@@ -343,7 +361,7 @@ struct TypeTraits<DLDataType> {
 /* ---- every ObjectRef subclass: stored as its object; None is a null reference ---- */
 template <typename TRef>
 struct TypeTraits<TRef, std::enable_if_t<std::is_base_of_v<ObjectRef, TRef> &&
-                                          !details::HasCustomObjectRefTraits<TRef>::value>> {
+                                         !details::HasCustomObjectRefTraits<TRef>::value>> {
   using ContainerType = typename TRef::ContainerType;
   static constexpr bool convert_enabled = true;
   static void CopyToAnyView(const TRef& v, TVMFFIAny* out) {
@@ -381,40 +399,40 @@ struct TypeTraits<TRef, std::enable_if_t<std::is_base_of_v<ObjectRef, TRef> &&
 };
 
 /*! \brief Common read-side API of AnyView and Any (CRTP-free: both hold a TVMFFIAny). */
-#define TVM_FFI_ANY_READ_METHODS_()                                                        \
-  int32_t type_index() const { return data_.type_index; }                                \
-  /* Converts to T (with the conversions TypeTraits<T> allows) or throws TypeError. */   \
-  template <typename T>                                                                  \
-  T cast() const {                                                                       \
-    std::optional<T> value = TypeTraits<T>::TryCastFromAnyView(&data_);                  \
-    if (TVM_FFI_UNLIKELY(!value.has_value())) {                                          \
-      details::ThrowCastError(data_.type_index, TypeTraits<T>::TypeStr());               \
-    }                                                                                    \
-    return *std::move(value);                                                            \
-  }                                                                                      \
-  /* Converts to T, or std::nullopt when the value is not convertible. */                \
-  template <typename T>                                                                  \
-  std::optional<T> try_cast() const {                                                    \
-    return TypeTraits<T>::TryCastFromAnyView(&data_);                                    \
-  }                                                                                      \
-  /* For an Object subclass: the object pointer or nullptr; otherwise try_cast<T>(). */  \
-  template <typename T>                                                                  \
-  auto as() const {                                                                      \
-    if constexpr (std::is_base_of_v<Object, T>) {                                        \
+#define TVM_FFI_ANY_READ_METHODS_()                                                           \
+  int32_t type_index() const { return data_.type_index; }                                     \
+  /* Converts to T (with the conversions TypeTraits<T> allows) or throws TypeError. */        \
+  template <typename T>                                                                       \
+  T cast() const {                                                                            \
+    std::optional<T> value = TypeTraits<T>::TryCastFromAnyView(&data_);                       \
+    if (TVM_FFI_UNLIKELY(!value.has_value())) {                                               \
+      details::ThrowCastError(data_.type_index, TypeTraits<T>::TypeStr());                    \
+    }                                                                                         \
+    return *std::move(value);                                                                 \
+  }                                                                                           \
+  /* Converts to T, or std::nullopt when the value is not convertible. */                     \
+  template <typename T>                                                                       \
+  std::optional<T> try_cast() const {                                                         \
+    return TypeTraits<T>::TryCastFromAnyView(&data_);                                         \
+  }                                                                                           \
+  /* For an Object subclass: the object pointer or nullptr; otherwise try_cast<T>(). */       \
+  template <typename T>                                                                       \
+  auto as() const {                                                                           \
+    if constexpr (std::is_base_of_v<Object, T>) {                                             \
       if (data_.type_index < kTVMFFIStaticObjectBegin) return static_cast<const T*>(nullptr); \
-      const Object* obj = details::ObjectUnsafe::FromHeader(data_.v_obj);                \
-      return obj->IsInstance<T>() ? static_cast<const T*>(obj) : nullptr;                \
-    } else {                                                                             \
-      return try_cast<T>();                                                              \
-    }                                                                                    \
-  }                                                                                      \
-  template <typename T, typename = std::enable_if_t<details::kStorable<T>>>              \
-  operator T() const { /* NOLINT(*) */                                                   \
-    return cast<T>();                                                                    \
-  }                                                                                      \
-  bool operator==(std::nullptr_t) const { return data_.type_index == kTVMFFINone; }      \
-  bool operator!=(std::nullptr_t) const { return data_.type_index != kTVMFFINone; }      \
-  /* The type name, as error messages print it. */                                       \
+      const Object* obj = details::ObjectUnsafe::FromHeader(data_.v_obj);                     \
+      return obj->IsInstance<T>() ? static_cast<const T*>(obj) : nullptr;                     \
+    } else {                                                                                  \
+      return try_cast<T>();                                                                   \
+    }                                                                                         \
+  }                                                                                           \
+  template <typename T, typename = std::enable_if_t<details::kStorable<T>>>                   \
+  operator T() const { /* NOLINT(*) */                                                        \
+    return cast<T>();                                                                         \
+  }                                                                                           \
+  bool operator==(std::nullptr_t) const { return data_.type_index == kTVMFFINone; }           \
+  bool operator!=(std::nullptr_t) const { return data_.type_index != kTVMFFINone; }           \
+  /* The type name, as error messages print it. */                                            \
   std::string GetTypeKey() const { return details::TypeIndexToName(data_.type_index); }
 
 /*! \brief A borrowed value: copying it touches no reference count. */
@@ -531,7 +549,9 @@ template <>
 struct TypeTraits<Any> {
   static constexpr bool convert_enabled = true;
   static void CopyToAnyView(const Any& v, TVMFFIAny* out) { *out = *details::AnyUnsafe::Raw(v); }
-  static void MoveToAny(Any v, TVMFFIAny* out) { *out = details::AnyUnsafe::MoveToRaw(std::move(v)); }
+  static void MoveToAny(Any v, TVMFFIAny* out) {
+    *out = details::AnyUnsafe::MoveToRaw(std::move(v));
+  }
   static std::optional<Any> TryCastFromAnyView(const TVMFFIAny* src) {
     return Any(details::AnyUnsafe::ViewFromRaw(*src));
   }
@@ -540,7 +560,9 @@ struct TypeTraits<Any> {
 template <>
 struct TypeTraits<AnyView> {
   static constexpr bool convert_enabled = true;
-  static void CopyToAnyView(const AnyView& v, TVMFFIAny* out) { *out = *details::AnyUnsafe::Raw(v); }
+  static void CopyToAnyView(const AnyView& v, TVMFFIAny* out) {
+    *out = *details::AnyUnsafe::Raw(v);
+  }
   static std::optional<AnyView> TryCastFromAnyView(const TVMFFIAny* src) {
     return details::AnyUnsafe::ViewFromRaw(*src);
   }

@@ -24,10 +24,10 @@
  * TVM_FFI_STATIC_INIT_BLOCK() { ... } runs its body once when the library is loaded.
  * Usable several times in one file.
  */
-#define TVM_FFI_STATIC_INIT_BLOCK_IMPL_(id)                                                   \
-  static void TVM_FFI_STR_CONCAT(__tvm_ffi_static_init_fn_, id)();                            \
-  [[maybe_unused]] static const int TVM_FFI_STR_CONCAT(__tvm_ffi_static_init_var_, id) =     \
-      (TVM_FFI_STR_CONCAT(__tvm_ffi_static_init_fn_, id)(), 0);                               \
+#define TVM_FFI_STATIC_INIT_BLOCK_IMPL_(id)                                              \
+  static void TVM_FFI_STR_CONCAT(__tvm_ffi_static_init_fn_, id)();                       \
+  [[maybe_unused]] static const int TVM_FFI_STR_CONCAT(__tvm_ffi_static_init_var_, id) = \
+      (TVM_FFI_STR_CONCAT(__tvm_ffi_static_init_fn_, id)(), 0);                          \
   static void TVM_FFI_STR_CONCAT(__tvm_ffi_static_init_fn_, id)()
 #define TVM_FFI_STATIC_INIT_BLOCK() TVM_FFI_STATIC_INIT_BLOCK_IMPL_(__COUNTER__)
 

@@ -53,7 +53,7 @@ inline std::ostream& operator<<(std::ostream& os, const DLDataType& dtype) {
 inline std::ostream& operator<<(std::ostream& os, const DLDevice& device) {
   const char* name = device.device_type == kDLCPU    ? "cpu"
                      : device.device_type == kDLCUDA ? "cuda"
-                                                      : nullptr;
+                                                     : nullptr;
   if (name) return os << name << ":" << device.device_id;
   return os << "device(" << static_cast<int>(device.device_type) << "):" << device.device_id;
 }

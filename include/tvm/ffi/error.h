@@ -156,11 +156,11 @@ inline int SetRaisedFromCurrentException() noexcept {
 
 /* Internal invariants: throw InternalError when violated. */
 #define TVM_FFI_ICHECK(cond) TVM_FFI_CHECK(cond, InternalError)
-#define TVM_FFI_ICHECK_BINARY_OP_(op, x, y)                                     \
-  if (TVM_FFI_LIKELY((x)op(y))) {                                              \
-  } else                                                                        \
-    TVM_FFI_THROW(InternalError) << "Check failed: " #x " " #op " " #y " (" << (x) \
-                                 << " vs. " << (y) << "): "
+#define TVM_FFI_ICHECK_BINARY_OP_(op, x, y)                                                   \
+  if (TVM_FFI_LIKELY((x)op(y))) {                                                             \
+  } else                                                                                      \
+    TVM_FFI_THROW(InternalError) << "Check failed: " #x " " #op " " #y " (" << (x) << " vs. " \
+                                 << (y) << "): "
 #define TVM_FFI_ICHECK_EQ(x, y) TVM_FFI_ICHECK_BINARY_OP_(==, x, y)
 #define TVM_FFI_ICHECK_NE(x, y) TVM_FFI_ICHECK_BINARY_OP_(!=, x, y)
 #define TVM_FFI_ICHECK_LT(x, y) TVM_FFI_ICHECK_BINARY_OP_(<, x, y)
@@ -182,9 +182,9 @@ inline int SetRaisedFromCurrentException() noexcept {
   }
 
 /* Calls a C API function and throws its raised error on failure. */
-#define TVM_FFI_CHECK_SAFE_CALL(func)                                     \
-  {                                                                       \
-    int tvm_ffi_check_code_ = (func);                                     \
+#define TVM_FFI_CHECK_SAFE_CALL(func)                                                    \
+  {                                                                                      \
+    int tvm_ffi_check_code_ = (func);                                                    \
     if (tvm_ffi_check_code_ != 0) ::tvm::ffi::details::ThrowRaised(tvm_ffi_check_code_); \
   }
 

@@ -82,8 +82,8 @@ template <typename R, typename... Args>
 std::string SignatureText(const char* name) {
   std::string text = std::string(name && *name ? name : "<anonymous>") + "(";
   size_t index = 0;
-  ((text += (index ? ", " : "") + std::to_string(index) + ": " +
-            TypeTraits<ArgStorage<Args>>::TypeStr(),
+  ((text +=
+    (index ? ", " : "") + std::to_string(index) + ": " + TypeTraits<ArgStorage<Args>>::TypeStr(),
     ++index),
    ...);
   text += ") -> ";
@@ -107,17 +107,19 @@ template <typename R, typename... Args>
 template <typename R, typename... Args>
 [[noreturn]] TVM_FFI_NO_INLINE void ThrowArgCountError(const char* name, int32_t got) {
   TVM_FFI_THROW(TypeError) << "Mismatched number of arguments when calling: `"
-                           << SignatureText<R, Args...>(name) << "`. Expected "
-                           << sizeof...(Args) << " but got " << got << " arguments";
+                           << SignatureText<R, Args...>(name) << "`. Expected " << sizeof...(Args)
+                           << " but got " << got << " arguments";
 }
 
 template <typename R, typename... Args>
 struct TypedUnpacker {
   template <typename T>
   static ArgStorage<T> CastArg(const TVMFFIAny* args, int index, const char* name) {
-    std::optional<ArgStorage<T>> value = TypeTraits<ArgStorage<T>>::TryCastFromAnyView(args + index);
+    std::optional<ArgStorage<T>> value =
+        TypeTraits<ArgStorage<T>>::TryCastFromAnyView(args + index);
     if (TVM_FFI_UNLIKELY(!value.has_value())) {
-      ThrowArgTypeError<R, Args...>(name, index, args + index, TypeTraits<ArgStorage<T>>::TypeStr());
+      ThrowArgTypeError<R, Args...>(name, index, args + index,
+                                    TypeTraits<ArgStorage<T>>::TypeStr());
     }
     return *std::move(value);
   }
@@ -173,8 +175,8 @@ class Function : public ObjectRef {
   /*! \brief Wraps a typed callable; arguments are converted and checked on every call. */
   template <typename TCallable>
   static Function FromTyped(TCallable f, std::string name = "") {
-    auto adapter = [f = std::move(f), name = std::move(name)](const AnyView* args,
-                                                              int32_t num_args, Any* result) {
+    auto adapter = [f = std::move(f), name = std::move(name)](const AnyView* args, int32_t num_args,
+                                                              Any* result) {
       details::CallTyped(f, name.c_str(), reinterpret_cast<const TVMFFIAny*>(args), num_args,
                          reinterpret_cast<TVMFFIAny*>(result));
     };
@@ -237,16 +239,13 @@ class TypedFunction<R(Args...)> {
   TypedFunction(std::nullptr_t) {}                                // NOLINT(*)
   TypedFunction(Function packed) : packed_(std::move(packed)) {}  // NOLINT(*)
   template <typename TLambda,
-            typename = std::enable_if_t<
-                std::is_invocable_r_v<R, TLambda, Args...> &&
-                !std::is_base_of_v<ObjectRef, std::decay_t<TLambda>> &&
-                !std::is_same_v<std::decay_t<TLambda>, TypedFunction>>>
+            typename = std::enable_if_t<std::is_invocable_r_v<R, TLambda, Args...> &&
+                                        !std::is_base_of_v<ObjectRef, std::decay_t<TLambda>> &&
+                                        !std::is_same_v<std::decay_t<TLambda>, TypedFunction>>>
   TypedFunction(TLambda lambda, std::string name = "")  // NOLINT(*)
-      : packed_(Function::FromTyped(
-            [lambda = std::move(lambda)](Args... args) -> R {
-              return lambda(std::forward<Args>(args)...);
-            },
-            std::move(name))) {}
+      : packed_(Function::FromTyped([lambda = std::move(lambda)](Args... args)
+                                        -> R { return lambda(std::forward<Args>(args)...); },
+                                    std::move(name))) {}
 
   R operator()(Args... args) const {
     if constexpr (std::is_void_v<R>) {
@@ -288,15 +287,15 @@ struct TypeTraits<TypedFunction<FType>> {
  * Exports `Func` (a C++ function) as the C symbol __tvm_ffi_<ExportName> following
  * TVMFFISafeCallType; load_module(...).ExportName calls it. A trailing `;` is optional.
  */
-#define TVM_FFI_DLL_EXPORT_TYPED_FUNC(ExportName, Func)                                       \
-  extern "C" {                                                                                \
-  TVM_FFI_DLL_EXPORT int __tvm_ffi_##ExportName(void* self, const TVMFFIAny* args,            \
-                                                int32_t num_args, TVMFFIAny* result) {        \
-    (void)self;                                                                               \
-    TVM_FFI_SAFE_CALL_BEGIN();                                                                \
-    ::tvm::ffi::details::CallTyped(Func, #ExportName, args, num_args, result);                \
-    TVM_FFI_SAFE_CALL_END();                                                                  \
-  }                                                                                           \
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC(ExportName, Func)                                \
+  extern "C" {                                                                         \
+  TVM_FFI_DLL_EXPORT int __tvm_ffi_##ExportName(void* self, const TVMFFIAny* args,     \
+                                                int32_t num_args, TVMFFIAny* result) { \
+    (void)self;                                                                        \
+    TVM_FFI_SAFE_CALL_BEGIN();                                                         \
+    ::tvm::ffi::details::CallTyped(Func, #ExportName, args, num_args, result);         \
+    TVM_FFI_SAFE_CALL_END();                                                           \
+  }                                                                                    \
   }
 
 #endif  // TVM_FFI_FUNCTION_H_

@@ -263,21 +263,21 @@ TRef GetRef(const typename TRef::ContainerType* obj) {
  * Declares the type info of a user Object subclass; its index is allocated at first use.
  * Use inside the class: TVM_FFI_DECLARE_OBJECT_INFO("my.Key", MyObj, ParentObj);
  */
-#define TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, IsFinal)           \
-  static constexpr const char* _type_key = TypeKey;                                         \
-  static constexpr int32_t _type_index = kTVMFFIDynObjectBegin;                             \
-  static constexpr int32_t _type_depth = ParentType::_type_depth + 1;                       \
-  static constexpr bool _type_final = IsFinal;                                              \
-  static int32_t RuntimeTypeIndex() {                                                       \
-    static const int32_t index = [] {                                                       \
-      const char* key = TypeKey;                                                            \
-      size_t size = 0;                                                                      \
-      while (key[size]) ++size;                                                             \
-      TVMFFIByteArray bytes = {key, size};                                                  \
-      return TVMFFITypeGetOrAllocIndex(&bytes, -1, _type_depth, 0, 1,                       \
-                                       ParentType::RuntimeTypeIndex());                     \
-    }();                                                                                    \
-    return index;                                                                           \
+#define TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, IsFinal) \
+  static constexpr const char* _type_key = TypeKey;                               \
+  static constexpr int32_t _type_index = kTVMFFIDynObjectBegin;                   \
+  static constexpr int32_t _type_depth = ParentType::_type_depth + 1;             \
+  static constexpr bool _type_final = IsFinal;                                    \
+  static int32_t RuntimeTypeIndex() {                                             \
+    static const int32_t index = [] {                                             \
+      const char* key = TypeKey;                                                  \
+      size_t size = 0;                                                            \
+      while (key[size]) ++size;                                                   \
+      TVMFFIByteArray bytes = {key, size};                                        \
+      return TVMFFITypeGetOrAllocIndex(&bytes, -1, _type_depth, 0, 1,             \
+                                       ParentType::RuntimeTypeIndex());           \
+    }();                                                                          \
+    return index;                                                                 \
   }
 #define TVM_FFI_DECLARE_OBJECT_INFO(TypeKey, TypeName, ParentType) \
   TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, false)
@@ -296,12 +296,12 @@ TRef GetRef(const typename TRef::ContainerType* obj) {
  * The members every typed reference needs: constructors from its object pointer and
  * the ContainerType alias. Use inside `class TypeName : public ParentType`.
  */
-#define TVM_FFI_DEFINE_OBJECT_REF_METHODS(TypeName, ParentType, ObjectName)              \
-  TypeName() = default;                                                                  \
+#define TVM_FFI_DEFINE_OBJECT_REF_METHODS(TypeName, ParentType, ObjectName)                    \
+  TypeName() = default;                                                                        \
   explicit TypeName(::tvm::ffi::ObjectPtr<::tvm::ffi::Object> n) : ParentType(std::move(n)) {} \
-  TypeName(std::nullptr_t) {} /* NOLINT(*) */                                            \
-  const ObjectName* operator->() const { return static_cast<const ObjectName*>(get()); } \
-  const ObjectName* get() const { return static_cast<const ObjectName*>(data_.get()); }  \
+  TypeName(std::nullptr_t) {} /* NOLINT(*) */                                                  \
+  const ObjectName* operator->() const { return static_cast<const ObjectName*>(get()); }       \
+  const ObjectName* get() const { return static_cast<const ObjectName*>(data_.get()); }        \
   using ContainerType = ObjectName;
 
 #endif  // TVM_FFI_OBJECT_H_

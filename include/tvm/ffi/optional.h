@@ -17,9 +17,9 @@ template <typename T>
 class Optional {
  public:
   Optional() = default;
-  Optional(std::nullopt_t) {}                               // NOLINT(*)
-  Optional(std::nullptr_t) {}                               // NOLINT(*)
-  Optional(T value) : value_(std::move(value)) {}           // NOLINT(*)
+  Optional(std::nullopt_t) {}                                     // NOLINT(*)
+  Optional(std::nullptr_t) {}                                     // NOLINT(*)
+  Optional(T value) : value_(std::move(value)) {}                 // NOLINT(*)
   Optional(std::optional<T> value) : value_(std::move(value)) {}  // NOLINT(*)
 
   bool has_value() const { return value_.has_value(); }

@@ -92,7 +92,9 @@ class Map : public ObjectRef {
 
   size_t size() const { return static_cast<size_t>(obj()->size); }
   bool empty() const { return size() == 0; }
-  size_t count(const K& key) const { return obj()->Find(*details::AnyUnsafe::Raw(AnyView(key))) >= 0; }
+  size_t count(const K& key) const {
+    return obj()->Find(*details::AnyUnsafe::Raw(AnyView(key))) >= 0;
+  }
   /*! \brief The value of `key`; throws KeyError when absent. */
   V at(const K& key) const {
     std::optional<V> value = Get(key);

@@ -79,7 +79,8 @@ class Shape : public ObjectRef {
   const ShapeObj* cell() const { return get(); }
   static ObjectPtr<Object> Make(const int64_t* data, size_t size) {
     ObjectPtr<ShapeObj> obj = make_inplace_array_object<ShapeObj, int64_t>(size);
-    int64_t* dst = reinterpret_cast<int64_t*>(reinterpret_cast<char*>(obj.get()) + sizeof(ShapeObj));
+    int64_t* dst =
+        reinterpret_cast<int64_t*>(reinterpret_cast<char*>(obj.get()) + sizeof(ShapeObj));
     for (size_t i = 0; i < size; ++i) dst[i] = data[i];
     obj->data = dst;
     obj->size = size;

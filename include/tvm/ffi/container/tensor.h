@@ -23,9 +23,7 @@ namespace details {
 template <typename Derived>
 class TensorReadMethods {
  public:
-  void* data_ptr() const {
-    return static_cast<char*>(dl()->data) + dl()->byte_offset;
-  }
+  void* data_ptr() const { return static_cast<char*>(dl()->data) + dl()->byte_offset; }
   int32_t ndim() const { return dl()->ndim; }
   ShapeView shape() const { return ShapeView(dl()->shape, static_cast<size_t>(dl()->ndim)); }
   /*! \brief Strides in elements; empty when the producer left them unset (compact). */
@@ -106,7 +104,8 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
   /*! \brief Exports as DLPack 1.x; the caller owns the result and calls its deleter. */
   DLManagedTensorVersioned* ToDLPackVersioned() const {
     DLManagedTensorVersioned* out = nullptr;
-    TVM_FFI_CHECK_SAFE_CALL(TVMFFITensorToDLPackVersioned(details::ObjectUnsafe::GetHandle(*this), &out));
+    TVM_FFI_CHECK_SAFE_CALL(
+        TVMFFITensorToDLPackVersioned(details::ObjectUnsafe::GetHandle(*this), &out));
     return out;
   }
   DLManagedTensor* ToDLPack() const {
@@ -127,8 +126,8 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
 class TensorView : public details::TensorReadMethods<TensorView> {
  public:
   TensorView() = default;
-  TensorView(const DLTensor* tensor) : tensor_(tensor) {}                // NOLINT(*)
-  TensorView(const Tensor& tensor) : tensor_(tensor.dltensor()) {}       // NOLINT(*)
+  TensorView(const DLTensor* tensor) : tensor_(tensor) {}           // NOLINT(*)
+  TensorView(const Tensor& tensor) : tensor_(tensor.dltensor()) {}  // NOLINT(*)
   const DLTensor* dltensor() const { return tensor_; }
 
  private:

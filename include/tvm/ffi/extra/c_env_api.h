@@ -52,8 +52,8 @@ TVM_FFI_DLL int TVMFFIEnvModRegisterSystemLibSymbol(const char* name, void* symb
  * Looks up `func_name` for the library whose `__tvm_ffi__library_ctx` is `library_ctx`:
  * first in its imports, then in the global registry. *out receives an owning handle.
  */
-TVM_FFI_DLL int TVMFFIEnvModLookupFromImports(TVMFFIObjectHandle library_ctx,
-                                              const char* func_name, TVMFFIObjectHandle* out);
+TVM_FFI_DLL int TVMFFIEnvModLookupFromImports(TVMFFIObjectHandle library_ctx, const char* func_name,
+                                              TVMFFIObjectHandle* out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -9,10 +9,10 @@
 #include <tvm/ffi/error.h>
 
 /* TVM_FFI_CHECK_CUDA_ERROR(cudaMemcpy(...)) << "while copying";  throws on failure. */
-#define TVM_FFI_CHECK_CUDA_ERROR(expr)                                                  \
+#define TVM_FFI_CHECK_CUDA_ERROR(expr)                                                            \
   if (cudaError_t tvm_ffi_cuda_err_ = (expr); TVM_FFI_LIKELY(tvm_ffi_cuda_err_ == cudaSuccess)) { \
-  } else                                                                                \
-    TVM_FFI_THROW(RuntimeError) << "CUDA error " << cudaGetErrorName(tvm_ffi_cuda_err_) << ": " \
+  } else                                                                                          \
+    TVM_FFI_THROW(RuntimeError) << "CUDA error " << cudaGetErrorName(tvm_ffi_cuda_err_) << ": "   \
                                 << cudaGetErrorString(tvm_ffi_cuda_err_) << " (" #expr ") "
 
 /* Checks the last kernel launch (cudaGetLastError). */

@@ -25,14 +25,13 @@ inline dim3 GridFor(int64_t n, int threads_per_block) {
  * Throws RuntimeError with the CUDA error string if the launch fails.
  */
 template <typename... KernelArgs, typename... Args>
-void LaunchKernel1D(void (*kernel)(KernelArgs...), DLDevice device, int64_t n,
-                    Args&&... args) {
+void LaunchKernel1D(void (*kernel)(KernelArgs...), DLDevice device, int64_t n, Args&&... args) {
   TVM_FFI_CHECK(device.device_type == kDLCUDA, ValueError)
       << "LaunchKernel1D needs a CUDA tensor, got device type " << device.device_type;
   constexpr int kThreadsPerBlock = 256;
   CUDADeviceGuard guard(device.device_id);
-  kernel<<<GridFor(n, kThreadsPerBlock), kThreadsPerBlock, 0,
-           GetEnvCUDAStream(device.device_id)>>>(std::forward<Args>(args)...);
+  kernel<<<GridFor(n, kThreadsPerBlock), kThreadsPerBlock, 0, GetEnvCUDAStream(device.device_id)>>>(
+      std::forward<Args>(args)...);
   TVM_FFI_CHECK_CUDA_LAUNCH() << "launching a kernel over " << n << " elements";
 }
 
