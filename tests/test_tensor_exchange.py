@@ -238,3 +238,21 @@ def test_callers_storage_freed_with_last_reference(mod):
     del kept
     gc.collect()
     assert alive() is None
+
+
+def test_cupy_arrays_run_on_cupys_current_stream(mod, monkeypatch):
+    import types
+
+    current = types.SimpleNamespace(ptr=0x5150)
+    fake_cupy = types.ModuleType("cupy")
+    fake_cupy.cuda = types.SimpleNamespace(get_current_stream=lambda: current)
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy)
+
+    class FakeCupyArray(FakeCudaArray):
+        __module__ = "cupy._core.core"
+
+    array = FakeCupyArray((4,), device_id=0)
+    assert mod.device_and_stream(array)[2] == 0x5150
+    current.ptr = 0x6160
+    assert mod.device_and_stream(array)[2] == 0x6160
+    assert ffi.get_raw_stream("cuda:0") == 0  # restored after the call

@@ -69,6 +69,7 @@ struct CallContext {
   DLDevice device{kDLCPU, 0};
   DLPackManagedTensorAllocator saved_allocator = nullptr;
   TVMFFIStreamHandle saved_stream = nullptr;
+  bool cupy = false;  // a cupy array was passed: its current stream applies
   bool allocator_set = false;
   bool stream_set = false;
 

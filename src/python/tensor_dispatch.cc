@@ -4,6 +4,7 @@
  * Also the per-call framework context: allocator, stream, and tensors returned as the
  * caller's own type.
  */
+#include <cstring>
 #include <unordered_map>
 
 #include "python/core.h"
@@ -17,6 +18,7 @@ enum class TensorRoute { kNotTensor, kExchangeAPI, kDLPackMethod };
 struct TypeDispatch {
   TensorRoute route;
   const DLPackExchangeAPI* api;
+  bool cupy;  // a cupy array: calls run on cupy's current stream
 };
 
 // Keys hold a reference to their type, so an address is never reused while cached.
@@ -34,14 +36,19 @@ TypeDispatch ComputeDispatch(PyTypeObject* type) {
     Py_DECREF(capsule);
     if (api != nullptr && api->header.version.major == DLPACK_MAJOR_VERSION &&
         api->managed_tensor_from_py_object_no_sync != nullptr) {
-      return {TensorRoute::kExchangeAPI, api};
+      return {TensorRoute::kExchangeAPI, api, false};
     }
   }
   PyErr_Clear();
   if (PyObject_HasAttrString(reinterpret_cast<PyObject*>(type), "__dlpack__")) {
-    return {TensorRoute::kDLPackMethod, nullptr};
+    PyObject* module = PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), "__module__");
+    const char* name = module && PyUnicode_Check(module) ? PyUnicode_AsUTF8(module) : nullptr;
+    bool cupy = name != nullptr && std::strncmp(name, "cupy", 4) == 0;
+    Py_XDECREF(module);
+    PyErr_Clear();
+    return {TensorRoute::kDLPackMethod, nullptr, cupy};
   }
-  return {TensorRoute::kNotTensor, nullptr};
+  return {TensorRoute::kNotTensor, nullptr, false};
 }
 
 const TypeDispatch& DispatchFor(PyTypeObject* type) {
@@ -54,6 +61,22 @@ const TypeDispatch& DispatchFor(PyTypeObject* type) {
 
 bool IsStreamDevice(DLDeviceType type) { return type == kDLCUDA || type == kDLROCM; }
 
+/*! \brief cupy.cuda.get_current_stream().ptr into *out; false (error cleared) if unavailable. */
+bool CupyCurrentStream(void** out) {
+  PyObject* cupy = PyImport_ImportModule("cupy");
+  PyObject* cuda = cupy ? PyObject_GetAttrString(cupy, "cuda") : nullptr;
+  PyObject* stream = cuda ? PyObject_CallMethod(cuda, "get_current_stream", nullptr) : nullptr;
+  PyObject* ptr = stream ? PyObject_GetAttrString(stream, "ptr") : nullptr;
+  if (ptr != nullptr) *out = PyLong_AsVoidPtr(ptr);
+  bool ok = ptr != nullptr && !PyErr_Occurred();
+  Py_XDECREF(ptr);
+  Py_XDECREF(stream);
+  Py_XDECREF(cuda);
+  Py_XDECREF(cupy);
+  PyErr_Clear();
+  return ok;
+}
+
 }  // namespace
 
 int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) {
@@ -61,8 +84,17 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
   switch (dispatch.route) {
     case TensorRoute::kNotTensor:
       return 1;
-    case TensorRoute::kDLPackMethod:
-      return TensorFromDLPackObject(obj, out);
+    case TensorRoute::kDLPackMethod: {
+      int code = TensorFromDLPackObject(obj, out);
+      if (code == 0 && dispatch.cupy && context != nullptr && context->api == nullptr &&
+          !context->cupy) {
+        context->cupy = true;
+        context->device =
+            reinterpret_cast<DLTensor*>(reinterpret_cast<char*>(*out) + sizeof(TVMFFIObject))
+                ->device;
+      }
+      return code;
+    }
     case TensorRoute::kExchangeAPI:
       break;
   }
@@ -84,6 +116,13 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
 }
 
 void CallContext::Enter() {
+  if (cupy && IsStreamDevice(device.device_type)) {
+    void* stream = nullptr;
+    if (CupyCurrentStream(&stream)) {
+      TVMFFIEnvSetStream(device.device_type, device.device_id, stream, &saved_stream);
+      stream_set = true;
+    }
+  }
   if (api == nullptr) return;
   const auto* exchange = static_cast<const DLPackExchangeAPI*>(api);
   if (exchange->managed_tensor_allocator != nullptr) {
