@@ -7,6 +7,9 @@ import pytest
 
 # Tests never touch the user's cache; set before any test imports the JIT.
 os.environ.setdefault("TVM_FFI_JIT_CACHE_DIR", tempfile.mkdtemp(prefix="tvm_ffi_jit_test_cache_"))
+# Interpreters the tests start must import the installed package, not the checkout's
+# source folder (which has no compiled core after a non-editable install): run from elsewhere.
+os.chdir(tempfile.mkdtemp(prefix="tvm_ffi_jit_test_cwd_"))
 
 KERNELS = r"""
 #include <tvm/ffi/tvm_ffi.h>
