@@ -40,9 +40,21 @@ ffi::Array<int64_t> device_and_stream(ffi::TensorView t) {
                              reinterpret_cast<int64_t>(t.data_ptr())};
 }
 void nop3(ffi::TensorView a, ffi::TensorView b, ffi::TensorView c) {}
+bool framework_allocator_installed(ffi::TensorView t) {
+  return TVMFFIEnvGetDLPackManagedTensorAllocator() != nullptr;
+}
 """
 
-FUNCTIONS = ["dtype_name", "layout", "sum_f32", "same", "empty_like", "device_and_stream", "nop3"]
+FUNCTIONS = [
+    "dtype_name",
+    "layout",
+    "sum_f32",
+    "same",
+    "empty_like",
+    "device_and_stream",
+    "nop3",
+    "framework_allocator_installed",
+]
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +170,12 @@ def test_tensor_out_as_callers_framework_type(mod):
     from_numpy = mod.same(np.arange(3.0))
     assert isinstance(from_numpy, ffi.Tensor)
     assert torch.from_dlpack(from_numpy).tolist() == [0.0, 1.0, 2.0]
+
+
+def test_torch_allocator_installed_only_during_torch_calls(mod):
+    torch = pytest.importorskip("torch")
+    assert mod.framework_allocator_installed(torch.zeros(2)) is True
+    assert mod.framework_allocator_installed(np.zeros(2)) is False  # restored after the call
 
 
 def test_parameter_subclass_uses_the_fast_path(mod):
