@@ -179,6 +179,77 @@ def test_compiler_version_change_changes_the_key(tmp_path, monkeypatch):
     assert inline_key() != old_key
 
 
+def reports_version(version: str) -> str:
+    return f'if [ "$1" = --version ]; then echo "g++ {version}"; exit 0; fi'
+
+
+def build_in_fresh_process(name: str, env=None, prelude: str = "") -> str:
+    """build_inline(ADD_ONE) in a new interpreter; returns the library path it printed."""
+    script = prelude + (
+        "import tvm_ffi_jit.cpp as cpp\n"
+        f"print(cpp.build_inline({name!r}, cpp_sources={ADD_ONE!r}, functions=['add_one']))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=dict(env or os.environ, PYTHONPATH=PACKAGE_PARENT),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_compiler_replaced_in_place_triggers_a_rebuild(tmp_path, monkeypatch):
+    cxx = fake_compiler(tmp_path, "cxx", reports_version("1.0"))
+    monkeypatch.setenv("CXX", cxx)
+    first = cpp.build_inline("upgraded", cpp_sources=ADD_ONE, functions=["add_one"])
+    assert build_in_fresh_process("upgraded") == first  # the records on disk are used...
+    fake_compiler(tmp_path, "cxx", reports_version("2.0"))  # same path, same size
+    stat_before = os.stat(cxx)
+    os.utime(cxx, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns + 10**9))
+    # ...but neither this process nor a new one trusts them once the compiler changed.
+    second = cpp.build_inline("upgraded", cpp_sources=ADD_ONE, functions=["add_one"])
+    assert os.path.dirname(second) != os.path.dirname(first)
+    assert build_in_fresh_process("upgraded") == second
+
+
+def test_a_compiler_appearing_earlier_on_path_triggers_a_rebuild(tmp_path, monkeypatch):
+    early = tmp_path / "early-bin"
+    early.mkdir()
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setenv("PATH", f"{early}{os.pathsep}{os.environ['PATH']}")
+    first = cpp.build_inline("shadowed", cpp_sources=ADD_ONE, functions=["add_one"])
+    assert build_in_fresh_process("shadowed") == first
+    fake_compiler(str(early), "c++", reports_version("9.9-shadowing"))
+    second = cpp.build_inline("shadowed", cpp_sources=ADD_ONE, functions=["add_one"])
+    assert os.path.dirname(second) != os.path.dirname(first)
+    assert build_in_fresh_process("shadowed") == second
+
+
+def test_a_fresh_warm_load_is_answered_by_the_request_index(cache_dir):
+    first = cpp.build_inline("indexed", cpp_sources=ADD_ONE, functions=["add_one"])
+    records = os.listdir(cache_dir / "index")
+    assert len(records) == 1 and records[0].startswith("indexed.")
+    # Planning the build (tools, key) and reading the manifest are what the index skips.
+    prelude = textwrap.dedent(
+        """
+        from tvm_ffi_jit.cpp import builder, cache
+        def refuse(*args, **kwargs):
+            raise AssertionError("the warm path left the request index")
+        builder.plan = cache.read_manifest = refuse
+        """
+    )
+    assert build_in_fresh_process("indexed", prelude=prelude) == first
+
+
+def test_a_corrupt_index_record_falls_back_to_the_manifest(cache_dir):
+    first = cpp.build_inline("corrupt_record", cpp_sources=ADD_ONE, functions=["add_one"])
+    (record,) = (cache_dir / "index").iterdir()
+    record.write_bytes(b"\x00garbage")
+    assert cpp.build_inline("corrupt_record", cpp_sources=ADD_ONE, functions=["add_one"]) == first
+    assert record.read_bytes() != b"\x00garbage"  # rewritten
+
+
 def test_header_edit_triggers_a_rebuild(tmp_path):
     header = tmp_path / "value.h"
     header.write_text("#pragma once\nconstexpr int kValue = 1;\n")

@@ -1,21 +1,20 @@
-"""From sources and options to a published shared library: plan, key, cache hit or build.
+"""From sources and options to a published shared library: request, plan, key, build.
 
-The warm path (library already built and unchanged) reads the sources, one manifest and a
-few ``stat``s; it starts no subprocess. The cold path takes the entry's lock, runs ninja in
-a private build directory and publishes the result under a fresh file name.
+The warm path (library already built and unchanged) reads the sources, one request-index
+record and a few dozen ``stat``s; it starts no subprocess and never plans the build. When the
+record is missing or stale, the build is planned (tools identified, key computed) and the
+entry's manifest consulted; only if that is stale too does the cold path take the entry's
+lock, run ninja in a private build directory and publish the result under a fresh file name.
 """
 
-import logging
 import os
-from typing import Optional
 
 from .. import libinfo
 from ..build_error import BuildError
-from . import cache, sources, toolchain
-from . import ninja as ninja_build
+from . import cache, request_index, sources, toolchain
+from .digest import sha256_hex
+from .log import logger
 from .sources import CUDA, C
-
-logger = logging.getLogger("tvm_ffi_jit")
 
 _CXX_FLAGS = ["-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden"]
 # Plain C kernels mark nothing as exported (see the seeds' __tvm_ffi_<name> examples), so C
@@ -47,7 +46,7 @@ class BuildPlan:
         cxx = toolchain.cxx(probe_dir)
         self.cxx = list(cxx.command)
         self.cxx_flags = [*_CXX_FLAGS, *include_flags, *options["cflags"]]
-        self.identities = {"cxx": cxx.identity}
+        self.tools = [cxx]
 
         self.cc = self.c_flags = None
         if C in languages:
@@ -55,7 +54,7 @@ class BuildPlan:
             self.cc = list(cc.command)
             user_flags = [f for f in options["cflags"] if not f.startswith("-std=")]
             self.c_flags = [*_C_FLAGS, *include_flags, *user_flags]
-            self.identities["cc"] = cc.identity
+            self.tools.append(cc)
 
         lib_dir = libinfo.library_dir()
         self.ldflags = [
@@ -76,7 +75,7 @@ class BuildPlan:
                 *include_flags,
                 *options["cuda_cflags"],
             ]
-            self.identities["nvcc"] = nvcc.identity
+            self.tools.append(nvcc)
             cuda_lib = os.path.join(cuda_home, "lib64")
             self.ldflags += [f"-L{cuda_lib}", "-lcudart", f"-Wl,-rpath,{cuda_lib}"]
         self.ldflags += options["ldflags"]
@@ -89,7 +88,7 @@ class BuildPlan:
             "abi": cache.abi_version(libinfo.include_dir()),
             "name": self.name,
             "sources": [[f.language, f.digest] for f in self.sources],
-            "tools": self.identities,
+            "tools": {t.kind: t.identity for t in self.tools},
             "cxx_flags": self.cxx_flags,
             "c_flags": self.c_flags,
             "cuda_flags": self.cuda_flags,
@@ -119,6 +118,8 @@ def verbose_requested(verbose: bool) -> bool:
 
 def _enable_verbose_logging() -> None:
     """Makes INFO messages visible unless the application configured logging itself."""
+    import logging
+
     if not logger.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -127,8 +128,48 @@ def _enable_verbose_logging() -> None:
         logger.setLevel(logging.INFO)
 
 
+# Environment variables that change what a request means without showing in its arguments.
+_REQUEST_VARIABLES = (
+    "CXX",
+    "CC",
+    "PATH",
+    "CUDA_HOME",
+    "CUDA_PATH",
+    "TVM_FFI_CUDA_ARCH_LIST",
+    "TORCH_CUDA_ARCH_LIST",
+)
+
+
+class Request:
+    """One call's validated inputs: name, translation units, options, where to build."""
+
+    __slots__ = ("name", "files", "options", "root", "build_directory")
+
+    def __init__(self, name, files, options, root, build_directory):
+        self.name, self.files, self.options = name, files, options
+        self.root, self.build_directory = root, build_directory
+
+    def digest(self) -> str:
+        """Names everything that decides the library except the files the tools, the runtime
+        headers and the sources' includes live in (request_index checks those by ``stat``)."""
+        parts = [
+            cache.KEY_FORMAT,
+            cache.package_version(),
+            libinfo.__file__,
+            self.name,
+            [(f.path, f.language, f.digest) for f in self.files],
+            self.options,
+            (_CXX_FLAGS, _C_FLAGS, _CUDA_FLAGS),
+            [os.environ.get(v) for v in _REQUEST_VARIABLES],
+        ]
+        if any(f.language == CUDA for f in self.files):
+            parts.append(toolchain.cuda_arch_list())  # may come from the GPUs, not a variable
+        # repr of lists, tuples, str and None is canonical, and cheaper than JSON here.
+        return sha256_hex(repr(parts).encode())
+
+
 class Job:
-    """One requested library: its plan, cache key, entry directory and source paths."""
+    """One planned library: its plan, cache key, entry directory and source paths."""
 
     __slots__ = ("plan", "key", "entry", "source_paths")
 
@@ -136,7 +177,7 @@ class Job:
         self.plan, self.key, self.entry, self.source_paths = plan, key, entry, source_paths
 
 
-def prepare(
+def describe(
     name: str,
     *,
     inline: bool,
@@ -147,9 +188,9 @@ def prepare(
     extra_cuda_cflags=None,
     extra_ldflags=None,
     extra_include_paths=None,
-    build_directory: Optional[str] = None,
-) -> Job:
-    """Validates the inputs and computes the key; touches nothing but the cache root."""
+    build_directory: "str | None" = None,
+) -> Request:
+    """Validates the inputs and reads the sources; touches nothing but the cache root."""
     cache.validate_name(name)
     if inline:
         files = sources.inline_files(name, cpp, cuda, functions)
@@ -159,41 +200,66 @@ def prepare(
     if build_directory is None:
         cache.ensure_private_dir(root)
     options = _options(extra_cflags, extra_cuda_cflags, extra_ldflags, extra_include_paths)
-    options["probe_dir"] = os.path.join(root, "toolchain")
-    plan = BuildPlan(name, files, options)
-    key = cache.compute_key(plan.key_parts())
-    if build_directory is None:
-        entry = cache.entry_dir(root, name, key)
+    return Request(name, files, options, root, build_directory)
+
+
+def plan(request: Request) -> Job:
+    """Finds the tools, computes the cache key and the entry directory."""
+    options = dict(request.options, probe_dir=os.path.join(request.root, "toolchain"))
+    build_plan = BuildPlan(request.name, request.files, options)
+    key = cache.compute_key(build_plan.key_parts())
+    if request.build_directory is None:
+        entry = cache.entry_dir(request.root, request.name, key)
     else:
-        entry = os.path.abspath(os.fspath(build_directory))
-    return Job(plan, key, entry, [f.path for f in files])
+        entry = os.path.abspath(os.fspath(request.build_directory))
+    return Job(build_plan, key, entry, [f.path for f in request.files])
+
+
+def prepare(name: str, **inputs) -> Job:
+    """:func:`describe` then :func:`plan`."""
+    return plan(describe(name, **inputs))
 
 
 def build_library(name: str, *, verbose: bool = False, **inputs) -> str:
     """Returns the path of an up-to-date shared library for these inputs, building if needed.
 
-    ``inputs`` are :func:`prepare`'s keyword arguments.
+    ``inputs`` are :func:`describe`'s keyword arguments.
     """
     verbose = verbose_requested(verbose)
     if verbose:
         _enable_verbose_logging()
-    job = prepare(name, **inputs)
+    request = describe(name, **inputs)
+    indexed = request.build_directory is None
+    digest = request.digest() if indexed else None
+    if indexed:
+        artifact = request_index.lookup(request.root, name, digest)
+        if artifact is not None:
+            logger.debug("tvm_ffi_jit: %s is up to date: %s", name, artifact)
+            return artifact
+
+    job = plan(request)
     artifact = cache.lookup(job.entry, job.key, job.source_paths)
     if artifact is not None:
         cache.check_permissions(job.entry, os.stat(job.entry))
         logger.debug("tvm_ffi_jit: %s is up to date: %s", name, artifact)
-        return artifact
-
-    cache.ensure_private_dir(job.entry)
-    with cache.locked(job.entry, name):
-        # Another process may have finished the same build while this one waited.
-        artifact = cache.lookup(job.entry, job.key, job.source_paths, report=False)
-        if artifact is not None:
-            return artifact
-        return _build_locked(job.plan, job.entry, job.key, job.source_paths, verbose)
+    else:
+        cache.ensure_private_dir(job.entry)
+        with cache.locked(job.entry, name):
+            # Another process may have finished the same build while this one waited.
+            artifact = cache.lookup(job.entry, job.key, job.source_paths, report=False)
+            if artifact is None:
+                artifact = _build_locked(job.plan, job.entry, job.key, job.source_paths, verbose)
+    if indexed:
+        abi_header = os.path.join(libinfo.include_dir(), "tvm", "ffi", "c_api.h")
+        request_index.write(
+            request.root, name, digest, job.key, job.plan.tools, abi_header, job.entry
+        )
+    return artifact
 
 
 def _build_locked(plan: BuildPlan, entry: str, key: str, source_paths, verbose: bool) -> str:
+    from . import ninja as ninja_build  # the cold path only
+
     # A private directory per build: a builder killed mid-build (and any compiler it leaves
     # running) can only ever touch its own abandoned directory.
     build_dir = cache.new_build_dir(entry)

@@ -9,21 +9,20 @@ An entry ``<cache>/<name>_<key[:16]>/`` holds:
   another process has loaded is never rewritten in place;
 - ``manifest.json``: the current library plus every header the compiler reported, with size
   and mtime, so the warm path can tell (with a few ``stat`` calls) whether it is still valid.
+
+Next to the entries, ``<cache>/toolchain/`` holds what was learned about each compiler and
+``<cache>/index/`` the request index (see request_index.py).
 """
 
-import hashlib
 import json
-import logging
 import os
-import shutil
 import stat
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
-from typing import Optional
 
-logger = logging.getLogger("tvm_ffi_jit")
+from .digest import sha256_hex
+from .log import logger
 
 KEY_FORMAT = 1  # bump whenever what goes into a key or how a build is laid out changes
 _MANIFEST_FORMAT = 1
@@ -82,39 +81,51 @@ def check_permissions(path: str, st: os.stat_result) -> None:
 def compute_key(parts: dict) -> str:
     """sha256 over a canonical JSON rendering of everything that determines the library."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_hex(text.encode())
 
 
 def entry_dir(root: str, name: str, key: str) -> str:
     return os.path.join(root, f"{name}_{key[:16]}")
 
 
-def lookup(entry: str, key: str, sources: "list[str]", report: bool = True) -> Optional[str]:
-    """The published library if the manifest says it is current, else None. Only ``stat``s."""
+def read_manifest(entry: str) -> "dict | None":
     try:
-        with open(os.path.join(entry, _MANIFEST), encoding="utf-8") as f:
-            manifest = json.load(f)
-        if (
-            manifest["format"] != _MANIFEST_FORMAT
-            or manifest["key"] != key
-            or manifest["sources"] != sources
-        ):
-            return None
-        for path, size, mtime_ns in manifest["deps"]:
+        with open(os.path.join(entry, _MANIFEST), "rb") as f:
+            manifest = json.loads(f.read())
+        return manifest if manifest.get("format") == _MANIFEST_FORMAT else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def stamps_match(stamps) -> bool:
+    """Whether each ``[path, size, mtime_ns]`` still describes its file."""
+    for path, size, mtime_ns in stamps:
+        try:
             st = os.stat(path)
-            if st.st_size != size or st.st_mtime_ns != mtime_ns:
-                logger.debug("%s changed since the last build of %s", path, entry)
-                return None
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime_ns:
+            logger.debug("%s changed since it was recorded", path)
+            return False
+    return True
+
+
+def lookup(entry: str, key: str, sources: "list[str]", report: bool = True) -> "str | None":
+    """The published library if the manifest says it is current, else None. Only ``stat``s."""
+    manifest = read_manifest(entry)
+    try:
+        if manifest is None or manifest["key"] != key or manifest["sources"] != sources:
+            return None
+        if not stamps_match(manifest["deps"]):
+            return None
         artifact = os.path.join(entry, manifest["artifact"])
-        st = os.stat(artifact)
         # A truncated or rewritten library must never reach dlopen.
-        expected = (manifest["artifact_size"], manifest["artifact_mtime_ns"])
-        if (st.st_size, st.st_mtime_ns) != expected:
-            if report:
+        if not stamps_match([[artifact, manifest["artifact_size"], manifest["artifact_mtime_ns"]]]):
+            if report and os.path.exists(artifact):
                 logger.warning("%s was modified after it was built; rebuilding", artifact)
             return None
         return artifact
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return None
 
 
@@ -171,6 +182,9 @@ def locked(entry: str, name: str):
 def new_build_dir(entry: str) -> str:
     """A fresh private build directory seeded with the last successful build (so ninja only
     recompiles what changed). Call with the entry's lock held."""
+    import shutil
+    import tempfile
+
     for file_name in os.listdir(entry):
         if file_name.startswith(_TMP_BUILD_PREFIX):
             # Left by a builder that died; nobody else can be using it while we hold the lock.
@@ -186,6 +200,9 @@ def new_build_dir(entry: str) -> str:
 
 def keep_build_dir(entry: str, build_dir: str, failed: bool) -> str:
     """Moves a finished build directory to ``build/`` (or ``failed-build/``); returns it."""
+    import shutil
+    import tempfile
+
     target = os.path.join(entry, _FAILED_BUILD if failed else _BUILD)
     if os.path.isdir(target):
         trash = tempfile.mkdtemp(prefix=_TMP_BUILD_PREFIX, dir=entry)
@@ -197,6 +214,8 @@ def keep_build_dir(entry: str, build_dir: str, failed: bool) -> str:
 
 def publish(entry: str, built: str, name: str) -> str:
     """Copies the freshly linked library into the entry under a new name, atomically."""
+    import shutil
+
     final = os.path.join(entry, f"{name}.{os.urandom(6).hex()}.so")
     tmp = final + ".tmp"
     shutil.copyfile(built, tmp)
@@ -217,12 +236,12 @@ def remove_old_artifacts(entry: str, name: str, keep: "list[str]") -> None:
                 pass
 
 
-def current_artifact(entry: str) -> Optional[str]:
+def current_artifact(entry: str) -> "str | None":
     """The library the manifest points at, whether or not it is still current."""
+    manifest = read_manifest(entry)
     try:
-        with open(os.path.join(entry, _MANIFEST), encoding="utf-8") as f:
-            return os.path.join(entry, json.load(f)["artifact"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return os.path.join(entry, manifest["artifact"])
+    except (KeyError, TypeError):
         return None
 
 

@@ -5,15 +5,16 @@ source (``<name>/cpp_sources:LINE``) rather than the generated file, and one
 ``TVM_FFI_DLL_EXPORT_TYPED_FUNC`` per requested function is appended after a ``#line`` reset.
 """
 
-import hashlib
 import os
-from typing import Optional, Union
+
+from .digest import sha256_hex
 
 CXX = "c++"
 C = "c"
 CUDA = "cuda"
 
-StrOrList = Union[str, "list[str]", "tuple[str, ...]", None]
+# A str, a list/tuple of str, or None (spelled as a string: importing typing is not free).
+StrOrList = "str | list[str] | tuple[str, ...] | None"
 
 
 class SourceFile:
@@ -21,7 +22,7 @@ class SourceFile:
 
     __slots__ = ("path", "language", "digest", "generated_text")
 
-    def __init__(self, path: str, language: str, digest: str, generated_text: Optional[str] = None):
+    def __init__(self, path: str, language: str, digest: str, generated_text: "str | None" = None):
         self.path = path
         self.language = language
         self.digest = digest
@@ -67,7 +68,7 @@ def normalize_functions(functions) -> "tuple[list[str], dict[str, str]]":
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return sha256_hex(data)
 
 
 def user_files(cpp_files: StrOrList, cuda_files: StrOrList) -> "list[SourceFile]":

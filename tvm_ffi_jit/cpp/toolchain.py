@@ -1,41 +1,55 @@
 """Finds the tools a build needs: C/C++ compilers, the CUDA toolkit, CUDA archs, job count.
 
-Everything here is cheap enough for the warm path: tools are located with ``stat`` calls, and
-a compiler's ``--version`` output is probed at most once per tool binary (memoized in this
-process and on disk, keyed by the binary's path, size and mtime), so a warm load starts no
-subprocess.
+Everything here is cheap enough for the warm path. Tools are located with a PATH walk of
+``stat`` calls, and what is slow to learn about a tool (symlinks and wrapper scripts resolved,
+``--version`` output) is recorded on disk next to the ``stat`` of each file involved; a later
+process trusts the record only while those ``stat``s still match, so a warm load starts no
+subprocess yet notices a changed or replaced compiler.
 """
 
-import hashlib
 import json
 import os
-import re
-import shlex
-import shutil
-from typing import Optional
 
 from ..build_error import ToolchainError
+from .digest import sha256_hex
 
 # Regexes stay uncompiled until used: compiling costs more than the warm path itself.
 _WRAPPER_EXEC = r"""^\s*exec\s+(?:"([^"]+)"|'([^']+)'|(\S+))"""
-_PROBE_FORMAT = 1
+_RECORD_FORMAT = 2
+_MAX_WRAPPER_DEPTH = 8
 
 
 class Tool:
-    """A program to run (``command`` may carry arguments, e.g. ``ccache g++``) and its identity."""
+    """A program to run (``command`` may carry arguments, e.g. ``ccache g++``), the chain of
+    files behind each program in it (see :func:`resolve_executable`) and its identity."""
 
-    __slots__ = ("command", "identity")
+    __slots__ = ("kind", "command", "chains", "identity")
 
-    def __init__(self, command: "tuple[str, ...]", identity: str):
-        self.command = command
-        self.identity = identity
+    def __init__(self, kind: str, command: "tuple[str, ...]", chains: list, identity: str):
+        self.kind, self.command, self.chains, self.identity = kind, command, chains, identity
 
     def __repr__(self) -> str:
-        return f"Tool(command={self.command!r})"
+        return f"Tool({self.kind!r}, command={self.command!r})"
 
 
-def _wrapper_target(path: str) -> Optional[str]:
-    """For a shell script that ends in ``exec /real/tool "$@"``: the real tool; else None."""
+def _is_executable(path: str) -> bool:
+    # access() first: on the usual miss it answers without raising, unlike stat().
+    return os.access(path, os.X_OK) and os.path.isfile(path)
+
+
+def find_executable(name: str) -> "str | None":
+    """Like ``shutil.which``, as plain ``stat`` calls; names with a slash are made absolute."""
+    if os.sep in name:
+        return os.path.abspath(name) if _is_executable(name) else None
+    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(directory or os.curdir, name)
+        if _is_executable(candidate):
+            return candidate if os.path.isabs(candidate) else os.path.abspath(candidate)
+    return None
+
+
+def _wrapper_target(path: str) -> "str | None":
+    """For a shell script that ends in ``exec TOOL "$@"``: TOOL as written; else None."""
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -43,68 +57,93 @@ def _wrapper_target(path: str) -> Optional[str]:
         return None
     if not head.startswith(b"#!"):
         return None
+    import re
+
     match = re.search(_WRAPPER_EXEC, head.decode("utf-8", "replace"), re.MULTILINE)
-    if match is None:
-        return None
-    target = next(g for g in match.groups() if g)
-    target = target if os.path.isabs(target) else shutil.which(target)
-    return os.path.realpath(target) if target and os.path.isfile(target) else None
+    return None if match is None else next(g for g in match.groups() if g)
 
 
-def resolve_executable(path: str) -> "list[str]":
-    """The chain from ``path`` to the real binary: symlinks resolved, wrapper scripts followed."""
-    chain = [os.path.realpath(path)]
-    while len(chain) < 8:
-        target = _wrapper_target(chain[-1])
-        if target is None or target in chain:
+def _locate(word: str) -> "str | None":
+    """A wrapper's exec target as the shell would find it."""
+    return word if os.path.isabs(word) else find_executable(word)
+
+
+def resolve_executable(path: str) -> "list[list]":
+    """The chain from ``path`` to the real binary, following symlinks and wrapper scripts.
+
+    Each link is ``[word, real_path, size, mtime_ns, inode]``, where ``word`` is how the link
+    was named (``path`` itself, then each wrapper's exec target as written)."""
+    chain, seen, word = [], set(), path
+    while len(chain) < _MAX_WRAPPER_DEPTH:
+        found = _locate(word)
+        if found is None or not os.path.isfile(found):
             break
-        chain.append(target)
+        real = os.path.realpath(found)
+        if real in seen:
+            break
+        seen.add(real)
+        st = os.stat(real)
+        chain.append([word, real, st.st_size, st.st_mtime_ns, st.st_ino])
+        word = _wrapper_target(real)
+        if word is None:
+            break
     return chain
 
 
-def _fingerprint(chain: "list[str]") -> str:
-    parts = []
-    for path in chain:
-        st = os.stat(path)
-        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
-    return "|".join(parts)
-
-
-_version_memo: "dict[str, str]" = {}
-
-
-def _probe_version(command: "tuple[str, ...]", fingerprint: str, probe_dir: Optional[str]) -> str:
-    """``<command> --version``, memoized in-process and in ``probe_dir`` by fingerprint."""
-    memo_key = hashlib.sha256(f"{_PROBE_FORMAT}\0{command}\0{fingerprint}".encode()).hexdigest()
-    memo_file = os.path.join(probe_dir, memo_key[:32] + ".json") if probe_dir else None
-    if memo_key in _version_memo:
-        version = _version_memo[memo_key]
-        if memo_file is not None and not os.path.exists(memo_file):
-            # Another cache directory this process already probed for: let later processes
-            # using this one skip the probe too.
-            _write_json_atomically(memo_file, {"command": list(command), "version": version})
-        return version
-    if memo_file is not None:
+def _chain_unchanged(chain: "list[list]") -> bool:
+    """Whether each link still names the same file, by ``stat`` alone (no realpath, no read)."""
+    for word, _, size, mtime_ns, inode in chain:
+        found = _locate(word)
         try:
-            with open(memo_file, encoding="utf-8") as f:
-                version = json.load(f)["version"]
-            _version_memo[memo_key] = version
-            return version
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+            st = os.stat(found) if found else None
+        except OSError:
+            return False
+        if st is None or (st.st_size, st.st_mtime_ns, st.st_ino) != (size, mtime_ns, inode):
+            return False
+    return True
+
+
+def _fingerprint(chains: "list[list[list]]") -> str:
+    return " ".join(
+        "|".join(f"{real}:{size}:{mtime}:{inode}" for _, real, size, mtime, inode in chain)
+        for chain in chains
+    )
+
+
+def _probe_version(command: "tuple[str, ...]") -> str:
     import subprocess
 
     try:
         result = subprocess.run(
             [*command, "--version"], capture_output=True, text=True, timeout=120
         )
-        version = (result.stdout or result.stderr).strip()
     except (OSError, subprocess.SubprocessError) as err:
         raise ToolchainError(f"cannot run `{' '.join(command)} --version`: {err}") from None
-    _version_memo[memo_key] = version
-    if memo_file is not None:
-        _write_json_atomically(memo_file, {"command": list(command), "version": version})
-    return version
+    return (result.stdout or result.stderr).strip()
+
+
+def _record_path(command: "tuple[str, ...]", probe_dir: "str | None") -> "str | None":
+    if probe_dir is None:
+        return None
+    # PATH is part of the name: wrapper scripts may exec a tool by its bare name.
+    text = f"{_RECORD_FORMAT}\0{command}\0{os.environ.get('PATH', '')}"
+    return os.path.join(probe_dir, sha256_hex(text.encode())[:32] + ".json")
+
+
+def _read_record(path: "str | None", command: "tuple[str, ...]") -> "dict | None":
+    """The recorded chains and version of ``command``, if every file involved is unchanged."""
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            record = json.load(f)
+        if record["format"] != _RECORD_FORMAT or tuple(record["command"]) != command:
+            return None
+        if all(_chain_unchanged(chain) for chain in record["chains"]):
+            return record
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
 
 
 def _write_json_atomically(path: str, data) -> None:
@@ -115,100 +154,140 @@ def _write_json_atomically(path: str, data) -> None:
             json.dump(data, f)
         os.replace(tmp, path)
     except OSError:
-        pass  # the memo is an optimization only
+        pass  # the record is an optimization only
+
+
+_COMPILERS = {
+    "cxx": (
+        "CXX",
+        ("c++", "g++", "clang++"),
+        "C++ compiler",
+        "install g++ (e.g. `apt-get install g++`) or set CXX to a C++ compiler",
+    ),
+    "cc": (
+        "CC",
+        ("cc", "gcc", "clang"),
+        "C compiler",
+        "install gcc (e.g. `apt-get install gcc`) or set CC to a C compiler",
+    ),
+}
+_NVCC_FIX = (
+    "install the CUDA toolkit and set CUDA_HOME to it (or put its bin/ directory, "
+    "which holds nvcc, on PATH)"
+)
+# What locating a tool depends on besides the files themselves.
+_LOCATION_VARIABLES = ("CXX", "CC", "PATH", "CUDA_HOME", "CUDA_PATH")
+
+
+def locate(kind: str) -> "tuple[str, ...]":
+    """The command that runs tool ``kind`` (``"cxx"``, ``"cc"`` or ``"nvcc"``), with each
+    program in it as an absolute path; raises ToolchainError when it is missing."""
+    if kind == "nvcc":
+        return (_nvcc_path(),)
+    variable, defaults, what, fix = _COMPILERS[kind]
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        for default in defaults:
+            found = find_executable(default)
+            if found:
+                return (found,)
+        raise ToolchainError(f"{what} `{defaults[0]}` was not found on PATH; {fix}")
+    import shlex
+
+    resolved = []
+    for i, word in enumerate(shlex.split(value)):
+        found = find_executable(word) if (i == 0 or not word.startswith("-")) else None
+        if i == 0 and found is None:
+            raise ToolchainError(f"{what} `{word}` was not found on PATH; {fix}")
+        resolved.append(found or word)
+    return tuple(resolved)
 
 
 _tool_memo: "dict[tuple, Tool]" = {}
 
 
-def _tool(command: "list[str]", what: str, fix: str, probe_dir: Optional[str]) -> Tool:
-    """Locates and identifies a tool once per process (per command and PATH)."""
-    memo_key = (tuple(command), os.environ.get("PATH", ""), probe_dir)
+def identify(kind: str, probe_dir: "str | None" = None) -> Tool:
+    """Locates tool ``kind`` and learns its identity (programs, the files behind them,
+    ``--version`` output), which goes into cache keys.
+
+    The identity is remembered in this process and recorded in ``probe_dir`` for later ones;
+    both are trusted only while the tool is found at the same place, unchanged."""
+    memo_key = (kind, probe_dir, *(os.environ.get(v) for v in _LOCATION_VARIABLES))
     tool = _tool_memo.get(memo_key)
-    if tool is None:
-        tool = _tool_memo[memo_key] = _identify(command, what, fix, probe_dir)
+    if tool is None or not unchanged(kind, tool.command, tool.chains):
+        tool = _tool_memo[memo_key] = _identify(kind, locate(kind), probe_dir)
     return tool
 
 
-def _identify(command: "list[str]", what: str, fix: str, probe_dir: Optional[str]) -> Tool:
-    resolved = []
-    chains = []
-    for i, word in enumerate(command):
-        found = shutil.which(word) if (i == 0 or not word.startswith("-")) else None
-        if i == 0 and found is None:
-            raise ToolchainError(f"{what} `{word}` was not found on PATH; {fix}")
-        resolved.append(found or word)
-        if found is not None:
-            chains.append(resolve_executable(found))
-    fingerprint = " ".join(_fingerprint(c) for c in chains)
-    version = _probe_version(tuple(resolved), fingerprint, probe_dir)
-    return Tool(tuple(resolved), f"{' '.join(resolved)}\n{fingerprint}\n{version}")
+def _identify(kind: str, command: "tuple[str, ...]", probe_dir: "str | None") -> Tool:
+    record_path = _record_path(command, probe_dir)
+    record = _read_record(record_path, command)
+    if record is None:
+        record = {
+            "format": _RECORD_FORMAT,
+            "command": list(command),
+            "chains": [resolve_executable(w) for w in command if os.path.isabs(w)],
+            "version": _probe_version(command),
+        }
+        if record_path is not None:
+            _write_json_atomically(record_path, record)
+    chains = record["chains"]
+    identity = f"{' '.join(command)}\n{_fingerprint(chains)}\n{record['version']}"
+    return Tool(kind, command, chains, identity)
 
 
-def _command_from_env(variable: str, defaults: "tuple[str, ...]") -> "list[str]":
-    value = os.environ.get(variable, "").strip()
-    if value:
-        return shlex.split(value)
-    memo_key = (variable, os.environ.get("PATH", ""))
-    if memo_key not in _default_memo:
-        _default_memo[memo_key] = _first_on_path(defaults)
-    return _default_memo[memo_key]
+def unchanged(kind: str, command, chains) -> bool:
+    """Whether tool ``kind`` still locates to ``command`` and the files behind it are the
+    ones recorded in ``chains``, by ``stat`` alone."""
+    try:
+        if locate(kind) != tuple(command):
+            return False
+    except ToolchainError:
+        return False
+    return all(_chain_unchanged(chain) for chain in chains)
 
 
-_default_memo: "dict[tuple[str, str], list[str]]" = {}
-
-
-def _first_on_path(defaults: "tuple[str, ...]") -> "list[str]":
-    for name in defaults:
-        found = shutil.which(name)
-        if found:
-            return [found]
-    return [defaults[0]]
-
-
-def cxx(probe_dir: Optional[str] = None) -> Tool:
+def cxx(probe_dir: "str | None" = None) -> Tool:
     """The C++ compiler: ``$CXX``, else c++ / g++ / clang++ on PATH."""
-    command = _command_from_env("CXX", ("c++", "g++", "clang++"))
-    fix = "install g++ (e.g. `apt-get install g++`) or set CXX to a C++ compiler"
-    return _tool(command, "C++ compiler", fix, probe_dir)
+    return identify("cxx", probe_dir)
 
 
-def cc(probe_dir: Optional[str] = None) -> Tool:
+def cc(probe_dir: "str | None" = None) -> Tool:
     """The C compiler for ``.c`` files: ``$CC``, else cc / gcc / clang on PATH."""
-    command = _command_from_env("CC", ("cc", "gcc", "clang"))
-    fix = "install gcc (e.g. `apt-get install gcc`) or set CC to a C compiler"
-    return _tool(command, "C compiler", fix, probe_dir)
+    return identify("cc", probe_dir)
 
 
-def cuda_home() -> Optional[str]:
+def cuda_home() -> "str | None":
     """``$CUDA_HOME``/``$CUDA_PATH``, else the toolkit behind ``nvcc`` on PATH, else
     /usr/local/cuda; None when none of these exists."""
     for variable in ("CUDA_HOME", "CUDA_PATH"):
         value = os.environ.get(variable)
         if value:
             return value
-    nvcc_on_path = shutil.which("nvcc")
-    if nvcc_on_path:
-        real_nvcc = resolve_executable(nvcc_on_path)[-1]
+    nvcc_on_path = find_executable("nvcc")
+    chain = resolve_executable(nvcc_on_path) if nvcc_on_path else []
+    if chain:
+        real_nvcc = chain[-1][1]
         home = os.path.dirname(os.path.dirname(real_nvcc))
         if os.path.basename(os.path.dirname(real_nvcc)) == "bin" and os.path.isdir(home):
             return home
     return "/usr/local/cuda" if os.path.isdir("/usr/local/cuda") else None
 
 
-def nvcc(probe_dir: Optional[str] = None) -> "tuple[Tool, str]":
-    """nvcc from the CUDA home, and that home."""
+def _nvcc_path() -> str:
     home = cuda_home()
-    fix = (
-        "install the CUDA toolkit and set CUDA_HOME to it (or put its bin/ directory, "
-        "which holds nvcc, on PATH)"
-    )
     if home is None:
-        raise ToolchainError(f"CUDA sources need nvcc, but no CUDA toolkit was found; {fix}")
+        raise ToolchainError(f"CUDA sources need nvcc, but no CUDA toolkit was found; {_NVCC_FIX}")
     path = os.path.join(home, "bin", "nvcc")
     if not os.path.isfile(path):
-        raise ToolchainError(f"CUDA sources need nvcc, but {path} does not exist; {fix}")
-    return _tool([path], "CUDA compiler", fix, probe_dir), home
+        raise ToolchainError(f"CUDA sources need nvcc, but {path} does not exist; {_NVCC_FIX}")
+    return path
+
+
+def nvcc(probe_dir: "str | None" = None) -> "tuple[Tool, str]":
+    """nvcc from the CUDA home, and that home."""
+    tool = identify("nvcc", probe_dir)
+    return tool, os.path.dirname(os.path.dirname(tool.command[0]))
 
 
 _ARCH_TOKEN = r"(?:sm_|compute_)?(\d+)(?:\.(\d+))?([af]?)(\+PTX)?\Z"
@@ -217,6 +296,8 @@ _ARCH_VARIABLES = ("TVM_FFI_CUDA_ARCH_LIST", "TORCH_CUDA_ARCH_LIST")
 
 def parse_arch_list(text: str, source: str) -> "list[tuple[str, bool]]":
     """``"8.0;9.0a+PTX"`` -> ``[("80", False), ("90a", True)]`` (arch, also embed PTX)."""
+    import re
+
     archs = []
     for token in re.split(r"[;,\s]+", text.strip()):
         if not token:

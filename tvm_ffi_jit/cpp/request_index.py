@@ -1,0 +1,80 @@
+"""A shortcut from a request to the library that last answered it, checked by ``stat`` alone.
+
+After a library is built or found current in the cache, a record is written under a digest of
+the request (module name, source contents, options, and the environment variables that select
+tools). It holds the answer (entry and library file) and everything whose change could make
+that answer wrong, each with its ``stat``: the files behind each tool (a tool must also still be
+found at the same path), and the runtime's ABI header, every header the compiler read and the
+library itself. A later process making the same request checks those and loads the library
+without planning the build, hashing a key, reading the manifest or probing a compiler; any
+mismatch sends it down the full path, which rewrites the record.
+
+Records are ``marshal``-ed: it reads back in a fraction of JSON's time, and a record lives in
+the private cache directory next to the libraries this process would load anyway (anyone able
+to forge one could plant a library instead).
+"""
+
+import marshal
+import os
+
+from . import cache, toolchain
+
+INDEX_DIR = "index"
+_FORMAT = 1
+
+
+def record_path(root: str, name: str, digest: str) -> str:
+    return os.path.join(root, INDEX_DIR, f"{name}.{digest[:32]}.rec")
+
+
+def lookup(root: str, name: str, digest: str) -> "str | None":
+    """The recorded library for this request, if nothing it depends on has changed."""
+    try:
+        with open(record_path(root, name, digest), "rb") as f:
+            record = marshal.loads(f.read())
+        if record["format"] != _FORMAT or record["digest"] != digest:
+            return None
+        for kind, command, chains in record["tools"]:
+            if not toolchain.unchanged(kind, command, chains):
+                return None
+        if not cache.stamps_match(record["stamps"]):
+            return None
+        entry_name = record["entry"]
+        if os.path.basename(entry_name) != entry_name or entry_name in ("", ".", ".."):
+            return None
+        entry = os.path.join(root, entry_name)
+        cache.check_permissions(entry, os.stat(entry))
+        return os.path.join(entry, record["artifact"])
+    except (OSError, EOFError, ValueError, KeyError, TypeError):
+        # Including PermissionError: the full path reports it with its advice.
+        return None
+
+
+def write(root: str, name: str, digest: str, key: str, tools, abi_header: str, entry: str) -> None:
+    """Records the current library of ``entry`` (from its manifest) as this request's answer."""
+    manifest = cache.read_manifest(entry)
+    if manifest is None or manifest.get("key") != key:
+        return
+    artifact = os.path.join(entry, manifest["artifact"])
+    stamps = [*manifest["deps"]]
+    if not any(path == abi_header for path, _, _ in stamps):
+        stamps += cache.stamp([abi_header])
+    stamps.append([artifact, manifest["artifact_size"], manifest["artifact_mtime_ns"]])
+    record = {
+        "format": _FORMAT,
+        "digest": digest,
+        "key": manifest["key"],
+        "entry": os.path.basename(entry),
+        "artifact": manifest["artifact"],
+        "tools": [[t.kind, list(t.command), t.chains] for t in tools],
+        "stamps": stamps,
+    }
+    path = record_path(root, name, digest)
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps(record))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # the index is an optimization only
