@@ -305,10 +305,15 @@ def test_refuses_a_cache_root_other_users_can_write(cache_dir):
         cpp.build_inline("shared_root", cpp_sources=ADD_ONE, functions=["add_one"])
 
 
-def spawn_loader(name: str, env: dict) -> subprocess.Popen:
+def spawn_loader(name: str, env: dict, ready_dir, go_file) -> subprocess.Popen:
+    """A process that imports the JIT, reports ready, waits for ``go_file``, then loads."""
     script = textwrap.dedent(
         f"""
+        import os, time
         import tvm_ffi_jit.cpp as cpp
+        open(os.path.join({str(ready_dir)!r}, str(os.getpid())), "w").close()
+        while not os.path.exists({str(go_file)!r}):
+            time.sleep(0.001)
         mod = cpp.load_inline({name!r}, cpp_sources={ADD_ONE!r}, functions=["add_one"])
         print(mod.add_one(41))
         print(cpp.build_inline({name!r}, cpp_sources={ADD_ONE!r}, functions=["add_one"]))
@@ -323,12 +328,25 @@ def spawn_loader(name: str, env: dict) -> subprocess.Popen:
     )
 
 
-def test_processes_loading_together_compile_once(tmp_path):
+def test_eight_processes_loading_together_compile_once(tmp_path):
     log = tmp_path / "compiler-calls.log"
     cxx = fake_compiler(tmp_path, "counting-cxx", f'echo "$*" >> "{log}"')
     env = dict(os.environ, CXX=cxx, PYTHONPATH=PACKAGE_PARENT)
-    processes = [spawn_loader("together", env) for _ in range(4)]
-    results = [p.communicate(timeout=300) for p in processes]
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    ready.mkdir()
+    processes = [spawn_loader("together", env, ready, go) for _ in range(8)]
+    try:
+        deadline = time.monotonic() + 120
+        while len(os.listdir(ready)) < len(processes):  # all imported, none started loading
+            assert all(p.poll() is None for p in processes), "a loader died before the start"
+            assert time.monotonic() < deadline, "the loaders never became ready"
+            time.sleep(0.01)
+        go.touch()
+        results = [p.communicate(timeout=300) for p in processes]
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
     for process, (_, err) in zip(processes, results):
         assert process.returncode == 0, err
     outputs = {tuple(out.split()) for out, _ in results}
