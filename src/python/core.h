@@ -105,6 +105,8 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
  * Returns 0 with an owned handle, 1 if `obj` is not a tensor, -1 with an error set.
  */
 int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context);
+/*! \brief A CPU Tensor viewing `obj`'s writable buffer; 1 if unsuitable, -1 on error. */
+int TensorFromBuffer(PyObject* obj, TVMFFIObject** out);
 /*! \brief Tensor conversion of an object with __dlpack__; -1 with error set, 1 if not one. */
 int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out);
 

@@ -13,7 +13,8 @@
 namespace tvm_ffi_jit {
 namespace {
 
-enum class TensorRoute { kNotTensor, kExchangeAPI, kDLPackMethod };
+// kBuffer: numpy arrays through the buffer protocol, falling back to __dlpack__.
+enum class TensorRoute { kNotTensor, kExchangeAPI, kBuffer, kDLPackMethod };
 
 struct TypeDispatch {
   TensorRoute route;
@@ -25,6 +26,8 @@ struct TypeDispatch {
 std::unordered_map<PyTypeObject*, TypeDispatch> dispatch_by_type;
 
 TypeDispatch ComputeDispatch(PyTypeObject* type) {
+  if (std::strcmp(type->tp_name, "numpy.ndarray") == 0)
+    return {TensorRoute::kBuffer, nullptr, false};
   PyObject* capsule =
       PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), "__dlpack_c_exchange_api__");
   if (capsule != nullptr) {
@@ -84,6 +87,10 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
   switch (dispatch.route) {
     case TensorRoute::kNotTensor:
       return 1;
+    case TensorRoute::kBuffer: {
+      int code = TensorFromBuffer(obj, out);
+      return code != 1 ? code : TensorFromDLPackObject(obj, out);
+    }
     case TensorRoute::kDLPackMethod: {
       int code = TensorFromDLPackObject(obj, out);
       if (code == 0 && dispatch.cupy && context != nullptr && context->api == nullptr &&

@@ -1,0 +1,92 @@
+/*
+ * numpy arrays as tensors through the buffer protocol: the same zero-copy view that
+ * __dlpack__ gives, without creating and consuming a capsule per argument.
+ */
+#include <cstring>
+#include <vector>
+
+#include "python/core.h"
+
+namespace tvm_ffi_jit {
+namespace {
+
+/*! \brief A TensorObj viewing a Py_buffer; releases it (under the GIL) when freed. */
+class BufferTensorObj : public tvm::ffi::TensorObj {
+ public:
+  BufferTensorObj(const Py_buffer& view, DLDataType dtype) : view_(view) {
+    shape_.assign(view.shape, view.shape + view.ndim);
+    strides_.resize(view.ndim);
+    for (int i = 0; i < view.ndim; ++i) strides_[i] = view.strides[i] / view.itemsize;
+    this->data = view.buf;
+    this->device = DLDevice{kDLCPU, 0};
+    this->ndim = view.ndim;
+    this->dtype = dtype;
+    this->shape = shape_.data();
+    this->strides = strides_.data();
+    this->byte_offset = 0;
+  }
+  ~BufferTensorObj() {
+    if (!Py_IsInitialized()) return;
+    PyGILState_STATE state = PyGILState_Ensure();
+    PyBuffer_Release(&view_);
+    PyGILState_Release(state);
+  }
+
+ private:
+  Py_buffer view_;
+  std::vector<int64_t> shape_;
+  std::vector<int64_t> strides_;
+};
+
+/*! \brief The DLPack type of a struct-module format such as "<f" or "Zd"; false if none. */
+bool FormatToDType(const char* format, Py_ssize_t itemsize, DLDataType* out) {
+  if (*format == '<' || *format == '@' || *format == '=') ++format;  // native little-endian
+  const uint8_t bits = static_cast<uint8_t>(itemsize * 8);
+  if (format[0] == 'Z' && (format[1] == 'f' || format[1] == 'd') && format[2] == '\0') {
+    *out = DLDataType{kDLComplex, bits, 1};
+    return true;
+  }
+  if (format[0] == '\0' || format[1] != '\0') return false;
+  if (std::strchr("bhilq", format[0])) {
+    *out = DLDataType{kDLInt, bits, 1};
+  } else if (std::strchr("BHILQ", format[0])) {
+    *out = DLDataType{kDLUInt, bits, 1};
+  } else if (std::strchr("efd", format[0])) {
+    *out = DLDataType{kDLFloat, bits, 1};
+  } else if (format[0] == '?') {
+    *out = DLDataType{kDLBool, bits, 1};
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int TensorFromBuffer(PyObject* obj, TVMFFIObject** out) {
+  Py_buffer view;
+  if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) != 0) {
+    PyErr_Clear();
+    return 1;
+  }
+  DLDataType dtype;
+  bool usable = !view.readonly && view.itemsize > 0 && view.format != nullptr &&
+                FormatToDType(view.format, view.itemsize, &dtype);
+  for (int i = 0; usable && i < view.ndim; ++i) usable = view.strides[i] % view.itemsize == 0;
+  if (!usable) {
+    // Read-only arrays and unusual layouts take the __dlpack__ route, which keeps their flags.
+    PyBuffer_Release(&view);
+    return 1;
+  }
+  try {
+    auto tensor = tvm::ffi::make_object<BufferTensorObj>(view, dtype);
+    *out = tvm::ffi::details::ObjectUnsafe::MoveToOwned(std::move(tensor));
+  } catch (const std::bad_alloc&) {
+    PyBuffer_Release(&view);
+    PyErr_NoMemory();
+    return -1;
+  }
+  return 0;
+}
+
+}  // namespace tvm_ffi_jit
