@@ -288,3 +288,18 @@ def test_inline_decoration_line_directives_and_export_placement():
     # With C++ sources present, the CUDA file carries no exports.
     assert "TVM_FFI_DLL_EXPORT_TYPED_FUNC" not in cuda_file.generated_text
     assert '#line 1 "mixed/cuda_sources"' in cuda_file.generated_text
+
+
+def test_missing_function_lists_what_the_module_exports():
+    mod = cpp.load_inline(
+        "exports_two",
+        cpp_sources=ADD_ONE + "int add_two(int x) { return x + 2; }\n",
+        functions=["add_one", "add_two"],
+    )
+    with pytest.raises(AttributeError) as info:
+        mod.add_three  # noqa: B018 - the attribute access is the test
+    message = str(info.value)
+    assert "add_three" in message
+    assert "add_one" in message and "add_two" in message
+    with pytest.raises(AttributeError, match="add_one, add_two"):
+        mod.get_function("nope")
