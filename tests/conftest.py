@@ -28,6 +28,9 @@ ffi::Bytes reverse_bytes(ffi::Bytes b) {
   std::string s(b.data(), b.size());
   return ffi::Bytes(std::string(s.rbegin(), s.rend()));
 }
+ffi::Bytes join_bytes(ffi::Bytes a, ffi::Bytes b, ffi::Bytes c) {
+  return ffi::Bytes(std::string(a) + std::string(b) + std::string(c));
+}
 int64_t sum_array(ffi::Array<int64_t> xs) {
   int64_t total = 0;
   for (int64_t x : xs) total += x;
@@ -99,6 +102,7 @@ FUNCTIONS = [
     "greet",
     "concat",
     "reverse_bytes",
+    "join_bytes",
     "sum_array",
     "keys_of",
     "make_map",

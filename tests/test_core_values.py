@@ -29,6 +29,8 @@ def test_strings_small_long_and_unicode(kernels):
 def test_bytes(kernels):
     assert kernels.reverse_bytes(b"abc") == b"cba"
     assert kernels.reverse_bytes(b"0123456789") == b"9876543210"
+    long_parts = [b"a" * 20, b"b" * 30, b"c" * 40]  # each passed by pointer, all at once
+    assert kernels.join_bytes(*long_parts) == b"".join(long_parts)
 
 
 def test_containers(kernels):

@@ -9,6 +9,7 @@
 #include <Python.h>
 #include <tvm/ffi/tvm_ffi.h>
 
+#include <deque>
 #include <vector>
 
 namespace tvm_ffi_jit {
@@ -45,19 +46,31 @@ class TempObjects {
    * may run Python code, which must not see a pending exception.
    */
   void Release() {
-    for (TVMFFIObject* obj : objects_) TVMFFIObjectDecRef(obj);
-    objects_.clear();
+    for (size_t i = 0; i < count_ && i < kInline; ++i) TVMFFIObjectDecRef(inline_[i]);
+    for (TVMFFIObject* obj : overflow_) TVMFFIObjectDecRef(obj);
+    count_ = 0;
+    overflow_.clear();
   }
-  void Add(TVMFFIObject* obj) { objects_.push_back(obj); }
+  void Add(TVMFFIObject* obj) {
+    if (count_ < kInline) {
+      inline_[count_] = obj;
+    } else {
+      overflow_.push_back(obj);
+    }
+    ++count_;
+  }
   /*! \brief Storage for a bytes argument's TVMFFIByteArray (stable until destruction). */
   TVMFFIByteArray* NewByteArray() {
-    byte_arrays_.emplace_back();
+    byte_arrays_.emplace_back();  // a deque: earlier elements never move
     return &byte_arrays_.back();
   }
 
  private:
-  std::vector<TVMFFIObject*> objects_;
-  std::vector<TVMFFIByteArray> byte_arrays_;
+  static constexpr size_t kInline = 8;  // typical calls allocate nothing here
+  TVMFFIObject* inline_[kInline];
+  size_t count_ = 0;
+  std::vector<TVMFFIObject*> overflow_;
+  std::deque<TVMFFIByteArray> byte_arrays_;
 };
 
 /*!

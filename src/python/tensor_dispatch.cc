@@ -55,11 +55,19 @@ TypeDispatch ComputeDispatch(PyTypeObject* type) {
 }
 
 const TypeDispatch& DispatchFor(PyTypeObject* type) {
+  // Calls usually pass tensors of one type: remember the last one before hashing.
+  static PyTypeObject* last_type = nullptr;
+  static const TypeDispatch* last_dispatch = nullptr;
+  if (TVM_FFI_LIKELY(type == last_type)) return *last_dispatch;
   auto it = dispatch_by_type.find(type);
-  if (TVM_FFI_LIKELY(it != dispatch_by_type.end())) return it->second;
-  TypeDispatch dispatch = ComputeDispatch(type);
-  Py_INCREF(type);
-  return dispatch_by_type.emplace(type, dispatch).first->second;
+  if (it == dispatch_by_type.end()) {
+    TypeDispatch dispatch = ComputeDispatch(type);
+    Py_INCREF(type);
+    it = dispatch_by_type.emplace(type, dispatch).first;
+  }
+  last_type = type;
+  last_dispatch = &it->second;  // unordered_map never moves its elements
+  return it->second;
 }
 
 bool IsStreamDevice(DLDeviceType type) { return type == kDLCUDA || type == kDLROCM; }
