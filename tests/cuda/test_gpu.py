@@ -82,3 +82,12 @@ def test_cupy_arrays(add_one):
     add_one.add_one_cuda(x, y)
     cupy.cuda.Device().synchronize()
     assert (y.get() == x.get() + 1).all()
+
+
+def test_tensor_exports_to_torch_and_cupy():
+    x = torch.arange(6, dtype=torch.float32, device="cuda")
+    t = ffi.from_dlpack(x)
+    assert t.device == ffi.device("cuda:0") and t.shape == (6,)
+    assert torch.equal(torch.from_dlpack(t), x)
+    cupy = pytest.importorskip("cupy")
+    assert (cupy.from_dlpack(t).get() == x.cpu().numpy()).all()
