@@ -15,7 +15,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import timeit
+
+from timing import per_call_ns
 
 SOURCE = r"""
 #include <tvm/ffi/container/tensor.h>
@@ -25,15 +26,6 @@ int64_t add3(int64_t a, int64_t b, int64_t c) { return a + b + c; }
 void nop3(tvm::ffi::TensorView a, tvm::ffi::TensorView b, tvm::ffi::TensorView c) {}
 """
 FUNCTIONS = ["noop", "add3", "nop3"]
-
-
-def per_call_ns(func, *args, number, repeat=7) -> float:
-    names = [f"a{i}" for i in range(len(args))]
-    scope = dict(zip(names, args), f=func)
-    stmt = f"f({', '.join(names)})"
-    best = min(timeit.Timer(stmt, globals=scope).repeat(repeat=repeat, number=number))
-    empty = min(timeit.Timer("pass").repeat(repeat=repeat, number=number))
-    return (best - empty) / number * 1e9
 
 
 def worker(library: str) -> dict:

@@ -19,6 +19,8 @@ import tempfile
 import textwrap
 import timeit
 
+from timing import per_call_ns
+
 SOURCE = r"""
 #include <tvm/ffi/tvm_ffi.h>
 int64_t noop() { return 0; }
@@ -53,16 +55,6 @@ def import_time(env) -> float:
         "import time; s = time.perf_counter(); import tvm_ffi_jit; print(time.perf_counter() - s)"
     )
     return min(run_python(code, env)[0] for _ in range(5))
-
-
-def per_call_ns(func, *args, number=200_000, repeat=7) -> float:
-    """Best-of-`repeat` time of `func(*args)`, minus the bare loop's time."""
-    names = [f"a{i}" for i in range(len(args))]
-    scope = dict(zip(names, args), f=func)
-    stmt = f"f({', '.join(names)})"
-    best = min(timeit.Timer(stmt, globals=scope).repeat(repeat=repeat, number=number))
-    empty = min(timeit.Timer("pass").repeat(repeat=repeat, number=number))
-    return (best - empty) / number * 1e9
 
 
 def header_compile_seconds(include_dir: str) -> float:
