@@ -14,6 +14,7 @@ os.chdir(tempfile.mkdtemp(prefix="tvm_ffi_jit_test_cwd_"))
 KERNELS = r"""
 #include <tvm/ffi/tvm_ffi.h>
 
+#include <csignal>
 #include <string>
 
 namespace ffi = tvm::ffi;
@@ -84,6 +85,13 @@ void raise_kind(std::string kind, std::string message) {
   if (kind == "std") throw std::runtime_error(message);
   TVM_FFI_THROW(CustomKindError) << message;
 }
+int64_t interrupted_loop() {
+  std::raise(SIGINT);  // as if Ctrl-C arrived during a long computation
+  for (int64_t i = 0; i < 1000; ++i) {
+    if (TVMFFIEnvCheckSignals() != 0) throw ffi::EnvErrorAlreadySet();
+  }
+  return -1;
+}
 std::string catch_from_callback(ffi::Function f) {
   try {
     f();
@@ -117,6 +125,7 @@ FUNCTIONS = [
     "alloc_cpu",
     "raise_kind",
     "catch_from_callback",
+    "interrupted_loop",
 ]
 
 
