@@ -6,6 +6,8 @@
 Builds are cached under ``$TVM_FFI_JIT_CACHE_DIR`` (default ``~/.cache/tvm_ffi_jit``).
 """
 
+import os
+
 from .builder import build_library
 from .sources import normalize_functions
 
@@ -79,10 +81,18 @@ def build_inline(
     )
 
 
-def _load_module(path: str, docs=None):
+def _build_and_load(build, docs=None):
+    """``load_module(build())``, building again if the library vanished in between."""
     from .. import load_module
 
-    module = load_module(path)
+    path = build()
+    try:
+        module = load_module(path)
+    except FileNotFoundError:
+        if os.path.exists(path):
+            raise
+        # `cache prune`/`clean` removed the entry between the lookup and the load.
+        module = load_module(build())
     if docs is not None:
         module._function_docs = dict(docs)
     return module
@@ -101,18 +111,19 @@ def load(
     verbose=False,
 ):
     """Like :func:`build`, then returns ``tvm_ffi_jit.load_module(path)``."""
-    path = build(
-        name,
-        cpp_files,
-        cuda_files,
-        extra_cflags=extra_cflags,
-        extra_cuda_cflags=extra_cuda_cflags,
-        extra_ldflags=extra_ldflags,
-        extra_include_paths=extra_include_paths,
-        build_directory=build_directory,
-        verbose=verbose,
+    return _build_and_load(
+        lambda: build(
+            name,
+            cpp_files,
+            cuda_files,
+            extra_cflags=extra_cflags,
+            extra_cuda_cflags=extra_cuda_cflags,
+            extra_ldflags=extra_ldflags,
+            extra_include_paths=extra_include_paths,
+            build_directory=build_directory,
+            verbose=verbose,
+        )
     )
-    return _load_module(path)
 
 
 def load_inline(
@@ -131,16 +142,18 @@ def load_inline(
     """Like :func:`build_inline`, then returns ``tvm_ffi_jit.load_module(path)``; with
     ``functions`` as a dict, its docstrings become the functions' docs."""
     _, docs = normalize_functions(functions)
-    path = build_inline(
-        name,
-        cpp_sources=cpp_sources,
-        cuda_sources=cuda_sources,
-        functions=functions,
-        extra_cflags=extra_cflags,
-        extra_cuda_cflags=extra_cuda_cflags,
-        extra_ldflags=extra_ldflags,
-        extra_include_paths=extra_include_paths,
-        build_directory=build_directory,
-        verbose=verbose,
+    return _build_and_load(
+        lambda: build_inline(
+            name,
+            cpp_sources=cpp_sources,
+            cuda_sources=cuda_sources,
+            functions=functions,
+            extra_cflags=extra_cflags,
+            extra_cuda_cflags=extra_cuda_cflags,
+            extra_ldflags=extra_ldflags,
+            extra_include_paths=extra_include_paths,
+            build_directory=build_directory,
+            verbose=verbose,
+        ),
+        docs if isinstance(functions, dict) else None,
     )
-    return _load_module(path, docs if isinstance(functions, dict) else None)

@@ -205,7 +205,7 @@ def describe(
 
 def plan(request: Request) -> Job:
     """Finds the tools, computes the cache key and the entry directory."""
-    options = dict(request.options, probe_dir=os.path.join(request.root, "toolchain"))
+    options = dict(request.options, probe_dir=os.path.join(request.root, cache.TOOLCHAIN_DIR))
     build_plan = BuildPlan(request.name, request.files, options)
     key = cache.compute_key(build_plan.key_parts())
     if request.build_directory is None:
@@ -243,7 +243,6 @@ def build_library(name: str, *, verbose: bool = False, **inputs) -> str:
         cache.check_permissions(job.entry, os.stat(job.entry))
         logger.debug("tvm_ffi_jit: %s is up to date: %s", name, artifact)
     else:
-        cache.ensure_private_dir(job.entry)
         with cache.locked(job.entry, name):
             # Another process may have finished the same build while this one waited.
             artifact = cache.lookup(job.entry, job.key, job.source_paths, report=False)

@@ -26,10 +26,11 @@ from .log import logger
 
 KEY_FORMAT = 1  # bump whenever what goes into a key or how a build is laid out changes
 _MANIFEST_FORMAT = 1
-_MANIFEST = "manifest.json"
-_LOCK = ".lock"
+MANIFEST_FILE = "manifest.json"
+LOCK_FILE = ".lock"
 _BUILD = "build"
-_FAILED_BUILD = "failed-build"
+FAILED_BUILD_DIR = "failed-build"
+TOOLCHAIN_DIR = "toolchain"  # under the cache root: what toolchain.py learned about compilers
 _TMP_BUILD_PREFIX = "tmp-build-"
 BUILD_LOG = "build.log"
 
@@ -90,7 +91,7 @@ def entry_dir(root: str, name: str, key: str) -> str:
 
 def read_manifest(entry: str) -> "dict | None":
     try:
-        with open(os.path.join(entry, _MANIFEST), "rb") as f:
+        with open(os.path.join(entry, MANIFEST_FILE), "rb") as f:
             manifest = json.loads(f.read())
         return manifest if manifest.get("format") == _MANIFEST_FORMAT else None
     except (OSError, ValueError, AttributeError):
@@ -155,7 +156,7 @@ def write_manifest(entry: str, key: str, sources: "list[str]", deps, artifact: s
         "deps": deps,
         "built_at": time.time(),
     }
-    path = os.path.join(entry, _MANIFEST)
+    path = os.path.join(entry, MANIFEST_FILE)
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
@@ -164,19 +165,34 @@ def write_manifest(entry: str, key: str, sources: "list[str]", deps, artifact: s
 
 @contextmanager
 def locked(entry: str, name: str):
-    """Holds the entry's lock (released by the OS if this process dies)."""
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(os.path.join(entry, _LOCK))
-    try:
-        lock.acquire(timeout=1)
-    except Timeout:
-        logger.info("waiting for another process that is building %s (%s)", name, entry)
-        lock.acquire()
+    """Holds the entry's lock (released by the OS if this process dies), creating the entry
+    directory if needed."""
+    lock = _acquire(entry, name)
     try:
         yield
     finally:
         lock.release()
+
+
+def _acquire(entry: str, name: str):
+    from filelock import FileLock, Timeout
+
+    lock_path = os.path.join(entry, LOCK_FILE)
+    for _ in range(100):
+        ensure_private_dir(entry)
+        lock = FileLock(lock_path)
+        try:
+            try:
+                lock.acquire(timeout=1)
+            except Timeout:
+                logger.info("waiting for another process that is building %s (%s)", name, entry)
+                lock.acquire()
+        except FileNotFoundError:
+            continue  # `cache clean`/`prune` removed the entry meanwhile: recreate it
+        if os.path.exists(lock_path):
+            return lock
+        lock.release()  # we locked a removed entry's lock file: start over on the new one
+    raise RuntimeError(f"cannot lock {lock_path}: the entry keeps disappearing")
 
 
 def new_build_dir(entry: str) -> str:
@@ -203,7 +219,7 @@ def keep_build_dir(entry: str, build_dir: str, failed: bool) -> str:
     import shutil
     import tempfile
 
-    target = os.path.join(entry, _FAILED_BUILD if failed else _BUILD)
+    target = os.path.join(entry, FAILED_BUILD_DIR if failed else _BUILD)
     if os.path.isdir(target):
         trash = tempfile.mkdtemp(prefix=_TMP_BUILD_PREFIX, dir=entry)
         os.replace(target, os.path.join(trash, "old"))

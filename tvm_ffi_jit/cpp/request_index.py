@@ -7,7 +7,8 @@ that answer wrong, each with its ``stat``: the files behind each tool (a tool mu
 found at the same path), and the runtime's ABI header, every header the compiler read and the
 library itself. A later process making the same request checks those and loads the library
 without planning the build, hashing a key, reading the manifest or probing a compiler; any
-mismatch sends it down the full path, which rewrites the record.
+mismatch sends it down the full path, which rewrites the record. A record's mtime tells when
+its entry was last used.
 
 Records are ``marshal``-ed: it reads back in a fraction of JSON's time, and a record lives in
 the private cache directory next to the libraries this process would load anyway (anyone able
@@ -16,22 +17,37 @@ to forge one could plant a library instead).
 
 import marshal
 import os
+import time
 
 from . import cache, toolchain
 
 INDEX_DIR = "index"
 _FORMAT = 1
+# A warm load marks its record used at most this often (seconds): one write per hour, not
+# one per load.
+TOUCH_INTERVAL = 3600
 
 
 def record_path(root: str, name: str, digest: str) -> str:
     return os.path.join(root, INDEX_DIR, f"{name}.{digest[:32]}.rec")
 
 
+def entry_of(path: str) -> "str | None":
+    """The entry directory name a record points at (None if unreadable)."""
+    try:
+        with open(path, "rb") as f:
+            return marshal.loads(f.read())["entry"]
+    except (OSError, EOFError, ValueError, KeyError, TypeError):
+        return None
+
+
 def lookup(root: str, name: str, digest: str) -> "str | None":
     """The recorded library for this request, if nothing it depends on has changed."""
+    path = record_path(root, name, digest)
     try:
-        with open(record_path(root, name, digest), "rb") as f:
+        with open(path, "rb") as f:
             record = marshal.loads(f.read())
+            recorded_at = os.fstat(f.fileno()).st_mtime
         if record["format"] != _FORMAT or record["digest"] != digest:
             return None
         for kind, command, chains in record["tools"]:
@@ -44,6 +60,8 @@ def lookup(root: str, name: str, digest: str) -> "str | None":
             return None
         entry = os.path.join(root, entry_name)
         cache.check_permissions(entry, os.stat(entry))
+        if time.time() - recorded_at > TOUCH_INTERVAL:
+            os.utime(path)  # `cache list` and `cache prune` read the last use from here
         return os.path.join(entry, record["artifact"])
     except (OSError, EOFError, ValueError, KeyError, TypeError):
         # Including PermissionError: the full path reports it with its advice.

@@ -1,0 +1,24 @@
+"""``python -m tvm_ffi_jit cache list|clean [NAME]|prune --max-size SIZE --older-than AGE``."""
+
+import argparse
+import sys
+
+
+def main(argv=None) -> int:
+    from .cpp import cache_cli
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tvm_ffi_jit", description="tvm_ffi_jit command line tools."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    cache_cli.add_parser(commands)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (OSError, RuntimeError) as err:
+        print(f"python -m tvm_ffi_jit: error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
