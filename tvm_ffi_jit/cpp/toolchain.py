@@ -41,8 +41,9 @@ def find_executable(name: str) -> "str | None":
     """Like ``shutil.which``, as plain ``stat`` calls; names with a slash are made absolute."""
     if os.sep in name:
         return os.path.abspath(name) if _is_executable(name) else None
-    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        candidate = os.path.join(directory or os.curdir, name)
+    # dict.fromkeys: each directory once, in PATH order (PATH often repeats entries).
+    for directory in dict.fromkeys(os.environ.get("PATH", os.defpath).split(os.pathsep)):
+        candidate = f"{directory or os.curdir}/{name}"
         if _is_executable(candidate):
             return candidate if os.path.isabs(candidate) else os.path.abspath(candidate)
     return None
