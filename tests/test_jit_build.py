@@ -303,3 +303,13 @@ def test_missing_function_lists_what_the_module_exports():
     assert "add_one" in message and "add_two" in message
     with pytest.raises(AttributeError, match="add_one, add_two"):
         mod.get_function("nope")
+
+
+def test_missing_toolkit_and_arch_list_names_the_toolkit_first(monkeypatch, tmp_path):
+    monkeypatch.setenv("CUDA_HOME", str(tmp_path / "no-cuda"))
+    monkeypatch.delenv("TVM_FFI_CUDA_ARCH_LIST", raising=False)
+    monkeypatch.delenv("TORCH_CUDA_ARCH_LIST", raising=False)
+    monkeypatch.setattr(toolchain, "_visible_gpu_archs", lambda: [])
+    monkeypatch.setattr(toolchain, "_gpu_archs_memo", [])
+    with pytest.raises(ToolchainError, match="CUDA_HOME"):
+        cpp.build_inline("no_toolkit", cuda_sources="__global__ void k() {}")

@@ -10,7 +10,7 @@ lock, run ninja in a private build directory and publish the result under a fres
 import os
 
 from .. import libinfo
-from ..build_error import BuildError
+from ..build_error import BuildError, ToolchainError
 from . import cache, request_index, sources, toolchain
 from .digest import sha256_hex
 from .log import logger
@@ -149,9 +149,12 @@ class Request:
         self.name, self.files, self.options = name, files, options
         self.root, self.build_directory = root, build_directory
 
-    def digest(self) -> str:
+    def digest(self) -> "str | None":
         """Names everything that decides the library except the files the tools, the runtime
-        headers and the sources' includes live in (request_index checks those by ``stat``)."""
+        headers and the sources' includes live in (request_index checks those by ``stat``).
+
+        None when that cannot be known without a tool that is missing: planning the build
+        then reports what is missing."""
         parts = [
             cache.KEY_FORMAT,
             cache.package_version(),
@@ -163,7 +166,10 @@ class Request:
             [os.environ.get(v) for v in _REQUEST_VARIABLES],
         ]
         if any(f.language == CUDA for f in self.files):
-            parts.append(toolchain.cuda_arch_list())  # may come from the GPUs, not a variable
+            try:
+                parts.append(toolchain.cuda_arch_list())  # may come from the GPUs
+            except ToolchainError:
+                return None
         # repr of lists, tuples, str and None is canonical, and cheaper than JSON here.
         return sha256_hex(repr(parts).encode())
 
@@ -229,8 +235,8 @@ def build_library(name: str, *, verbose: bool = False, **inputs) -> str:
     if verbose:
         _enable_verbose_logging()
     request = describe(name, **inputs)
-    indexed = request.build_directory is None
-    digest = request.digest() if indexed else None
+    digest = request.digest() if request.build_directory is None else None
+    indexed = digest is not None
     if indexed:
         artifact = request_index.lookup(request.root, name, digest)
         if artifact is not None:

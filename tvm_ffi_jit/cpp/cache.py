@@ -14,7 +14,6 @@ Next to the entries, ``<cache>/toolchain/`` holds what was learned about each co
 ``<cache>/index/`` the request index (see request_index.py).
 """
 
-import json
 import os
 import stat
 import sys
@@ -81,6 +80,8 @@ def check_permissions(path: str, st: os.stat_result) -> None:
 
 def compute_key(parts: dict) -> str:
     """sha256 over a canonical JSON rendering of everything that determines the library."""
+    import json  # slow path only: warm loads skip importing json
+
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
     return sha256_hex(text.encode())
 
@@ -90,6 +91,8 @@ def entry_dir(root: str, name: str, key: str) -> str:
 
 
 def read_manifest(entry: str) -> "dict | None":
+    import json
+
     try:
         with open(os.path.join(entry, MANIFEST_FILE), "rb") as f:
             manifest = json.loads(f.read())
@@ -145,6 +148,8 @@ def stamp(paths) -> "list[list]":
 
 
 def write_manifest(entry: str, key: str, sources: "list[str]", deps, artifact: str) -> None:
+    import json
+
     st = os.stat(artifact)
     manifest = {
         "format": _MANIFEST_FORMAT,

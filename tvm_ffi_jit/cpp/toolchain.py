@@ -7,7 +7,6 @@ process trusts the record only while those ``stat``s still match, so a warm load
 subprocess yet notices a changed or replaced compiler.
 """
 
-import json
 import os
 
 from ..build_error import ToolchainError
@@ -133,6 +132,8 @@ def _record_path(command: "tuple[str, ...]", probe_dir: "str | None") -> "str | 
 
 def _read_record(path: "str | None", command: "tuple[str, ...]") -> "dict | None":
     """The recorded chains and version of ``command``, if every file involved is unchanged."""
+    import json  # slow path only: warm loads skip importing json
+
     if path is None:
         return None
     try:
@@ -148,6 +149,8 @@ def _read_record(path: "str | None", command: "tuple[str, ...]") -> "dict | None
 
 
 def _write_json_atomically(path: str, data) -> None:
+    import json
+
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
