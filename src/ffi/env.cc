@@ -21,8 +21,8 @@ uint64_t DeviceKey(int32_t device_type, int32_t device_id) {
 }
 
 thread_local std::unordered_map<uint64_t, TVMFFIStreamHandle> thread_streams;
+// A thread without its own allocator (nullptr) uses the process-wide one.
 thread_local DLPackManagedTensorAllocator thread_allocator = nullptr;
-thread_local bool thread_allocator_set = false;
 DLPackManagedTensorAllocator global_allocator = nullptr;
 int (*check_signals_callback)(void) = nullptr;
 
@@ -99,15 +99,16 @@ TVMFFIStreamHandle TVMFFIEnvGetStream(int32_t device_type, int32_t device_id) {
 int TVMFFIEnvSetDLPackManagedTensorAllocator(DLPackManagedTensorAllocator allocator,
                                              int write_to_global_context,
                                              DLPackManagedTensorAllocator* opt_out_original) {
-  if (opt_out_original != nullptr) *opt_out_original = TVMFFIEnvGetDLPackManagedTensorAllocator();
+  // The thread's own setting (nullptr: none), so that restoring it restores the fallback.
+  if (opt_out_original != nullptr) *opt_out_original = thread_allocator;
   thread_allocator = allocator;
-  thread_allocator_set = true;
-  if (write_to_global_context) global_allocator = allocator;
+  if (write_to_global_context) __atomic_store_n(&global_allocator, allocator, __ATOMIC_RELEASE);
   return 0;
 }
 
 DLPackManagedTensorAllocator TVMFFIEnvGetDLPackManagedTensorAllocator(void) {
-  return thread_allocator_set ? thread_allocator : global_allocator;
+  if (thread_allocator != nullptr) return thread_allocator;
+  return __atomic_load_n(&global_allocator, __ATOMIC_ACQUIRE);
 }
 
 int TVMFFIEnvTensorAlloc(DLTensor* prototype, TVMFFIObjectHandle* out) {

@@ -15,11 +15,18 @@ namespace tvm {
 namespace ffi {
 namespace {
 
-thread_local TVMFFIObject* raised_error = nullptr;
+/*! \brief This thread's raised error; released if the thread exits without fetching it. */
+struct RaisedErrorSlot {
+  TVMFFIObject* error = nullptr;
+  ~RaisedErrorSlot() {
+    if (error != nullptr) TVMFFIObjectDecRef(error);
+  }
+};
+thread_local RaisedErrorSlot raised;
 
 void SetRaisedOwned(TVMFFIObject* error) {
-  if (raised_error != nullptr) TVMFFIObjectDecRef(raised_error);
-  raised_error = error;
+  if (raised.error != nullptr) TVMFFIObjectDecRef(raised.error);
+  raised.error = error;
 }
 
 TVMFFIObject* MakeError(std::string kind, std::string message, std::string backtrace) {
@@ -77,8 +84,8 @@ int TVMFFIErrorCreate(const TVMFFIByteArray* kind, const TVMFFIByteArray* messag
 }
 
 void TVMFFIErrorMoveFromRaised(TVMFFIObjectHandle* result) {
-  *result = raised_error;
-  raised_error = nullptr;
+  *result = raised.error;
+  raised.error = nullptr;
 }
 
 void TVMFFIErrorSetRaised(TVMFFIObjectHandle error) {
@@ -87,27 +94,38 @@ void TVMFFIErrorSetRaised(TVMFFIObjectHandle error) {
 }
 
 void TVMFFIErrorSetRaisedFromCStr(const char* kind, const char* message) {
-  SetRaisedOwned(MakeError(kind, message, CaptureBacktrace(1)));
+  const char* parts[] = {message};
+  TVMFFIErrorSetRaisedFromCStrParts(kind, parts, 1);
 }
 
 void TVMFFIErrorSetRaisedFromCStrParts(const char* kind, const char** message_parts,
                                        int32_t num_parts) {
-  std::string message;
-  for (int32_t i = 0; i < num_parts; ++i) message += message_parts[i];
-  SetRaisedOwned(MakeError(kind, message, CaptureBacktrace(1)));
+  try {
+    std::string message;
+    for (int32_t i = 0; i < num_parts; ++i) {
+      if (message_parts[i] != nullptr) message += message_parts[i];
+    }
+    SetRaisedOwned(MakeError(kind ? kind : "RuntimeError", message, CaptureBacktrace(1)));
+  } catch (...) {
+    // Out of memory while building the error: leave the slot as it was.
+  }
 }
 
 const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lineno, const char* func,
                                        int skip_frames) {
   thread_local std::string text;
   thread_local TVMFFIByteArray bytes;
-  text.clear();
-  if (filename != nullptr) {
-    text += "  File \"" + std::string(filename) + "\", line " + std::to_string(lineno);
-    if (func != nullptr) text += ", in " + std::string(func);
-    text += "\n";
+  try {
+    text.clear();
+    if (filename != nullptr) {
+      text += "  File \"" + std::string(filename) + "\", line " + std::to_string(lineno);
+      if (func != nullptr) text += ", in " + std::string(func);
+      text += "\n";
+    }
+    text += CaptureBacktrace(skip_frames + 1);
+  } catch (...) {
+    text.clear();  // out of memory: an empty backtrace rather than an escaping exception
   }
-  text += CaptureBacktrace(skip_frames + 1);
   bytes = {text.data(), text.size()};
   return &bytes;
 }

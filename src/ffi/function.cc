@@ -50,9 +50,11 @@ class GlobalRegistry {
     return registry;
   }
   bool Set(const std::string& name, Function func, bool allow_override) {
+    Function replaced;  // destroyed after unlocking: its deleter may call back into the registry
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(name);
     if (it != entries_.end() && !allow_override) return false;
+    replaced = std::move(entries_[name].func);
     entries_[name].func = std::move(func);
     return true;
   }

@@ -53,12 +53,47 @@ class RuntimeModuleObj : public ModuleObj {
   std::vector<Module> imports_;
 
  public:
-  ~RuntimeModuleObj() {
-    if (library_ctx_ != nullptr) *library_ctx_ = nullptr;
-  }
-  /*! \brief The library's __tvm_ffi__library_ctx slot, cleared when this module dies. */
+  ~RuntimeModuleObj();
+  /*! \brief The dlopen handle of a library module (nullptr for the system library). */
+  void* dl_handle_ = nullptr;
+  /*! \brief The library's __tvm_ffi__library_ctx slot, pointing at this module while it lives. */
   void** library_ctx_ = nullptr;
 };
+
+/*!
+ * \brief The live module of each loaded library: loading a library again gives the same
+ * module, so its imports and its __tvm_ffi__library_ctx stay consistent.
+ */
+struct LoadedLibraries {
+  std::mutex mutex;
+  std::unordered_map<void*, RuntimeModuleObj*> by_handle;
+  static LoadedLibraries* Global() {
+    static LoadedLibraries* libraries = new LoadedLibraries();  // leaked: used until exit
+    return libraries;
+  }
+};
+
+/*! \brief Takes a strong reference unless the object is already being destroyed. */
+bool TryIncRef(TVMFFIObject* header) {
+  uint64_t count = __atomic_load_n(&header->combined_ref_count, __ATOMIC_RELAXED);
+  while ((count & 0xFFFFFFFFu) != 0) {
+    if (__atomic_compare_exchange_n(&header->combined_ref_count, &count, count + 1, true,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+RuntimeModuleObj::~RuntimeModuleObj() {
+  if (dl_handle_ == nullptr) return;
+  LoadedLibraries* libraries = LoadedLibraries::Global();
+  std::lock_guard<std::mutex> lock(libraries->mutex);
+  auto it = libraries->by_handle.find(dl_handle_);
+  if (it != libraries->by_handle.end() && it->second == this) libraries->by_handle.erase(it);
+  TVMFFIObject* self = details::ObjectUnsafe::GetHeader(this);
+  if (library_ctx_ != nullptr && *library_ctx_ == self) *library_ctx_ = nullptr;
+}
 
 /*! \brief A function that is an exported symbol; holds its module so the code stays mapped. */
 class SymbolFunctionObj : public FunctionObj {
@@ -144,14 +179,23 @@ Module LoadLibrary(const std::string& path) {
     TVM_FFI_THROW(RuntimeError) << "cannot load " << path << ": " << (reason ? reason : "?");
   }
   // The library stays loaded for the process: objects it created may outlive the module.
+  LoadedLibraries* libraries = LoadedLibraries::Global();
+  std::lock_guard<std::mutex> lock(libraries->mutex);
+  auto it = libraries->by_handle.find(handle);
+  if (it != libraries->by_handle.end()) {
+    TVMFFIObject* existing = details::ObjectUnsafe::GetHeader(it->second);
+    if (TryIncRef(existing)) return Module(details::ObjectUnsafe::PtrFromOwned<Object>(existing));
+  }
   auto module = make_object<RuntimeModuleObj>(
       "library", path,
       [handle](const std::string& symbol) { return dlsym(handle, symbol.c_str()); },
       [path] { return ListElfExports(path); });
+  module->dl_handle_ = handle;
   if (void** ctx = static_cast<void**>(dlsym(handle, "__tvm_ffi__library_ctx"))) {
     *ctx = details::ObjectUnsafe::GetHeader(module.get());
     module->library_ctx_ = ctx;
   }
+  libraries->by_handle[handle] = module.get();
   return Module(module);
 }
 

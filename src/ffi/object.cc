@@ -108,22 +108,19 @@ int TVMFFIObjectIncRef(TVMFFIObjectHandle handle) {
 }
 
 int TVMFFIObjectDecRef(TVMFFIObjectHandle handle) {
-  auto* obj = static_cast<TVMFFIObject*>(handle);
-  if (obj == nullptr) return 0;
-  uint64_t before = __atomic_fetch_sub(&obj->combined_ref_count, 1, __ATOMIC_ACQ_REL);
-  if ((before & 0xFFFFFFFFu) == 1) {
-    int flags = (before >> 32) == 0 ? kTVMFFIObjectDeleterFlagBitMaskBoth
-                                    : kTVMFFIObjectDeleterFlagBitMaskStrong;
-    if (obj->deleter != nullptr) obj->deleter(obj, flags);
-  }
+  if (handle != nullptr) tvm::ffi::details::DecRefHeader(static_cast<TVMFFIObject*>(handle));
   return 0;
 }
 
 int32_t TVMFFITypeGetOrAllocIndex(const TVMFFIByteArray* type_key, int32_t static_type_index,
                                   int32_t type_depth, int32_t /*num_child_slots*/,
                                   int32_t /*child_slots_can_overflow*/, int32_t parent_type_index) {
-  return TypeRegistry::Global()->GetOrAlloc(std::string(type_key->data, type_key->size),
-                                            static_type_index, type_depth, parent_type_index);
+  try {
+    return TypeRegistry::Global()->GetOrAlloc(std::string(type_key->data, type_key->size),
+                                              static_type_index, type_depth, parent_type_index);
+  } catch (...) {
+    return -1;  // out of memory: no index
+  }
 }
 
 int TVMFFITypeKeyToIndex(const TVMFFIByteArray* type_key, int32_t* out_tindex) {

@@ -46,7 +46,9 @@ bool ParseDType(std::string text, DLDataType* out) {
   size_t x = text.rfind('x');
   if (x != std::string::npos && x + 1 < text.size() &&
       text.find_first_not_of("0123456789", x + 1) == std::string::npos) {
-    lanes = static_cast<uint16_t>(std::atoi(text.c_str() + x + 1));
+    long parsed = std::strtol(text.c_str() + x + 1, nullptr, 10);
+    if (parsed < 1 || parsed > 65535) return false;  // lanes must fit DLDataType's uint16
+    lanes = static_cast<uint16_t>(parsed);
     text = text.substr(0, x);
   }
   for (const DTypeName& entry : kFixedNames) {

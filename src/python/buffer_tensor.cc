@@ -26,7 +26,7 @@ class BufferTensorObj : public tvm::ffi::TensorObj {
     this->byte_offset = 0;
   }
   ~BufferTensorObj() {
-    if (!Py_IsInitialized()) return;
+    if (!PythonAlive()) return;
     PyGILState_STATE state = PyGILState_Ensure();
     PyBuffer_Release(&view_);
     PyGILState_Release(state);

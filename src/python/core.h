@@ -24,7 +24,20 @@ struct PyFFIFunction {
   PyFFIObject base;
   vectorcallfunc vectorcall;
   PyObject* doc;
+  char release_gil;  // release the GIL during calls (long kernels, callbacks from threads)
 };
+
+/*!
+ * \brief Whether Python objects may still be released. C++ may drop the last reference to a
+ * Python object after the interpreter is gone (static storage at exit): then it must not.
+ */
+inline bool PythonAlive() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsInitialized() && !Py_IsFinalizing();
+#else
+  return Py_IsInitialized() && !_Py_IsFinalizing();
+#endif
+}
 
 extern PyTypeObject* ObjectType;
 extern PyTypeObject* FunctionType;
@@ -111,7 +124,8 @@ TVMFFIObject* FunctionFromCallable(PyObject* callable);
 /*! \brief Sets the Python error matching a failed safe call's code; returns NULL. */
 PyObject* RaiseFromSafeCallCode(int code);
 /*! \brief Calls a function object with Python arguments; the shared call path. */
-PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs);
+PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
+                       bool release_gil = false);
 
 /*!
  * \brief A Tensor for `obj` through its type's route (exchange API or __dlpack__).

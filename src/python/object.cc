@@ -131,8 +131,8 @@ PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargs
     PyErr_SetString(PyExc_TypeError, "TVM-FFI functions take positional arguments only");
     return nullptr;
   }
-  return CallFunction(reinterpret_cast<PyFFIObject*>(self)->handle, args,
-                      PyVectorcall_NARGS(nargsf));
+  auto* func = reinterpret_cast<PyFFIFunction*>(self);
+  return CallFunction(func->base.handle, args, PyVectorcall_NARGS(nargsf), func->release_gil);
 }
 
 void FunctionDealloc(PyObject* self) {
@@ -140,13 +140,11 @@ void FunctionDealloc(PyObject* self) {
   ObjectDealloc(self);
 }
 
-PyObject* FunctionNew(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
-  PyObject* self = ObjectNew(type, args, kwargs);
-  if (self != nullptr) {
-    reinterpret_cast<PyFFIFunction*>(self)->vectorcall = FunctionVectorcall;
-    reinterpret_cast<PyFFIFunction*>(self)->doc = nullptr;
-  }
-  return self;
+PyObject* FunctionNew(PyTypeObject*, PyObject*, PyObject*) {
+  // Only the core makes Function objects: an empty one would have nothing to call.
+  PyErr_SetString(PyExc_TypeError,
+                  "Function objects come from get_global_func, convert(callable) or a module");
+  return nullptr;
 }
 
 PyObject* FunctionGetDoc(PyObject* self, void*) {
@@ -169,6 +167,9 @@ PyGetSetDef function_getset[] = {
 
 PyMemberDef function_members[] = {
     {"__vectorcalloffset__", T_PYSSIZET, offsetof(PyFFIFunction, vectorcall), READONLY, nullptr},
+    {"release_gil", T_BOOL, offsetof(PyFFIFunction, release_gil), 0,
+     "Release the GIL during calls: set it for long-running kernels and for functions whose "
+     "C++ threads call back into Python."},
     {nullptr, 0, 0, 0, nullptr}};
 
 PyType_Slot function_slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(FunctionDealloc)},
@@ -330,6 +331,7 @@ PyObject* WrapOwnedObject(TVMFFIObject* handle) {
   if (PyType_IsSubtype(cls, FunctionType)) {
     reinterpret_cast<PyFFIFunction*>(self)->vectorcall = FunctionVectorcall;
     reinterpret_cast<PyFFIFunction*>(self)->doc = nullptr;
+    reinterpret_cast<PyFFIFunction*>(self)->release_gil = 0;
   }
   return self;
 }

@@ -152,7 +152,14 @@ PyMethodDef tensor_methods[] = {
     {"__dlpack_device__", TensorDLPackDevice, METH_NOARGS, "(device_type, device_id)."},
     {nullptr, nullptr, 0, nullptr}};
 
-PyType_Slot tensor_slots[] = {{Py_tp_getset, tensor_getset},
+PyObject* TensorNew(PyTypeObject*, PyObject*, PyObject*) {
+  // An empty Tensor would have no DLTensor to describe.
+  PyErr_SetString(PyExc_TypeError, "create tensors with tvm_ffi_jit.from_dlpack(array)");
+  return nullptr;
+}
+
+PyType_Slot tensor_slots[] = {{Py_tp_new, reinterpret_cast<void*>(TensorNew)},
+                              {Py_tp_getset, tensor_getset},
                               {Py_tp_methods, tensor_methods},
                               {Py_tp_doc, const_cast<char*>("A tensor (DLPack-compatible).")},
                               {0, nullptr}};

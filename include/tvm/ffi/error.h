@@ -77,6 +77,7 @@ class Error : public ObjectRef, public std::exception {
   }
   const ErrorObj* get() const { return static_cast<const ErrorObj*>(data_.get()); }
   using ContainerType = ErrorObj;
+  static constexpr bool _type_is_nullable = false;
 
  private:
   const ErrorObj* cell() const { return get(); }

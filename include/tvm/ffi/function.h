@@ -161,7 +161,8 @@ void CallTyped(const F& f, const char* name, const TVMFFIAny* args, int32_t num_
 class Function : public ObjectRef {
  public:
   TVM_FFI_DEFINE_OBJECT_REF_METHODS(Function, ObjectRef, FunctionObj)
-  static constexpr bool _type_is_nullable = true;
+  // None is not a Function; take Optional<Function> to accept None.
+  static constexpr bool _type_is_nullable = false;
 
   /*! \brief Wraps `void(PackedArgs args, Any* result)`. */
   template <typename TCallable>

@@ -21,6 +21,7 @@ class ModuleObj : public Object {
 class Module : public ObjectRef {
  public:
   TVM_FFI_DEFINE_OBJECT_REF_METHODS(Module, ObjectRef, ModuleObj)
+  static constexpr bool _type_is_nullable = false;
 
   /*! \brief dlopen()s a shared library built against this ABI. */
   static Module LoadFromFile(const String& path) {

@@ -21,6 +21,24 @@ namespace details {
 struct ObjectUnsafe;
 template <typename T>
 void ObjectDeleter(TVMFFIObject* self, int flags);
+
+/*!
+ * \brief Drops one strong reference. When the last goes, the object is destroyed; its memory
+ * goes too unless weak references remain, in which case the weak count the strong ones
+ * held collectively is dropped and the memory goes with the last weak reference.
+ */
+inline void DecRefHeader(TVMFFIObject* header) {
+  uint64_t before = __atomic_fetch_sub(&header->combined_ref_count, 1, __ATOMIC_ACQ_REL);
+  if ((before & 0xFFFFFFFFu) != 1) return;
+  if ((before >> 32) == 0) {
+    header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskBoth);
+    return;
+  }
+  header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskStrong);
+  uint64_t weak_before =
+      __atomic_fetch_sub(&header->combined_ref_count, uint64_t{1} << 32, __ATOMIC_ACQ_REL);
+  if ((weak_before >> 32) == 1) header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskWeak);
+}
 }  // namespace details
 
 /*! \brief Base of all heap objects: a 24-byte TVMFFIObject header, no vtable. */
@@ -59,15 +77,7 @@ class Object {
   TVMFFIObject header_;
 
   void IncRef() { __atomic_fetch_add(&header_.combined_ref_count, 1, __ATOMIC_RELAXED); }
-  void DecRef() {
-    uint64_t before = __atomic_fetch_sub(&header_.combined_ref_count, 1, __ATOMIC_ACQ_REL);
-    if ((before & 0xFFFFFFFFu) == 1) {
-      // Last strong reference: with no weak references the memory goes too.
-      int flags = (before >> 32) == 0 ? kTVMFFIObjectDeleterFlagBitMaskBoth
-                                      : kTVMFFIObjectDeleterFlagBitMaskStrong;
-      header_.deleter(&header_, flags);
-    }
-  }
+  void DecRef() { details::DecRefHeader(&header_); }
 
   friend struct details::ObjectUnsafe;
   template <typename>

@@ -114,7 +114,8 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
     return out;
   }
   const DLTensor* dltensor() const { return static_cast<const DLTensor*>(get()); }
-  static constexpr bool _type_is_nullable = true;
+  // None is not a Tensor; take Optional<Tensor> to accept None.
+  static constexpr bool _type_is_nullable = false;
 
  private:
   static Tensor FromHandle(TVMFFIObjectHandle handle) {

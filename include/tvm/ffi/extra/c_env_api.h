@@ -32,7 +32,9 @@ TVM_FFI_DLL TVMFFIStreamHandle TVMFFIEnvGetStream(int32_t device_type, int32_t d
 
 /*
  * Sets the allocator TVMFFIEnvTensorAlloc uses on this thread (and, when
- * write_to_global_context is non-zero, the default of threads that set none).
+ * write_to_global_context is non-zero, the default of threads that set none). NULL clears
+ * this thread's own allocator, so the default applies again; *opt_out_original_allocator
+ * receives this thread's previous own allocator (NULL if it had none), ready to restore.
  */
 TVM_FFI_DLL int TVMFFIEnvSetDLPackManagedTensorAllocator(
     DLPackManagedTensorAllocator allocator, int write_to_global_context,

@@ -1,0 +1,182 @@
+"""Edge cases that must never crash, hang or leak: found by review, kept fixed by these tests."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import tvm_ffi_jit as ffi
+
+SOURCE = r"""
+#include <tvm/ffi/tvm_ffi.h>
+#include <thread>
+#include <vector>
+namespace ffi = tvm::ffi;
+
+int64_t ndim(ffi::Tensor t) { return t.ndim(); }
+int64_t call_in_thread(ffi::Function callback) {
+  int64_t out = 0;
+  std::thread worker([&] { out = callback(41).cast<int64_t>(); });
+  worker.join();
+  return out;
+}
+bool flag(bool b) { return b; }
+
+std::vector<int> deleter_flags;
+void RecordingDeleter(TVMFFIObject* self, int flags) { deleter_flags.push_back(flags); }
+// An object that also has a weak reference (strong 1, weak 1) loses both counts in order.
+ffi::Array<int64_t> weak_then_strong_release() {
+  deleter_flags.clear();
+  TVMFFIObject obj{};
+  obj.combined_ref_count = (uint64_t{1} << 32) | 1;
+  obj.type_index = kTVMFFIObject;
+  obj.deleter = RecordingDeleter;
+  TVMFFIObjectIncRef(&obj);
+  TVMFFIObjectDecRef(&obj);
+  TVMFFIObjectDecRef(&obj);
+  ffi::Array<int64_t> flags;
+  for (int f : deleter_flags) flags.push_back(f);
+  return flags;
+}
+
+int DummyAllocator(DLTensor*, DLManagedTensorVersioned**, void*,
+                   void (*)(void*, const char*, const char*)) {
+  return -1;
+}
+// A process-wide allocator set from another thread is seen here.
+bool global_allocator_visible() {
+  std::thread([] { TVMFFIEnvSetDLPackManagedTensorAllocator(DummyAllocator, 1, nullptr); }).join();
+  bool visible = TVMFFIEnvGetDLPackManagedTensorAllocator() == DummyAllocator;
+  std::thread([] { TVMFFIEnvSetDLPackManagedTensorAllocator(nullptr, 1, nullptr); }).join();
+  return visible;
+}
+"""
+FUNCTIONS = [
+    "ndim",
+    "call_in_thread",
+    "flag",
+    "weak_then_strong_release",
+    "global_allocator_visible",
+]
+
+
+@pytest.fixture(scope="module")
+def mod():
+    import tvm_ffi_jit.cpp
+
+    return tvm_ffi_jit.cpp.load_inline("robustness_test", cpp_sources=SOURCE, functions=FUNCTIONS)
+
+
+def run_isolated(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Runs code in a fresh interpreter: a crash or hang fails one test, not the run."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_empty_function_and_tensor_cannot_be_made():
+    with pytest.raises(TypeError, match="get_global_func"):
+        ffi.Function()
+    with pytest.raises(TypeError, match="from_dlpack"):
+        ffi.Tensor()
+
+
+def test_none_for_a_tensor_parameter_is_a_type_error(mod):
+    with pytest.raises(TypeError, match="Expected `Tensor` but got `None`"):
+        mod.ndim(None)
+    with pytest.raises(TypeError):
+        ffi.get_global_func("ffi.ModuleKind")(None)
+
+
+def test_list_edited_while_converting():
+    items = []
+
+    class Shrinks:
+        def __index__(self):
+            items.clear()
+            return 1
+
+    items.extend([Shrinks()] + [f"item-{i}" * 5 for i in range(50)])
+    array = ffi.convert(items)
+    assert len(array) == 51 and array[0] == 1 and array[50] == "item-49" * 5
+
+
+def test_conversion_error_keeps_its_type_and_names_the_argument():
+    with pytest.raises(UnicodeEncodeError) as info:
+        ffi.get_global_func("ffi.ArraySize")("\udc80" * 10)
+    assert "while converting argument #0 (a str)" in info.value.__notes__
+
+
+def test_numpy_bool_is_a_bool(mod):
+    assert mod.flag(np.True_) is True
+    assert ffi.convert(np.False_) is False
+
+
+def test_callback_from_a_cpp_thread_with_release_gil(mod):
+    func = mod.call_in_thread
+    func.release_gil = True
+    assert func(lambda x: x + 1) == 42
+    assert mod.call_in_thread.release_gil  # the module hands out the same function object
+
+
+def test_weak_references_follow_the_abi_order(mod):
+    strong, weak = 1, 2
+    assert list(mod.weak_then_strong_release()) == [strong, weak]
+
+
+def test_thread_sees_global_allocator_after_a_torch_call(mod):
+    torch = pytest.importorskip("torch")
+    mod.ndim(torch.zeros(2))  # installs and restores torch's allocator for the call
+    assert mod.global_allocator_visible() is True
+
+
+def test_dtype_lanes_are_checked():
+    assert ffi.dtype("float32x4").lanes == 4
+    for bad in ("float32x0", "int8x65536"):
+        with pytest.raises(ValueError, match="unknown data type"):
+            ffi.dtype(bad)
+
+
+def test_replacing_a_global_whose_deleter_reenters_the_registry():
+    result = run_isolated(
+        """
+        import tvm_ffi_jit as ffi
+
+        class LooksUpOnDelete:
+            def __del__(self):
+                ffi.get_global_func("robust.f", allow_missing=True)
+
+        holder = LooksUpOnDelete()
+        ffi.register_global_func("robust.f", lambda: holder)
+        del holder
+        ffi.register_global_func("robust.f", lambda: 2, override=True)
+        print(ffi.get_global_func("robust.f")())
+        """
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "2", result.stderr
+
+
+def test_python_object_held_by_cpp_at_exit():
+    result = run_isolated(
+        """
+        import tvm_ffi_jit as ffi
+
+        class Config:
+            pass
+
+        keep = ffi.convert([Config()])  # an opaque Python object inside a C++ array
+        ffi.register_global_func("robust.keep", lambda: keep)
+        print("exiting")
+        """
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "exiting", result.stderr
+
+
+def test_loading_a_library_twice_gives_one_module(mod):
+    again = ffi.load_module(mod.path)
+    assert again.same_as(mod)
