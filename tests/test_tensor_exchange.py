@@ -274,3 +274,27 @@ def test_cupy_arrays_run_on_cupys_current_stream(mod, monkeypatch):
     current.ptr = 0x6160
     assert mod.device_and_stream(array)[2] == 0x6160
     assert ffi.get_raw_stream("cuda:0") == 0  # restored after the call
+
+
+def test_exchange_api_framework_stream_allocator_and_result_type():
+    from fake_device import FakeFramework, FakeFrameworkTensor
+
+    import tvm_ffi_jit.cpp
+
+    m = tvm_ffi_jit.cpp.load_inline(
+        "exchange_api_test",
+        cpp_sources=SOURCE,
+        functions=["device_and_stream", "same", "empty_like", "framework_allocator_installed"],
+    )
+    x = FakeFrameworkTensor((4,), device_id=1)
+    # The framework's current stream is the environment stream during the call.
+    assert list(m.device_and_stream(x))[:3] == [2, 1, 0xABC0]
+    assert FakeFramework.streams_asked[-1] == (2, 1)
+    assert ffi.get_raw_stream("cuda:1") == 0  # restored afterwards
+    assert x.cuda.deleted == 1  # the converted argument is released after the call
+    # A returned tensor comes back as the framework's own type.
+    assert m.same(x) == ("framework tensor", 2, 1)
+    # Allocation goes through the framework's allocator (which refuses here).
+    with pytest.raises(MemoryError, match="fake framework allocator called"):
+        m.empty_like(x)
+    assert m.framework_allocator_installed(x) is True
