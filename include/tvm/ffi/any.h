@@ -100,6 +100,7 @@ inline std::string TypeIndexToName(int32_t index) {
 [[noreturn]] inline void ThrowCastError(int32_t from_index, const std::string& to) {
   TVM_FFI_THROW(TypeError) << "Cannot convert from type `" << TypeIndexToName(from_index)
                            << "` to `" << to << "`";
+  __builtin_unreachable();  // the builder above throws when destroyed
 }
 
 struct AnyUnsafe;

@@ -102,6 +102,7 @@ template <typename R, typename... Args>
   TVM_FFI_THROW(TypeError) << "Mismatched type on argument #" << index << " when calling: `"
                            << SignatureText<R, Args...>(name) << "`. Expected `" << expected
                            << "` but got `" << TypeIndexToName(arg->type_index) << "`";
+  __builtin_unreachable();  // the builder above throws when destroyed
 }
 
 template <typename R, typename... Args>
@@ -109,6 +110,7 @@ template <typename R, typename... Args>
   TVM_FFI_THROW(TypeError) << "Mismatched number of arguments when calling: `"
                            << SignatureText<R, Args...>(name) << "`. Expected " << sizeof...(Args)
                            << " but got " << got << " arguments";
+  __builtin_unreachable();  // the builder above throws when destroyed
 }
 
 template <typename R, typename... Args>
