@@ -92,30 +92,44 @@ def scan(root: str) -> "list[Entry]":
     entries = []
     for dir_name in names:
         match = re.match(_ENTRY_NAME, dir_name)
-        path = os.path.join(root, dir_name)
-        if match is None or not stat.S_ISDIR(os.lstat(path).st_mode):
+        if match is None:
             continue
-        manifest = cache.read_manifest(path)
-        used = [mtime for _, mtime in records.get(dir_name, [])]
-        used.append(os.stat(path).st_mtime)
-        if manifest is not None:
-            used.append(os.stat(os.path.join(path, cache.MANIFEST_FILE)).st_mtime)
-            state = "ready"
-        elif os.path.isdir(os.path.join(path, cache.FAILED_BUILD_DIR)):
-            state = "failed"
-        else:
-            state = "incomplete"
-        if is_locked(path):
-            state = "building"
-        key = manifest["key"] if manifest is not None else match.group(2)
-        entries.append(Entry(path, match.group(1), key, tree_size(path), max(used), state))
+        try:
+            entries.append(_describe(os.path.join(root, dir_name), match, records))
+        except FileNotFoundError:
+            continue  # removed while we looked
+    entries = [e for e in entries if e is not None]
     entries.sort(key=lambda e: e.last_used, reverse=True)
     return entries
 
 
+def _describe(path: str, match, records) -> "Entry | None":
+    """An entry directory as ``cache list`` shows it; None if ``path`` is not a directory."""
+    if not stat.S_ISDIR(os.lstat(path).st_mode):
+        return None
+    dir_name = os.path.basename(path)
+    manifest = cache.read_manifest(path)
+    used = [mtime for _, mtime in records.get(dir_name, [])]
+    used.append(os.stat(path).st_mtime)
+    if manifest is not None:
+        used.append(os.stat(os.path.join(path, cache.MANIFEST_FILE)).st_mtime)
+        state = "ready"
+    elif os.path.isdir(os.path.join(path, cache.FAILED_BUILD_DIR)):
+        state = "failed"
+    else:
+        state = "incomplete"
+    if is_locked(path):
+        state = "building"
+    key = manifest["key"] if manifest is not None else match.group(2)
+    return Entry(path, match.group(1), key, tree_size(path), max(used), state)
+
+
 def remove(entry: Entry) -> bool:
-    """Deletes an entry unless another process holds its lock; returns whether it did."""
-    lock = _lock(entry.path)
+    """Deletes an entry unless another process holds its lock; returns whether it is gone."""
+    try:
+        lock = _lock(entry.path)
+    except FileNotFoundError:
+        return True  # someone else removed it first
     if lock is None:
         return False
     remove_holding(entry.path, lock)
