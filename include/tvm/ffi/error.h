@@ -110,6 +110,11 @@ class ErrorBuilder {
   int line_;
 };
 
+/*! \brief Turns a streamed check message into a void expression (for TVM_FFI_CHECK). */
+struct Voidify {
+  void operator&(std::ostream&) {}
+};
+
 /*! \brief Turns a non-zero safe-call code into the matching exception. */
 [[noreturn]] inline void ThrowRaised(int code) {
   if (code == -2) throw EnvErrorAlreadySet();
@@ -150,18 +155,20 @@ inline int SetRaisedFromCurrentException() noexcept {
   ::tvm::ffi::details::ErrorBuilder(#ErrorKind, __FILE__, __LINE__, TVM_FFI_FUNC_SIG).stream()
 
 /* TVM_FFI_CHECK(cond, ErrorKind) << "message";  throws ErrorKind unless cond holds. */
-#define TVM_FFI_CHECK(cond, ErrorKind) \
-  if (TVM_FFI_LIKELY(cond)) {          \
-  } else                               \
-    TVM_FFI_THROW(ErrorKind) << "Check failed: (" #cond ") is false: "
+// The conditional-expression form (not if/else) is safe as the body of an unbraced `if`.
+#define TVM_FFI_CHECK(cond, ErrorKind)                    \
+  TVM_FFI_LIKELY(cond) ? (void)0                          \
+                       : ::tvm::ffi::details::Voidify() & \
+                             TVM_FFI_THROW(ErrorKind) << "Check failed: (" #cond ") is false: "
 
 /* Internal invariants: throw InternalError when violated. */
 #define TVM_FFI_ICHECK(cond) TVM_FFI_CHECK(cond, InternalError)
-#define TVM_FFI_ICHECK_BINARY_OP_(op, x, y)                                                   \
-  if (TVM_FFI_LIKELY((x)op(y))) {                                                             \
-  } else                                                                                      \
-    TVM_FFI_THROW(InternalError) << "Check failed: " #x " " #op " " #y " (" << (x) << " vs. " \
-                                 << (y) << "): "
+#define TVM_FFI_ICHECK_BINARY_OP_(op, x, y)                                                \
+  TVM_FFI_LIKELY((x)op(y))                                                                 \
+  ? (void)0                                                                                \
+  : ::tvm::ffi::details::Voidify() & TVM_FFI_THROW(InternalError)                          \
+                                         << "Check failed: " #x " " #op " " #y " (" << (x) \
+                                         << " vs. " << (y) << "): "
 #define TVM_FFI_ICHECK_EQ(x, y) TVM_FFI_ICHECK_BINARY_OP_(==, x, y)
 #define TVM_FFI_ICHECK_NE(x, y) TVM_FFI_ICHECK_BINARY_OP_(!=, x, y)
 #define TVM_FFI_ICHECK_LT(x, y) TVM_FFI_ICHECK_BINARY_OP_(<, x, y)
