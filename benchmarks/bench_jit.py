@@ -125,43 +125,72 @@ def is_installed(python: str, module: str) -> bool:
     return subprocess.run([python, "-c", probe], capture_output=True).returncode == 0
 
 
-def measure(label: str, python: str, scratch: str, warm_runs: int, cold_runs: int) -> dict:
-    contender = CONTENDERS[label]
-    name = "bench_add_one"
-    colds = []
-    for i in range(cold_runs):
-        cache_dir = os.path.join(scratch, f"{label}-cold-{i}".replace(" ", "_"))
-        env = child_env(python, contender["cache_variable"], cache_dir)
-        colds.append(run_child(python, child_code(CHILD, contender, name), env))
-    warm_cache = os.path.join(scratch, f"{label}-warm".replace(" ", "_"))
-    env = child_env(python, contender["cache_variable"], warm_cache)
-    first = run_child(python, child_code(CHILD, contender, name), env)  # fills the cache
-    warms = [run_child(python, child_code(CHILD, contender, name), env) for _ in range(warm_runs)]
-    result = {
-        "version": first["version"],
-        "import_ms": statistics.median(w["import_ms"] for w in warms),
-        "warm_ms": statistics.median(w["load_ms"] for w in warms),
-        "warm_min_ms": min(w["load_ms"] for w in warms),
-        "subprocesses": max(w["subprocesses"] for w in warms),
-        "cold_s": statistics.median(c["load_ms"] for c in colds) / 1e3 if colds else None,
-    }
-    if label == "tvm_ffi_jit":
-        splits = [
-            run_child(python, child_code(CHILD_SPLIT, contender, name), env)
-            for _ in range(warm_runs)
-        ]
-        result["build_inline_ms"] = statistics.median(s["build_inline_ms"] for s in splits)
-        result["load_module_ms"] = statistics.median(s["load_module_ms"] for s in splits)
-        result["split_total_ms"] = statistics.median(
-            s["build_inline_ms"] + s["load_module_ms"] for s in splits
-        )
-    return result
+class Contender:
+    """One implementation under test: its Python, child scripts and cache directories."""
+
+    def __init__(self, label: str, python: str, scratch: str):
+        self.label, self.python = label, python
+        self.spec = CONTENDERS[label]
+        self.scratch = os.path.join(scratch, label.replace(" ", "_"))
+        self.warm_env = self.env("warm")
+        self.samples = {"cold": [], "warm": [], "split": []}
+
+    def env(self, cache_name: str) -> dict:
+        cache_dir = os.path.join(self.scratch, cache_name)
+        return child_env(self.python, self.spec["cache_variable"], cache_dir)
+
+    def run(self, template: str, env: dict) -> dict:
+        return run_child(self.python, child_code(template, self.spec, "bench_add_one"), env)
+
+    def cold(self, i: int) -> None:
+        self.samples["cold"].append(self.run(CHILD, self.env(f"cold-{i}")))
+
+    def fill_warm_cache(self) -> None:
+        self.version = self.run(CHILD, self.warm_env)["version"]
+
+    def warm(self) -> None:
+        self.samples["warm"].append(self.run(CHILD, self.warm_env))
+        if self.label == "tvm_ffi_jit":
+            self.samples["split"].append(self.run(CHILD_SPLIT, self.warm_env))
+
+    def summary(self) -> dict:
+        warms, colds, splits = (self.samples[k] for k in ("warm", "cold", "split"))
+        result = {
+            "version": self.version,
+            "import_ms": statistics.median(w["import_ms"] for w in warms),
+            "warm_ms": statistics.median(w["load_ms"] for w in warms),
+            "warm_min_ms": min(w["load_ms"] for w in warms),
+            "subprocesses": max(w["subprocesses"] for w in warms),
+            "cold_s": statistics.median(c["load_ms"] for c in colds) / 1e3 if colds else None,
+        }
+        if splits:
+            result["build_inline_ms"] = statistics.median(s["build_inline_ms"] for s in splits)
+            result["load_module_ms"] = statistics.median(s["load_module_ms"] for s in splits)
+            result["split_total_ms"] = statistics.median(
+                s["build_inline_ms"] + s["load_module_ms"] for s in splits
+            )
+        return result
+
+
+def measure(contenders: "list[Contender]", warm_runs: int, cold_runs: int) -> dict:
+    """Cold builds, then warm loads taken in turns, so that whatever else the machine is
+    doing weighs on every contender alike."""
+    for contender in contenders:
+        print(f"cold builds: {contender.label} ...", file=sys.stderr, flush=True)
+        for i in range(cold_runs):
+            contender.cold(i)
+        contender.fill_warm_cache()
+    print("warm loads ...", file=sys.stderr, flush=True)
+    for _ in range(warm_runs):
+        for contender in contenders:
+            contender.warm()
+    return {c.label: c.summary() for c in contenders}
 
 
 def print_table(results: dict, warm_runs: int, cold_runs: int) -> None:
     print(
         f"one-function module, {os.cpu_count()} CPUs; warm: median of {warm_runs} fresh "
-        f"processes; cold: median of {cold_runs} empty caches"
+        f"processes (taken in turns); cold: median of {cold_runs} empty caches"
     )
     header = ("", "version", "import JIT", "warm load", "(min)", "subprocs", "cold build")
     rows = [header]
@@ -223,11 +252,9 @@ def main() -> None:
         else:
             plan.append((label, python))
 
-    results = {}
     with tempfile.TemporaryDirectory(prefix="bench_jit-") as scratch:
-        for label, python in plan:
-            print(f"measuring {label} ({python}) ...", file=sys.stderr, flush=True)
-            results[label] = measure(label, python, scratch, args.warm_runs, args.cold_runs)
+        contenders = [Contender(label, python, scratch) for label, python in plan]
+        results = measure(contenders, args.warm_runs, args.cold_runs)
     print_table(results, args.warm_runs, args.cold_runs)
     for reason in skipped:
         print(f"skipped {reason}")
