@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 
 SOURCE_TVM_FFI = """
 #include <tvm/ffi/tvm_ffi.h>
@@ -148,10 +149,14 @@ class Contender:
     def fill_warm_cache(self) -> None:
         self.version = self.run(CHILD, self.warm_env)["version"]
 
-    def warm(self) -> None:
-        self.samples["warm"].append(self.run(CHILD, self.warm_env))
+    def probes(self) -> list:
+        """The warm measurements, each a callable taking one fresh process."""
+        probes = [lambda: self.samples["warm"].append(self.run(CHILD, self.warm_env))]
         if self.label == "tvm_ffi_jit":
-            self.samples["split"].append(self.run(CHILD_SPLIT, self.warm_env))
+            probes.append(
+                lambda: self.samples["split"].append(self.run(CHILD_SPLIT, self.warm_env))
+            )
+        return probes
 
     def summary(self) -> dict:
         warms, colds, splits = (self.samples[k] for k in ("warm", "cold", "split"))
@@ -173,17 +178,21 @@ class Contender:
 
 
 def measure(contenders: "list[Contender]", warm_runs: int, cold_runs: int) -> dict:
-    """Cold builds, then warm loads taken in turns, so that whatever else the machine is
-    doing weighs on every contender alike."""
+    """Cold builds, then warm loads taken in turns, starting each round one place further
+    along, with a pause between processes: whatever else the machine does (such as reclaiming
+    the memory of a big process that just exited) weighs on every contender alike."""
     for contender in contenders:
         print(f"cold builds: {contender.label} ...", file=sys.stderr, flush=True)
         for i in range(cold_runs):
             contender.cold(i)
         contender.fill_warm_cache()
     print("warm loads ...", file=sys.stderr, flush=True)
-    for _ in range(warm_runs):
-        for contender in contenders:
-            contender.warm()
+    probes = [probe for contender in contenders for probe in contender.probes()]
+    for round_number in range(warm_runs):
+        start = round_number % len(probes)
+        for probe in probes[start:] + probes[:start]:
+            time.sleep(0.2)
+            probe()
     return {c.label: c.summary() for c in contenders}
 
 

@@ -303,12 +303,12 @@ def test_a_build_waiting_on_a_removed_entry_starts_over(tmp_path, cache_dir):
 
 
 def test_load_builds_again_if_the_library_vanishes_before_loading(tmp_path, monkeypatch):
-    import tvm_ffi_jit
+    from tvm_ffi_jit import registry
 
     source = tmp_path / "vanishing.c"
     source.write_text(KERNEL.replace("VALUE", "5"))
     cpp.build("vanishing", cpp_files=str(source))
-    real_load_module = tvm_ffi_jit.load_module
+    real_load_module = registry.load_module
     calls = []
 
     def prune_then_load(path):
@@ -318,7 +318,7 @@ def test_load_builds_again_if_the_library_vanishes_before_loading(tmp_path, monk
         calls.append(path)
         return real_load_module(path)
 
-    monkeypatch.setattr(tvm_ffi_jit, "load_module", prune_then_load)
+    monkeypatch.setattr(registry, "load_module", prune_then_load)
     mod = cpp.load("vanishing", cpp_files=str(source))
     assert mod.value() == 5
     assert len(calls) == 2 and calls[0] != calls[1]

@@ -8,6 +8,9 @@ Builds are cached under ``$TVM_FFI_JIT_CACHE_DIR`` (default ``~/.cache/tvm_ffi_j
 
 import os
 
+# The package is fully imported by the time this runs; resolving this once here keeps a
+# relative import out of every load.
+from .. import registry as _registry
 from .builder import build_library
 from .sources import normalize_functions
 
@@ -83,16 +86,14 @@ def build_inline(
 
 def _build_and_load(build, docs=None):
     """``load_module(build())``, building again if the library vanished in between."""
-    from .. import load_module
-
     path = build()
     try:
-        module = load_module(path)
+        module = _registry.load_module(path)
     except FileNotFoundError:
         if os.path.exists(path):
             raise
         # `cache prune`/`clean` removed the entry between the lookup and the load.
-        module = load_module(build())
+        module = _registry.load_module(build())
     if docs is not None:
         module._function_docs = dict(docs)
     return module
