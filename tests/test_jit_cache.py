@@ -103,6 +103,29 @@ def test_warm_load_in_a_fresh_process_starts_no_subprocess(cache_dir):
     assert out.stdout.strip() == first
 
 
+def test_warm_load_imports_nothing_heavy(cache_dir):
+    cpp.build_inline("lean", cpp_sources=ADD_ONE, functions=["add_one"])
+    script = textwrap.dedent(
+        f"""
+        import sys
+        import tvm_ffi_jit.cpp as cpp
+        before = set(sys.modules)
+        cpp.load_inline("lean", cpp_sources={ADD_ONE!r}, functions=["add_one"])
+        print(" ".join(sorted(set(sys.modules) - before)))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    # What the cold path needs costs milliseconds to import; a warm load must not pay for it.
+    heavy = {"json", "logging", "hashlib", "subprocess", "filelock", "shutil", "tempfile"}
+    assert not heavy & set(out.stdout.split())
+
+
 def test_source_edit_changes_the_key():
     assert inline_key(ADD_ONE) != inline_key(ADD_ONE.replace("x + 1", "x + 2"))
     assert inline_key(ADD_ONE) != inline_key(ADD_ONE + "\n")
