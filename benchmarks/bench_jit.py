@@ -82,9 +82,10 @@ print(json.dumps({{"import_ms": (t1 - t0) * 1e3, "load_ms": (t2 - t1) * 1e3,
                   "subprocesses": len(started), "version": str({version})}}))
 """
 
-# tvm_ffi_jit's warm-path target: build_inline + load_module in a fresh process.
+# tvm_ffi_jit's warm-path target: build_inline + load_module in a fresh process
+# (imports as in CHILD, so that only the timed calls differ).
 CHILD_SPLIT = """
-import json, time
+import json, subprocess, time
 import tvm_ffi_jit
 import tvm_ffi_jit.cpp as jit
 t0 = time.perf_counter()
