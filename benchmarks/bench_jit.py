@@ -14,6 +14,9 @@ The peers, apache-tvm-ffi (``tvm_ffi.cpp.load_inline``) and torch
 (``torch.utils.cpp_extension.load_inline``), run in a separate Python environment given with
 ``--peer-python`` (or ``$TVM_FFI_JIT_PEER_PYTHON``); peers that are not installed there are
 skipped, and the script says so.
+
+Measured here (2 shared CPUs; tvm_ffi_jit/cpp/DESIGN.md has the table): warm load 0.52 ms,
+apache-tvm-ffi 4.8 ms, torch 9.9 ms; cold build 0.70 s, 1.18 s, 20.7 s.
 """
 
 import argparse
