@@ -2,6 +2,7 @@
  * Reference counting of objects created anywhere, and the type registry: the static
  * built-in types plus dynamic types allocated by key at first use.
  */
+#include <tvm/ffi/error.h>
 #include <tvm/ffi/object.h>
 
 #include <memory>
@@ -124,12 +125,12 @@ int32_t TVMFFITypeGetOrAllocIndex(const TVMFFIByteArray* type_key, int32_t stati
 }
 
 int TVMFFITypeKeyToIndex(const TVMFFIByteArray* type_key, int32_t* out_tindex) {
-  if (TypeRegistry::Global()->KeyToIndex(std::string(type_key->data, type_key->size), out_tindex)) {
-    return 0;
+  TVM_FFI_SAFE_CALL_BEGIN();
+  std::string key(type_key->data, type_key->size);
+  if (!TypeRegistry::Global()->KeyToIndex(key, out_tindex)) {
+    TVM_FFI_THROW(KeyError) << "unknown type key `" << key << "`";
   }
-  std::string message = "unknown type key `" + std::string(type_key->data, type_key->size) + "`";
-  TVMFFIErrorSetRaisedFromCStr("KeyError", message.c_str());
-  return -1;
+  TVM_FFI_SAFE_CALL_END();
 }
 
 const TVMFFITypeInfo* TVMFFIGetTypeInfo(int32_t type_index) {
