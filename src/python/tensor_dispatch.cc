@@ -88,6 +88,74 @@ bool CupyCurrentStream(void** out) {
   return ok;
 }
 
+/*!
+ * \brief A tensor viewing a framework tensor's memory, owning a reference to the Python
+ * object (which keeps the memory alive). Shape and strides are copied inline.
+ */
+class PyViewTensorObj : public tvm::ffi::TensorObj {
+ public:
+  static constexpr int32_t kMaxDims = 8;
+
+  PyViewTensorObj(PyObject* owner, const DLTensor& view) : owner_(Py_NewRef(owner)) {
+    static_cast<DLTensor&>(*this) = view;
+    int64_t stride = 1;
+    for (int32_t i = view.ndim - 1; i >= 0; --i) {
+      dims_[i] = view.shape[i];
+      dims_[kMaxDims + i] = view.strides ? view.strides[i] : stride;
+      stride *= view.shape[i];
+    }
+    this->shape = dims_;
+    this->strides = dims_ + kMaxDims;
+  }
+  ~PyViewTensorObj() {
+    if (!PythonAlive()) return;
+    if (PyGILState_Check()) {
+      Py_DECREF(owner_);
+    } else {
+      PyGILState_STATE state = PyGILState_Ensure();
+      Py_DECREF(owner_);
+      PyGILState_Release(state);
+    }
+  }
+
+ private:
+  PyObject* owner_;
+  int64_t dims_[2 * kMaxDims];
+};
+
+/*!
+ * \brief A Tensor through the exchange API's DLTensor view: no allocation by the framework.
+ * Returns 1 when the API has no view entry point or the tensor has too many dimensions.
+ */
+int ViewFromExchangeAPI(PyObject* obj, const DLPackExchangeAPI* api, TVMFFIObject** out) {
+  if (api->dltensor_from_py_object_no_sync == nullptr) return 1;
+  DLTensor view;
+  if (api->dltensor_from_py_object_no_sync(obj, &view) != 0) return -1;
+  if (view.ndim > PyViewTensorObj::kMaxDims) return 1;
+  try {
+    auto tensor = tvm::ffi::make_object<PyViewTensorObj>(obj, view);
+    *out = tvm::ffi::details::ObjectUnsafe::MoveToOwned(std::move(tensor));
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+    return -1;
+  }
+  return 0;
+}
+
+/*! \brief A Tensor owning a managed export from the framework. */
+int ManagedFromExchangeAPI(PyObject* obj, const DLPackExchangeAPI* api, TVMFFIObject** out) {
+  DLManagedTensorVersioned* managed = nullptr;
+  if (api->managed_tensor_from_py_object_no_sync(obj, &managed) != 0) return -1;
+  TVMFFIObjectHandle handle = nullptr;
+  int code = TVMFFITensorFromDLPackVersioned(managed, 0, 0, &handle);
+  if (code != 0) {
+    RaiseFromSafeCallCode(code);
+    return -1;
+  }
+  *out = static_cast<TVMFFIObject*>(handle);
+  return 0;
+}
+
 }  // namespace
 
 int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) {
@@ -113,19 +181,15 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
     case TensorRoute::kExchangeAPI:
       break;
   }
-  DLManagedTensorVersioned* managed = nullptr;
-  if (dispatch.api->managed_tensor_from_py_object_no_sync(obj, &managed) != 0) return -1;
-  TVMFFIObjectHandle handle = nullptr;
-  int code = TVMFFITensorFromDLPackVersioned(managed, 0, 0, &handle);
-  if (code != 0) {
-    RaiseFromSafeCallCode(code);
-    return -1;
-  }
-  *out = static_cast<TVMFFIObject*>(handle);
+  TVMFFIObject* handle = nullptr;
+  int code = ViewFromExchangeAPI(obj, dispatch.api, &handle);
+  if (code == 1) code = ManagedFromExchangeAPI(obj, dispatch.api, &handle);
+  if (code != 0) return -1;
+  *out = handle;
   if (context != nullptr && context->api == nullptr) {
     context->api = dispatch.api;
     context->device =
-        reinterpret_cast<DLTensor*>(static_cast<char*>(handle) + sizeof(TVMFFIObject))->device;
+        reinterpret_cast<DLTensor*>(reinterpret_cast<char*>(handle) + sizeof(TVMFFIObject))->device;
   }
   return 0;
 }
