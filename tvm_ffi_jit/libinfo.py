@@ -35,6 +35,13 @@ def include_dir() -> str:
     return found
 
 
+def installed_include_dirs() -> "list[str]":
+    """The include dirs that were installed with the package (not a source checkout's):
+    they change only when the package is reinstalled, which rewrites the runtime library."""
+    inside = _PACKAGE_DIR + os.sep
+    return [d for d in include_dirs() if d.startswith(inside)]
+
+
 def include_dirs() -> "list[str]":
     """Every directory a JIT build adds with ``-I``: the main include dir, then ``cuda/``."""
     dirs = [include_dir()]

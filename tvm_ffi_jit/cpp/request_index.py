@@ -19,6 +19,7 @@ import marshal
 import os
 import time
 
+from .. import libinfo
 from . import cache, toolchain
 
 INDEX_DIR = "index"
@@ -84,6 +85,12 @@ def write(root: str, name: str, digest: str, key: str, tools, abi_header: str, e
     stamps = [*manifest["deps"]]
     if not any(path == abi_header for path, _, _ in stamps):
         stamps += cache.stamp([abi_header])
+    installed = tuple(d.rstrip(os.sep) + os.sep for d in libinfo.installed_include_dirs())
+    if installed:
+        # Installed headers change only with a reinstall, which rewrites the runtime library:
+        # one stat of it stands for all of them (each stat costs ~15 us on a warm load).
+        stamps = [s for s in stamps if not s[0].startswith(installed)]
+        stamps += cache.stamp([libinfo.runtime_library_path()])
     stamps.append([artifact, manifest["artifact_size"], manifest["artifact_mtime_ns"]])
     record = {
         "format": _FORMAT,
