@@ -15,8 +15,9 @@ The peers, apache-tvm-ffi (``tvm_ffi.cpp.load_inline``) and torch
 ``--peer-python`` (or ``$TVM_FFI_JIT_PEER_PYTHON``); peers that are not installed there are
 skipped, and the script says so.
 
-Measured here (2 shared CPUs; tvm_ffi_jit/cpp/DESIGN.md has the table): warm load 0.52 ms,
-apache-tvm-ffi 4.8 ms, torch 9.9 ms; cold build 0.70 s, 1.18 s, 20.7 s.
+Measured here (2 shared CPUs; tvm_ffi_jit/cpp/DESIGN.md has the table): warm load 0.41-0.54 ms
+editable (0.26 ms installed), apache-tvm-ffi 4.8 ms, torch 9.9 ms; cold build 0.70 s, 1.18 s,
+20.7 s.
 """
 
 import argparse
