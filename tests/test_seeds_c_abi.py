@@ -15,39 +15,11 @@ import subprocess
 
 import numpy as np
 import pytest
+from native_build import INCLUDE_FLAGS, LINK_FLAGS, build_all
 
 import tvm_ffi_jit
 
 SEEDS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
-PACKAGE_DIR = os.path.dirname(os.path.abspath(tvm_ffi_jit.__file__))
-LIB_DIR = os.path.join(PACKAGE_DIR, "lib")
-
-
-def include_flags():
-    """``-I`` flags for the shipped headers (libinfo when it works, else next to the package)."""
-    try:
-        from tvm_ffi_jit import libinfo
-
-        dirs = libinfo.include_dirs()
-    except Exception:  # no usable libinfo: an installed package, else a source checkout
-        shipped = os.path.join(PACKAGE_DIR, "include")
-        dirs = [shipped if os.path.isdir(shipped) else os.path.join(PACKAGE_DIR, "..", "include")]
-    return [f"-I{d}" for d in dirs]
-
-
-LINK_FLAGS = [f"-L{LIB_DIR}", "-ltvm_ffi_jit", f"-Wl,-rpath,{LIB_DIR}"]
-
-
-def build_all(commands):
-    """Runs the compiler commands ({name: argv}) concurrently; fails with the diagnostics."""
-    procs = {
-        name: subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for name, argv in commands.items()
-    }
-    for name, proc in procs.items():
-        _, stderr = proc.communicate()
-        if proc.returncode != 0:
-            pytest.fail(f"building {name} failed:\n{' '.join(commands[name])}\n{stderr}")
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +31,8 @@ def built(tmp_path_factory):
         "exception_abi": str(out / "exception_abi.so"),
         "abi_overview": str(out / "abi_overview_snippets.so"),
     }
-    c99 = ["gcc", "-std=c99", "-O2", "-Wall", *include_flags()]
-    cxx = ["g++", "-std=c++17", "-O2", "-fPIC", "-shared", *include_flags()]
+    c99 = ["gcc", "-std=c99", "-O2", "-Wall", *INCLUDE_FLAGS]
+    cxx = ["g++", "-std=c++17", "-O2", "-fPIC", "-shared", *INCLUDE_FLAGS]
     build_all(
         {
             "example_code": [

@@ -17,37 +17,11 @@ import textwrap
 import traceback
 
 import pytest
+from native_build import INCLUDE_FLAGS, LINK_FLAGS, build_all
 
 import tvm_ffi_jit
 
 SEEDS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds", "func_module")
-PACKAGE_DIR = os.path.dirname(os.path.abspath(tvm_ffi_jit.__file__))
-LIB_DIR = os.path.join(PACKAGE_DIR, "lib")
-
-
-def include_flags():
-    """``-I`` flags for the shipped headers (libinfo when it works, else next to the package)."""
-    try:
-        from tvm_ffi_jit import libinfo
-
-        dirs = libinfo.include_dirs()
-    except Exception:  # no usable libinfo: an installed package, else a source checkout
-        shipped = os.path.join(PACKAGE_DIR, "include")
-        dirs = [shipped if os.path.isdir(shipped) else os.path.join(PACKAGE_DIR, "..", "include")]
-    return [f"-I{d}" for d in dirs]
-
-
-def build_all(commands):
-    """Runs the compiler commands ({name: argv}) concurrently; fails with the diagnostics."""
-    procs = {
-        name: subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for name, argv in commands.items()
-    }
-    for name, proc in procs.items():
-        _, stderr = proc.communicate()
-        if proc.returncode != 0:
-            pytest.fail(f"building {name} failed:\n{' '.join(commands[name])}\n{stderr}")
-
 
 LIBRARIES = ["add_two_common_usage", "add_two_module", "global_functions"]
 
@@ -56,11 +30,10 @@ LIBRARIES = ["add_two_common_usage", "add_two_module", "global_functions"]
 def libs(tmp_path_factory):
     out = tmp_path_factory.mktemp("seeds_cpp")
     paths = {name: str(out / f"{name}.so") for name in LIBRARIES}
-    cxx = ["g++", "-std=c++17", "-O2", "-fPIC", "-shared", *include_flags()]
-    link = [f"-L{LIB_DIR}", "-ltvm_ffi_jit", f"-Wl,-rpath,{LIB_DIR}"]
+    cxx = ["g++", "-std=c++17", "-O2", "-fPIC", "-shared", *INCLUDE_FLAGS]
     build_all(
         {
-            name: [*cxx, os.path.join(SEEDS, f"{name}.cc"), "-o", paths[name], *link]
+            name: [*cxx, os.path.join(SEEDS, f"{name}.cc"), "-o", paths[name], *LINK_FLAGS]
             for name in LIBRARIES
         }
     )
