@@ -58,6 +58,16 @@ void SetObject(TVMFFIAny* out, TVMFFIObject* handle) {
   out->v_obj = handle;
 }
 
+/*! \brief The object a Python wrapper holds, borrowed (None for an empty wrapper). */
+void WrappedObjectToAny(PyObject* obj, TVMFFIAny* out) {
+  TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(obj)->handle;
+  if (handle == nullptr) {
+    SetPod(out, kTVMFFINone);
+  } else {
+    SetObject(out, handle);
+  }
+}
+
 /*! \brief Reads Device(device_type, device_id) attributes. */
 int DeviceFromPy(PyObject* obj, TVMFFIAny* out) {
   PyObject* type = PyObject_GetAttrString(obj, "device_type");
@@ -402,12 +412,7 @@ int PyToAnyView(PyObject* obj, TVMFFIAny* out, TempObjects* temps, CallContext* 
   int code = PodToAny(obj, out);
   if (code <= 0) return code;
   if (PyObject_TypeCheck(obj, ObjectType)) {
-    TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(obj)->handle;
-    if (handle == nullptr) {
-      SetPod(out, kTVMFFINone);
-    } else {
-      SetObject(out, handle);
-    }
+    WrappedObjectToAny(obj, out);
     return 0;
   }
   if (PyUnicode_Check(obj)) {
@@ -457,13 +462,8 @@ int PyToOwnedAny(PyObject* obj, TVMFFIAny* out) {
   int code = PodToAny(obj, out);
   if (code <= 0) return code;
   if (PyObject_TypeCheck(obj, ObjectType)) {
-    TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(obj)->handle;
-    if (handle == nullptr) {
-      SetPod(out, kTVMFFINone);
-    } else {
-      TVMFFIObjectIncRef(handle);
-      SetObject(out, handle);
-    }
+    WrappedObjectToAny(obj, out);
+    if (out->type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectIncRef(out->v_obj);
     return 0;
   }
   if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
