@@ -23,7 +23,7 @@ CXX_FLAGS = ["-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wno
 
 
 def _cxx():
-    return os.environ.get("CXX") or sysconfig.get_config_var("CXX").split()[0] or "g++"
+    return os.environ.get("CXX") or (sysconfig.get_config_var("CXX") or "g++").split()[0]
 
 
 def _compile_all(jobs):

@@ -57,8 +57,9 @@ Tensor AllocCPU(const DLTensor& prototype) {
   }
   size_t bytes = static_cast<size_t>(numel) * DataTypeBytes(prototype.dtype);
   constexpr size_t kAlignment = 64;
-  void* memory = std::aligned_alloc(
-      kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment + kAlignment);
+  // aligned_alloc wants a non-zero multiple of the alignment.
+  size_t rounded = bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  void* memory = std::aligned_alloc(kAlignment, rounded);
   if (memory == nullptr) TVM_FFI_THROW(MemoryError) << "cannot allocate " << bytes << " bytes";
   return Tensor(make_object<CPUTensorObj>(prototype, memory));
 }
