@@ -90,21 +90,36 @@ TypeInfo._fields_ = [
 
 
 class AttrColumn(ctypes.Structure):
-    _fields_ = [("data", ctypes.POINTER(Any)), ("size", ctypes.c_int32), ("begin_index", ctypes.c_int32)]
+    _fields_ = [
+        ("data", ctypes.POINTER(Any)),
+        ("size", ctypes.c_int32),
+        ("begin_index", ctypes.c_int32),
+    ]
+
+
+SIGNATURES = {
+    "TVMFFIGetTypeInfo": (ctypes.POINTER(TypeInfo), [ctypes.c_int32]),
+    "TVMFFITypeGetOrAllocIndex": (
+        ctypes.c_int32,
+        [ctypes.POINTER(ByteArray)] + [ctypes.c_int32] * 5,
+    ),
+    "TVMFFITypeKeyToIndex": (
+        ctypes.c_int,
+        [ctypes.POINTER(ByteArray), ctypes.POINTER(ctypes.c_int32)],
+    ),
+    "TVMFFIGetTypeAttrColumn": (ctypes.POINTER(AttrColumn), [ctypes.POINTER(ByteArray)]),
+    "TVMFFIErrorMoveFromRaised": (None, [ctypes.POINTER(ctypes.c_void_p)]),
+    "TVMFFIObjectDecRef": (ctypes.c_int, [ctypes.c_void_p]),
+}
 
 
 def open_runtime(path, mode=ctypes.RTLD_LOCAL):
-    """The runtime library at ``path`` with the signatures the tests call."""
+    """The runtime library at ``path`` with the signatures the tests call (those it has)."""
     lib = ctypes.CDLL(path, mode=mode)
-    lib.TVMFFIGetTypeInfo.restype = ctypes.POINTER(TypeInfo)
-    lib.TVMFFIGetTypeInfo.argtypes = [ctypes.c_int32]
-    lib.TVMFFITypeGetOrAllocIndex.restype = ctypes.c_int32
-    lib.TVMFFITypeGetOrAllocIndex.argtypes = [ctypes.POINTER(ByteArray)] + [ctypes.c_int32] * 5
-    lib.TVMFFITypeKeyToIndex.argtypes = [ctypes.POINTER(ByteArray), ctypes.POINTER(ctypes.c_int32)]
-    lib.TVMFFIGetTypeAttrColumn.restype = ctypes.POINTER(AttrColumn)
-    lib.TVMFFIGetTypeAttrColumn.argtypes = [ctypes.POINTER(ByteArray)]
-    lib.TVMFFIErrorMoveFromRaised.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
-    lib.TVMFFIObjectDecRef.argtypes = [ctypes.c_void_p]
+    for name, (restype, argtypes) in SIGNATURES.items():
+        if hasattr(lib, name):
+            getattr(lib, name).restype = restype
+            getattr(lib, name).argtypes = argtypes
     return lib
 
 
@@ -170,7 +185,9 @@ def allocation_sequence(lib):
     result["repeat seq.P"] = alloc(lib, "seq.P", -1, 1, 3, 0, KTVMFFI_OBJECT) - first
     result["query seq.A"] = alloc(lib, "seq.A", -1, 0, 0, 0, -2) - first
     result["query missing"] = alloc(lib, "seq.missing", -1, 1, 0, 1, -2)
-    result["ancestors of seq.BB"] = [i - first for i in type_record(lib, got["seq.BB"])["ancestors"][1:]]
+    result["ancestors of seq.BB"] = [
+        i - first for i in type_record(lib, got["seq.BB"])["ancestors"][1:]
+    ]
     return result
 
 
