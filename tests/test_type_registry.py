@@ -550,6 +550,106 @@ def test_custom_allocator_can_be_installed_and_reset(mod):
     assert list(mod.swap_allocator()) == [1, 1]
 
 
+# ---- reflection::ObjectDef in this project's headers ----
+
+OBJECT_DEF_SOURCE = r"""
+#include <tvm/ffi/reflection/registry.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+namespace ffi = tvm::ffi;
+
+struct CounterObj : ffi::Object {
+  int64_t count = 3;
+  double scale = 0.5;
+  ffi::String label{"a label longer than a small string"};
+  int64_t Plus(int64_t k) const { return count + k; }
+  void Bump() { ++count; }
+  TVM_FFI_DECLARE_OBJECT_INFO_FINAL("objdef.Counter", CounterObj, ffi::Object);
+};
+
+TVM_FFI_STATIC_INIT_BLOCK() {
+  ffi::reflection::ObjectDef<CounterObj>("counts things")
+      .def_ro("count", &CounterObj::count, "how many")
+      .def_rw("scale", &CounterObj::scale)
+      .def_ro("label", &CounterObj::label)
+      .def("plus", &CounterObj::Plus, "count + k")
+      .def("bump", &CounterObj::Bump)
+      .def_static("zero", []() { return int64_t{0}; });
+}
+
+ffi::ObjectRef make_counter() { return ffi::ObjectRef(ffi::make_object<CounterObj>()); }
+
+// Reads field `name` of `obj` through the getter the type information records.
+ffi::Any get_field(ffi::ObjectRef obj, std::string name) {
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(obj->type_index());
+  for (int32_t i = 0; i < info->num_fields; ++i) {
+    const TVMFFIFieldInfo& f = info->fields[i];
+    if (std::string(f.name.data, f.name.size) != name) continue;
+    TVMFFIAny out{};
+    auto* base = reinterpret_cast<char*>(ffi::details::ObjectUnsafe::GetHandle(obj));
+    TVM_FFI_CHECK_SAFE_CALL(f.getter(base + f.offset, &out));
+    return ffi::details::AnyUnsafe::FromOwnedRaw(out);
+  }
+  TVM_FFI_THROW(KeyError) << "no field " << name;
+}
+
+// Calls method `name` of `obj` through the Function the type information records.
+ffi::Any call_method(ffi::ObjectRef obj, std::string name, ffi::Array<ffi::Any> args) {
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(obj->type_index());
+  for (int32_t i = 0; i < info->num_methods; ++i) {
+    const TVMFFIMethodInfo& m = info->methods[i];
+    if (std::string(m.name.data, m.name.size) != name) continue;
+    auto f = ffi::details::AnyUnsafe::ViewFromRaw(m.method).cast<ffi::Function>();
+    if (args.size() == 0) return f(obj);
+    return f(obj, args[0]);
+  }
+  TVM_FFI_THROW(KeyError) << "no method " << name;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def object_def_mod():
+    return tvm_ffi_jit.cpp.load_inline(
+        "type_registry_object_def",
+        cpp_sources=OBJECT_DEF_SOURCE,
+        functions=["make_counter", "get_field", "call_method"],
+    )
+
+
+def test_object_def_records_fields_methods_and_metadata(object_def_mod):
+    counter = object_def_mod.make_counter()
+    info = LIB.TVMFFIGetTypeInfo(counter.type_index).contents
+    assert info.type_key.text() == "objdef.Counter"
+    fields = [info.fields[i] for i in range(info.num_fields)]
+    assert [
+        (f.name.text(), f.offset, f.size, f.flags, f.field_static_type_index) for f in fields
+    ] == [
+        ("count", 24, 8, 0, abi.KTVMFFI_INT),
+        ("scale", 32, 8, 1, 3),  # writable float
+        ("label", 40, 16, 0, abi.KTVMFFI_STR),
+    ]
+    assert fields[0].doc.text() == "how many"
+    methods = [info.methods[i] for i in range(info.num_methods)]
+    assert [(m.name.text(), m.doc.text(), m.flags) for m in methods] == [
+        ("plus", "count + k", 0),
+        ("bump", "", 0),
+        ("zero", "", 4),  # static method
+    ]
+    meta = info.metadata.contents
+    assert (meta.doc.text(), meta.total_size, bool(meta.creator)) == ("counts things", 56, True)
+
+
+def test_object_def_getters_and_methods_work_through_the_type_information(object_def_mod):
+    counter = object_def_mod.make_counter()
+    get, call = object_def_mod.get_field, object_def_mod.call_method
+    assert (get(counter, "count"), get(counter, "scale")) == (3, 0.5)
+    assert get(counter, "label") == "a label longer than a small string"
+    assert call(counter, "plus", [10]) == 13
+    call(counter, "bump", [])
+    assert get(counter, "count") == 4
+
+
 # ---- modules built against apache-tvm-ffi's headers, run on this runtime ----
 
 UPSTREAM_MODULE_SOURCE = r"""
