@@ -130,6 +130,15 @@ def test_static_index_far_out_of_range_is_an_error():
     assert LIB.TVMFFIGetTypeInfo(2_000_000_000).__bool__() is False
 
 
+def test_static_index_in_the_dynamic_range_is_an_error():
+    assert_alloc_refused("bad.StaticInDynamicRange", 200, 1, 0, 0, 64, "out of range")
+
+
+def test_a_free_static_index_below_the_dynamic_range_can_be_registered():
+    assert abi.alloc(LIB, "future.Static", 100, 1, 0, 0, 64) == 100
+    assert abi.type_record(LIB, 100)["ancestors"] == [64]
+
+
 def test_static_index_already_taken_is_an_error_and_keeps_the_entry():
     assert_alloc_refused("bad.Clash", 65, 1, 0, 0, 64, "already taken by `ffi.String`")
     assert abi.type_record(LIB, 65)["key"] == "ffi.String"

@@ -111,10 +111,11 @@ int32_t TypeTable::GetOrAlloc(const std::string& key, int32_t static_index, int3
 
   int32_t index;
   if (static_index >= 0) {
-    if (static_index >= next_free_index_) {
+    // Indices from kTVMFFIDynObjectBegin on are handed out here (some reserved as child slots).
+    if (static_index >= kTVMFFIDynObjectBegin) {
       TVM_FFI_THROW(ValueError) << "type `" << key << "`: static type index " << static_index
-                                << " is out of range (indices in use end at " << next_free_index_
-                                << ")";
+                                << " is out of range (static indices are below "
+                                << int(kTVMFFIDynObjectBegin) << ")";
     }
     if (TypeEntry* taken = Find(static_index)) {
       TVM_FFI_THROW(ValueError) << "type `" << key << "`: static type index " << static_index
@@ -135,6 +136,10 @@ int32_t TypeTable::GetOrAlloc(const std::string& key, int32_t static_index, int3
     }
     index = next_free_index_;
     next_free_index_ += num_slots;
+  }
+  if (TypeEntry* taken = Find(index)) {  // defensive: reserves never hold static types
+    TVM_FFI_THROW(ValueError) << "type `" << key << "`: index " << index << " is already taken by `"
+                              << taken->key << "`";
   }
   // Instance checks rely on every type having a larger index than its ancestors.
   if (parent != nullptr && index <= parent->info.type_index) {
