@@ -509,10 +509,15 @@ def test_attr_registered_for_none_only_creates_an_empty_column(mod):
     assert column and column.contents.size == 0
 
 
-def test_upstream_header_attr_names_have_no_column_until_registered():
-    # Inline code in apache-tvm-ffi's any.h / creator.h asks for these and handles NULL.
-    for attr in ["__any_hash__", "__any_equal__", "__ffi_new__"]:
-        assert not LIB.TVMFFIGetTypeAttrColumn(ctypes.byref(abi.ByteArray.of(attr)))
+def test_columns_upstreams_runtime_has_at_load_exist_and_big_int_has_native_hash_and_equal():
+    # apache-tvm-ffi's inline Any hashing reads __any_hash__/__any_equal__; other header code
+    # throws when a column is missing. Its runtime has these at load.
+    for attr in ["__any_hash__", "__any_equal__", "__ffi_new__", "__ffi_shallow_copy__"]:
+        assert LIB.TVMFFIGetTypeAttrColumn(ctypes.byref(abi.ByteArray.of(attr))), attr
+    for attr in ["__any_hash__", "__any_equal__"]:
+        column = LIB.TVMFFIGetTypeAttrColumn(ctypes.byref(abi.ByteArray.of(attr))).contents
+        assert column.size > 78 and column.data[78].type_index == 4  # a native function pointer
+        assert column.data[65].type_index == abi.KTVMFFI_NONE
 
 
 def test_init_once_under_8_threads_calls_init_exactly_once(mod):
@@ -697,6 +702,10 @@ TVM_FFI_STATIC_INIT_BLOCK() {
 int64_t add_one(int64_t x) { return x + 1; }
 ffi::String greet(ffi::String name) { return ffi::String("hi " + std::string(name)); }
 int64_t point_x(Point p) { return p->x; }
+int64_t any_hash(ffi::Any x) { return static_cast<int64_t>(ffi::AnyHash()(x)); }
+bool any_equal(ffi::Any a, ffi::Any b) { return ffi::AnyEqual()(a, b); }
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(any_hash, any_hash);
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(any_equal, any_equal);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(add_one, add_one);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(greet, greet);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(point_x, point_x);
@@ -724,6 +733,9 @@ for name, call in [("add_one_str", lambda: mod.add_one("x")),
     except Exception as err:
         out[name] = [type(err).__name__, str(err).splitlines()[0]]
 point = tvm_ffi_jit.get_global_func("upstream.make_point")(3, 4.5)
+big = 2**100
+out["hash"] = [mod.any_hash(big), mod.any_hash(-big), mod.any_hash(big * big)]
+out["equal"] = [mod.any_equal(big, 2**100), mod.any_equal(big, big + 1)]
 out["point_key"] = point.type_key
 out["point_x"] = mod.point_x(point)
 
@@ -817,6 +829,30 @@ def test_upstream_built_module_raises_upstreams_type_error_on_this_runtime(upstr
         "TypeError",
         prefix + "`point_x(0: upstream.Point) -> int`. Expected `upstream.Point` but got `int`",
     ]
+
+
+# The same module on apache-tvm-ffi's own runtime: what its inline Any hashing computes there.
+UPSTREAM_REFERENCE_DRIVER = r"""
+import json, sys
+import tvm_ffi
+mod = tvm_ffi.load_module(sys.argv[1])
+big = 2**100
+print(json.dumps({
+    "hash": [mod.any_hash(big), mod.any_hash(-big), mod.any_hash(big * big)],
+    "equal": [mod.any_equal(big, 2**100), mod.any_equal(big, big + 1)],
+}))
+"""
+
+
+@needs_upstream
+def test_upstream_built_any_hash_of_big_ints_matches_the_reference_runtime(
+    upstream_built_module, upstream_run
+):
+    # Inline AnyHash/AnyEqual call the BigInt entries of the __any_hash__/__any_equal__ columns.
+    reference = run_python(UPSTREAM_REFERENCE_DRIVER, upstream_built_module[0])
+    assert upstream_run["hash"] == reference["hash"]
+    assert upstream_run["equal"] == reference["equal"] == [True, False]
+    assert len(set(reference["hash"])) == 3
 
 
 @needs_upstream
