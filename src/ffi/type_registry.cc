@@ -9,6 +9,7 @@
 #include <tvm/ffi/object.h>
 
 #include <functional>
+#include <iostream>
 #include <string_view>
 
 namespace tvm {
@@ -220,13 +221,19 @@ extern "C" {
 int32_t TVMFFITypeGetOrAllocIndex(const TVMFFIByteArray* type_key, int32_t static_type_index,
                                   int32_t type_depth, int32_t num_child_slots,
                                   int32_t child_slots_can_overflow, int32_t parent_type_index) {
-  // An error returns -1 with the error raised on this thread (upstream's runtime exits).
+  // An error returns -1 with the error raised on this thread (upstream's runtime exits). It
+  // is also printed: header code of other runtimes takes the index without checking.
   try {
     std::string key = tvm::ffi::types::BytesToString(type_key, "type_key");
     TypeTable* table = TypeTable::Global();
     std::lock_guard<std::mutex> lock(table->mutex);
     return table->GetOrAlloc(key, static_type_index, type_depth, num_child_slots,
                              child_slots_can_overflow != 0, parent_type_index);
+  } catch (const tvm::ffi::Error& err) {
+    std::cerr << "[tvm_ffi_jit] TVMFFITypeGetOrAllocIndex: " << err.kind() << ": "
+              << err.message() << std::endl;
+    tvm::ffi::details::SetRaisedFromCurrentException();
+    return -1;
   } catch (...) {
     tvm::ffi::details::SetRaisedFromCurrentException();
     return -1;
