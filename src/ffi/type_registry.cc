@@ -230,8 +230,8 @@ int32_t TVMFFITypeGetOrAllocIndex(const TVMFFIByteArray* type_key, int32_t stati
     return table->GetOrAlloc(key, static_type_index, type_depth, num_child_slots,
                              child_slots_can_overflow != 0, parent_type_index);
   } catch (const tvm::ffi::Error& err) {
-    std::cerr << "[tvm_ffi_jit] TVMFFITypeGetOrAllocIndex: " << err.kind() << ": "
-              << err.message() << std::endl;
+    std::cerr << "[tvm_ffi_jit] TVMFFITypeGetOrAllocIndex: " << err.kind() << ": " << err.message()
+              << std::endl;
     tvm::ffi::details::SetRaisedFromCurrentException();
     return -1;
   } catch (...) {
