@@ -39,6 +39,7 @@ class ModuleObj : public Object {
   virtual Array<String> GetWriteFormats() const { return Array<String>(); }
   virtual Bytes SaveToBytes() const {
     TVM_FFI_THROW(RuntimeError) << "Module[" << kind() << "] cannot be saved to bytes";
+    __builtin_unreachable();  // the builder above throws when destroyed
   }
   virtual String InspectSource(const String& format) const { return String(); }
   /*! \brief Makes `other`'s functions visible to lookups that query imports. */
@@ -69,7 +70,15 @@ class Module : public ObjectRef {
     kRunnable = 0b010,
     kCompilationExportable = 0b100,
   };
-  TVM_FFI_DEFINE_OBJECT_REF_METHODS(Module, ObjectRef, ModuleObj)
+  Module() = default;
+  explicit Module(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
+  Module(std::nullptr_t) {}  // NOLINT(*)
+  // A module is mutable (its imports change), so access is not const.
+  ModuleObj* operator->() const { return get(); }
+  ModuleObj* get() const {
+    return const_cast<ModuleObj*>(static_cast<const ModuleObj*>(data_.get()));
+  }
+  using ContainerType = ModuleObj;
   static constexpr bool _type_is_nullable = false;
 
   /*! \brief dlopen()s a shared library built against this ABI. */
