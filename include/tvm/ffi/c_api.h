@@ -64,6 +64,8 @@ typedef enum {
   kTVMFFIMap = 72,
   kTVMFFIModule = 73,
   kTVMFFIOpaquePyObject = 74,
+  kTVMFFIList = 75,
+  kTVMFFIDict = 76,
   kTVMFFIStaticObjectEnd,
   kTVMFFIDynObjectBegin = 128
 #ifdef __cplusplus
