@@ -61,8 +61,8 @@ struct MapProbeDistances {
 inline constexpr MapProbeDistances kMapProbeDistances{};
 }  // namespace details
 
-class SmallMapObj;
-class DenseMapObj;
+class SmallMapBaseObj;
+class DenseMapBaseObj;
 
 /*! \brief Storage and read/erase API common to both forms; see the file comment. */
 class MapBaseObj : public Object {
@@ -152,10 +152,10 @@ class MapBaseObj : public Object {
   KVType* FindOrThrow(const Any& key) {
     return const_cast<KVType*>(static_cast<const MapBaseObj*>(this)->FindOrThrow(key));
   }
-  SmallMapObj* AsSmall();
-  const SmallMapObj* AsSmall() const;
-  DenseMapObj* AsDense();
-  const DenseMapObj* AsDense() const;
+  SmallMapBaseObj* AsSmall();
+  const SmallMapBaseObj* AsSmall() const;
+  DenseMapBaseObj* AsDense();
+  const DenseMapBaseObj* AsDense() const;
   void SetTypeIndex(int32_t type_index) {
     details::ObjectUnsafe::GetHeader(this)->type_index = type_index;
   }
@@ -165,16 +165,16 @@ class MapBaseObj : public Object {
   uint64_t slots_ = 0;
   void (*data_deleter_)(void*) = nullptr;
 
-  friend class SmallMapObj;
-  friend class DenseMapObj;
+  friend class SmallMapBaseObj;
+  friend class DenseMapBaseObj;
 };
 
 /*! \brief The small form: a short array of entries in insertion order. */
-class SmallMapObj : public MapBaseObj {
+class SmallMapBaseObj : public MapBaseObj {
  public:
   TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Map", kTVMFFIMap)
 
- private:
+ protected:
   uint64_t NumSlots() const { return slots_ & ~kSmallTagMask; }
   KVType* Entries() const { return static_cast<KVType*>(data_); }
   uint64_t IndexOf(const Any& key) const {
@@ -214,11 +214,11 @@ class SmallMapObj : public MapBaseObj {
 };
 
 /*! \brief The dense form: the blocked hash table of the file comment. */
-class DenseMapObj : public MapBaseObj {
+class DenseMapBaseObj : public MapBaseObj {
  public:
   TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Map", kTVMFFIMap)
 
- private:
+ protected:
   struct Item {
     KVType kv;
     uint64_t prev;
@@ -311,19 +311,19 @@ class DenseMapObj : public MapBaseObj {
   uint64_t iter_list_tail_ = kNone;
 
   friend class MapBaseObj;
-  friend class SmallMapObj;
+  friend class SmallMapBaseObj;
 };
 
 /* ---------------- form dispatch ---------------- */
 
-inline SmallMapObj* MapBaseObj::AsSmall() { return static_cast<SmallMapObj*>(this); }
-inline const SmallMapObj* MapBaseObj::AsSmall() const {
-  return static_cast<const SmallMapObj*>(this);
+inline SmallMapBaseObj* MapBaseObj::AsSmall() { return static_cast<SmallMapBaseObj*>(this); }
+inline const SmallMapBaseObj* MapBaseObj::AsSmall() const {
+  return static_cast<const SmallMapBaseObj*>(this);
 }
 // A map allocated small may hold the dense form after a Dict grew in place.
-inline DenseMapObj* MapBaseObj::AsDense() { return reinterpret_cast<DenseMapObj*>(this); }
-inline const DenseMapObj* MapBaseObj::AsDense() const {
-  return reinterpret_cast<const DenseMapObj*>(this);
+inline DenseMapBaseObj* MapBaseObj::AsDense() { return reinterpret_cast<DenseMapBaseObj*>(this); }
+inline const DenseMapBaseObj* MapBaseObj::AsDense() const {
+  return reinterpret_cast<const DenseMapBaseObj*>(this);
 }
 
 inline MapBaseObj::~MapBaseObj() {
@@ -339,7 +339,7 @@ inline MapBaseObj::iterator MapBaseObj::begin() const {
 }
 
 inline MapBaseObj::iterator MapBaseObj::end() const {
-  return iterator(IsSmallMap() ? size_ : DenseMapObj::kNone, this);
+  return iterator(IsSmallMap() ? size_ : DenseMapBaseObj::kNone, this);
 }
 
 inline MapBaseObj::iterator MapBaseObj::find(const Any& key) const {
@@ -378,7 +378,7 @@ inline MapBaseObj::KVType* MapBaseObj::iterator::operator->() const {
 inline MapBaseObj::iterator& MapBaseObj::iterator::operator++() {
   if (self_->IsSmallMap()) {
     index_ = index_ + 1 < self_->size_ ? index_ + 1 : self_->size_;
-  } else if (index_ != DenseMapObj::kNone) {
+  } else if (index_ != DenseMapBaseObj::kNone) {
     index_ = self_->AsDense()->ItemAt(index_).next;
   }
   return *this;
@@ -387,7 +387,7 @@ inline MapBaseObj::iterator& MapBaseObj::iterator::operator++() {
 inline MapBaseObj::iterator& MapBaseObj::iterator::operator--() {
   if (self_->IsSmallMap()) {
     index_ = index_ > 0 ? index_ - 1 : self_->size_;
-  } else if (index_ == DenseMapObj::kNone) {
+  } else if (index_ == DenseMapBaseObj::kNone) {
     index_ = self_->AsDense()->iter_list_tail_;
   } else {
     index_ = self_->AsDense()->ItemAt(index_).prev;
@@ -396,19 +396,19 @@ inline MapBaseObj::iterator& MapBaseObj::iterator::operator--() {
 }
 
 inline ObjectPtr<Object> MapBaseObj::Empty(int32_t type_index) {
-  return SmallMapObj::Create(kSmallMinSlots, type_index);
+  return SmallMapBaseObj::Create(kSmallMinSlots, type_index);
 }
 
 inline ObjectPtr<Object> MapBaseObj::InsertMaybeReHash(KVType&& kv, const ObjectPtr<Object>& map) {
   MapBaseObj* self = static_cast<MapBaseObj*>(map.get());
-  if (!self->IsSmallMap()) return DenseMapObj::Insert(std::move(kv), map);
-  SmallMapObj* small = self->AsSmall();
+  if (!self->IsSmallMap()) return DenseMapBaseObj::Insert(std::move(kv), map);
+  SmallMapBaseObj* small = self->AsSmall();
   if (small->NumSlots() < kSmallMaxSlots || self->size_ < small->NumSlots()) {
-    return SmallMapObj::Insert(std::move(kv), map);
+    return SmallMapBaseObj::Insert(std::move(kv), map);
   }
   // A full small map of the largest size turns dense (even when `kv` overwrites).
   ObjectPtr<Object> dense = CreateFromRange(self->begin(), self->end(), self->type_index());
-  ObjectPtr<Object> grown = DenseMapObj::Insert(std::move(kv), dense);
+  ObjectPtr<Object> grown = DenseMapBaseObj::Insert(std::move(kv), dense);
   return grown != nullptr ? grown : dense;
 }
 
@@ -418,12 +418,12 @@ inline ObjectPtr<Object> MapBaseObj::CreateFromRange(Iter first, Iter last, int3
   if (count < 0) count = 0;
   ObjectPtr<Object> map;
   if (static_cast<uint64_t>(count) < kSmallMaxSlots) {
-    map = SmallMapObj::Create(static_cast<uint64_t>(count), type_index);
+    map = SmallMapBaseObj::Create(static_cast<uint64_t>(count), type_index);
   } else {
     uint32_t fib_shift;
     uint64_t num_slots;
-    DenseMapObj::TableSizeFor(static_cast<uint64_t>(count), &fib_shift, &num_slots);
-    map = DenseMapObj::Create(fib_shift, num_slots, type_index);
+    DenseMapBaseObj::TableSizeFor(static_cast<uint64_t>(count), &fib_shift, &num_slots);
+    map = DenseMapBaseObj::Create(fib_shift, num_slots, type_index);
   }
   for (; first != last; ++first) {
     ObjectPtr<Object> grown =
@@ -435,21 +435,21 @@ inline ObjectPtr<Object> MapBaseObj::CreateFromRange(Iter first, Iter last, int3
 
 inline ObjectPtr<Object> MapBaseObj::CopyFrom(const MapBaseObj* from, int32_t type_index) {
   if (from->IsSmallMap()) {
-    ObjectPtr<Object> copy = SmallMapObj::Create(from->size_, type_index);
-    SmallMapObj* small = static_cast<SmallMapObj*>(copy.get());
+    ObjectPtr<Object> copy = SmallMapBaseObj::Create(from->size_, type_index);
+    SmallMapBaseObj* small = static_cast<SmallMapBaseObj*>(copy.get());
     for (uint64_t i = 0; i < from->size_; ++i) {
       new (small->Entries() + i) KVType(from->AsSmall()->Entries()[i]);
     }
     small->size_ = from->size_;
     return copy;
   }
-  const DenseMapObj* src = from->AsDense();
-  ObjectPtr<Object> copy = DenseMapObj::Create(src->fib_shift_, src->NumSlots(), type_index);
-  DenseMapObj* dst = static_cast<DenseMapObj*>(copy.get());
+  const DenseMapBaseObj* src = from->AsDense();
+  ObjectPtr<Object> copy = DenseMapBaseObj::Create(src->fib_shift_, src->NumSlots(), type_index);
+  DenseMapBaseObj* dst = static_cast<DenseMapBaseObj*>(copy.get());
   for (uint64_t slot = 0; slot < src->NumSlots(); ++slot) {
     if (!src->IsLive(slot)) continue;
     dst->Meta(slot) = src->Meta(slot);
-    new (&dst->ItemAt(slot)) DenseMapObj::Item(src->ItemAt(slot));
+    new (&dst->ItemAt(slot)) DenseMapBaseObj::Item(src->ItemAt(slot));
   }
   dst->size_ = src->size_;
   dst->iter_list_head_ = src->iter_list_head_;
@@ -470,7 +470,7 @@ inline void MapBaseObj::InplaceSwitchTo(ObjectPtr<Object>&& other) {
         from->data_deleter_ = nullptr;
       } else {
         // The entries live inside `from`: keep it alive until this map lets them go.
-        data_deleter_ = SmallMapObj::ReleaseInlineOwner;
+        data_deleter_ = SmallMapBaseObj::ReleaseInlineOwner;
         details::ObjectUnsafe::MoveToOwned(std::move(other));
       }
       from->data_ = nullptr;
@@ -483,8 +483,8 @@ inline void MapBaseObj::InplaceSwitchTo(ObjectPtr<Object>&& other) {
     TVM_FFI_ICHECK(!from->IsSmallMap()) << "a dense map only grows into a dense map";
   }
   // Write the dense fields at their offsets (room for them is reserved in a small map).
-  DenseMapObj* self = AsDense();
-  const DenseMapObj* src = from->AsDense();
+  DenseMapBaseObj* self = AsDense();
+  const DenseMapBaseObj* src = from->AsDense();
   self->size_ = src->size_;
   self->slots_ = src->slots_;
   self->data_ = src->data_;
@@ -500,13 +500,13 @@ inline void MapBaseObj::InplaceSwitchTo(ObjectPtr<Object>&& other) {
 
 /* ---------------- small form ---------------- */
 
-inline ObjectPtr<Object> SmallMapObj::Create(uint64_t num_slots, int32_t type_index) {
-  static_assert(sizeof(SmallMapObj) == sizeof(MapBaseObj), "small entries follow the header");
-  static_assert(sizeof(MapBaseObj) + kSmallMinSlots * sizeof(KVType) >= sizeof(DenseMapObj),
+inline ObjectPtr<Object> SmallMapBaseObj::Create(uint64_t num_slots, int32_t type_index) {
+  static_assert(sizeof(SmallMapBaseObj) == sizeof(MapBaseObj), "small entries follow the header");
+  static_assert(sizeof(MapBaseObj) + kSmallMinSlots * sizeof(KVType) >= sizeof(DenseMapBaseObj),
                 "a small map can turn dense in place");
   num_slots = std::max(num_slots, kSmallMinSlots);
-  ObjectPtr<SmallMapObj> map = make_inplace_array_object<SmallMapObj, KVType>(num_slots);
-  map->data_ = reinterpret_cast<char*>(map.get()) + sizeof(SmallMapObj);
+  ObjectPtr<SmallMapBaseObj> map = make_inplace_array_object<SmallMapBaseObj, KVType>(num_slots);
+  map->data_ = reinterpret_cast<char*>(map.get()) + sizeof(SmallMapBaseObj);
   map->size_ = 0;
   map->slots_ = num_slots | kSmallTagMask;
   map->data_deleter_ = nullptr;
@@ -514,8 +514,8 @@ inline ObjectPtr<Object> SmallMapObj::Create(uint64_t num_slots, int32_t type_in
   return map;
 }
 
-inline ObjectPtr<Object> SmallMapObj::Insert(KVType&& kv, const ObjectPtr<Object>& map) {
-  SmallMapObj* self = static_cast<SmallMapObj*>(map.get());
+inline ObjectPtr<Object> SmallMapBaseObj::Insert(KVType&& kv, const ObjectPtr<Object>& map) {
+  SmallMapBaseObj* self = static_cast<SmallMapBaseObj*>(map.get());
   uint64_t index = self->IndexOf(kv.first);
   if (index < self->size_) {
     self->Entries()[index].second = std::move(kv.second);
@@ -528,7 +528,7 @@ inline ObjectPtr<Object> SmallMapObj::Insert(KVType&& kv, const ObjectPtr<Object
   }
   uint64_t num_slots = std::min(std::max(self->NumSlots() * 2, kSmallMinSlots), kSmallMaxSlots);
   ObjectPtr<Object> grown = Create(num_slots, self->type_index());
-  SmallMapObj* bigger = static_cast<SmallMapObj*>(grown.get());
+  SmallMapBaseObj* bigger = static_cast<SmallMapBaseObj*>(grown.get());
   for (uint64_t i = 0; i < self->size_; ++i) {
     new (bigger->Entries() + i) KVType(self->Entries()[i]);
   }
@@ -537,18 +537,20 @@ inline ObjectPtr<Object> SmallMapObj::Insert(KVType&& kv, const ObjectPtr<Object
   return again != nullptr ? again : grown;
 }
 
-inline void SmallMapObj::ReleaseInlineOwner(void* data) {
-  auto* header = reinterpret_cast<TVMFFIObject*>(static_cast<char*>(data) - sizeof(SmallMapObj));
+inline void SmallMapBaseObj::ReleaseInlineOwner(void* data) {
+  auto* header =
+      reinterpret_cast<TVMFFIObject*>(static_cast<char*>(data) - sizeof(SmallMapBaseObj));
   details::ObjectUnsafe::PtrFromOwned<Object>(header).reset();
 }
 
 /* ---------------- dense form ---------------- */
 
-inline uint64_t DenseMapObj::ProbeDistance(uint8_t jump) {
+inline uint64_t DenseMapBaseObj::ProbeDistance(uint8_t jump) {
   return details::kMapProbeDistances.value[jump];
 }
 
-inline void DenseMapObj::TableSizeFor(uint64_t capacity, uint32_t* fib_shift, uint64_t* num_slots) {
+inline void DenseMapBaseObj::TableSizeFor(uint64_t capacity, uint32_t* fib_shift,
+                                          uint64_t* num_slots) {
   uint32_t shift = 64;
   uint64_t slots = 1;
   for (uint64_t c = capacity; c != 0; c >>= 1) {
@@ -563,9 +565,9 @@ inline void DenseMapObj::TableSizeFor(uint64_t capacity, uint32_t* fib_shift, ui
   *num_slots = slots;
 }
 
-inline ObjectPtr<Object> DenseMapObj::Create(uint32_t fib_shift, uint64_t num_slots,
-                                             int32_t type_index) {
-  ObjectPtr<DenseMapObj> map = make_object<DenseMapObj>();
+inline ObjectPtr<Object> DenseMapBaseObj::Create(uint32_t fib_shift, uint64_t num_slots,
+                                                 int32_t type_index) {
+  ObjectPtr<DenseMapBaseObj> map = make_object<DenseMapBaseObj>();
   uint64_t num_blocks = NumBlocks(num_slots);
   char* blocks = static_cast<char*>(::operator new(num_blocks * kBlockBytes));
   for (uint64_t b = 0; b < num_blocks; ++b) {
@@ -582,7 +584,7 @@ inline ObjectPtr<Object> DenseMapObj::Create(uint32_t fib_shift, uint64_t num_sl
   return map;
 }
 
-inline uint64_t DenseMapObj::Search(const Any& key) const {
+inline uint64_t DenseMapBaseObj::Search(const Any& key) const {
   if (size_ == 0) return kNone;
   uint64_t slot = HomeSlot(key);
   if (!IsHead(slot)) return kNone;
@@ -592,13 +594,13 @@ inline uint64_t DenseMapObj::Search(const Any& key) const {
   return kNone;
 }
 
-inline uint64_t DenseMapObj::PrevInChain(uint64_t slot) const {
+inline uint64_t DenseMapBaseObj::PrevInChain(uint64_t slot) const {
   uint64_t prev = HomeSlot(ItemAt(slot).kv.first);
   for (uint64_t next = NextInChain(prev); next != slot; next = NextInChain(next)) prev = next;
   return prev;
 }
 
-inline bool DenseMapObj::FindEmptyAfter(uint64_t slot, uint8_t* jump, uint64_t* found) const {
+inline bool DenseMapBaseObj::FindEmptyAfter(uint64_t slot, uint8_t* jump, uint64_t* found) const {
   for (uint8_t j = 1; j < kNumJumps; ++j) {
     uint64_t candidate = Advance(slot, j);
     if (Meta(candidate) == kEmptySlot) {
@@ -610,7 +612,7 @@ inline bool DenseMapObj::FindEmptyAfter(uint64_t slot, uint8_t* jump, uint64_t* 
   return false;
 }
 
-inline void DenseMapObj::AppendToOrder(uint64_t slot) {
+inline void DenseMapBaseObj::AppendToOrder(uint64_t slot) {
   Item& item = ItemAt(slot);
   item.prev = iter_list_tail_;
   item.next = kNone;
@@ -619,7 +621,7 @@ inline void DenseMapObj::AppendToOrder(uint64_t slot) {
   iter_list_tail_ = slot;
 }
 
-inline void DenseMapObj::UnlinkFromOrder(uint64_t slot) {
+inline void DenseMapBaseObj::UnlinkFromOrder(uint64_t slot) {
   const Item& item = ItemAt(slot);
   if (item.prev == kNone) {
     iter_list_head_ = item.next;
@@ -633,7 +635,7 @@ inline void DenseMapObj::UnlinkFromOrder(uint64_t slot) {
   }
 }
 
-inline void DenseMapObj::ReplaceInOrder(uint64_t src, uint64_t dst) {
+inline void DenseMapBaseObj::ReplaceInOrder(uint64_t src, uint64_t dst) {
   Item& to = ItemAt(dst);
   to.prev = ItemAt(src).prev;
   to.next = ItemAt(src).next;
@@ -649,7 +651,7 @@ inline void DenseMapObj::ReplaceInOrder(uint64_t src, uint64_t dst) {
   }
 }
 
-inline uint64_t DenseMapObj::Place(const Any& key) {
+inline uint64_t DenseMapBaseObj::Place(const Any& key) {
   if (slots_ == 0) return kNone;
   uint64_t home = HomeSlot(key);
   if (Meta(home) == kEmptySlot) {
@@ -675,7 +677,7 @@ inline uint64_t DenseMapObj::Place(const Any& key) {
   return empty;
 }
 
-inline uint64_t DenseMapObj::ReclaimHome(uint64_t home, const Any& key) {
+inline uint64_t DenseMapBaseObj::ReclaimHome(uint64_t home, const Any& key) {
   // Move `home` and the rest of its chain to free slots after its predecessor.
   uint64_t write = PrevInChain(home);
   uint64_t read = home;
@@ -700,7 +702,7 @@ inline uint64_t DenseMapObj::ReclaimHome(uint64_t home, const Any& key) {
   return home;
 }
 
-inline void DenseMapObj::EraseSlot(uint64_t slot) {
+inline void DenseMapBaseObj::EraseSlot(uint64_t slot) {
   --size_;
   if (JumpOf(slot) == 0) {
     if (!IsHead(slot)) SetJump(PrevInChain(slot), 0);
@@ -724,7 +726,7 @@ inline void DenseMapObj::EraseSlot(uint64_t slot) {
   SetJump(prev, 0);
 }
 
-inline void DenseMapObj::Clear() {
+inline void DenseMapBaseObj::Clear() {
   for (uint64_t slot = 0; slot < NumSlots(); ++slot) {
     if (!IsLive(slot)) continue;
     Meta(slot) = kEmptySlot;
@@ -735,7 +737,7 @@ inline void DenseMapObj::Clear() {
   iter_list_tail_ = kNone;
 }
 
-inline void DenseMapObj::ReleaseStorage() {
+inline void DenseMapBaseObj::ReleaseStorage() {
   if (data_ != nullptr) {
     TVM_FFI_ICHECK(data_deleter_ != nullptr) << "dense map storage without a deleter";
     data_deleter_(data_);
@@ -747,8 +749,8 @@ inline void DenseMapObj::ReleaseStorage() {
   fib_shift_ = 63;
 }
 
-inline ObjectPtr<Object> DenseMapObj::Insert(KVType&& kv, const ObjectPtr<Object>& map) {
-  DenseMapObj* self = static_cast<DenseMapObj*>(map.get());
+inline ObjectPtr<Object> DenseMapBaseObj::Insert(KVType&& kv, const ObjectPtr<Object>& map) {
+  DenseMapBaseObj* self = static_cast<DenseMapBaseObj*>(map.get());
   uint64_t slot = self->Place(kv.first);
   if (slot != kNone) {
     self->ItemAt(slot).kv.second = std::move(kv.second);
