@@ -6,7 +6,8 @@
  *     one text are equal and hash alike;
  *   - every other value hashes its 8 payload bytes with its type index and is equal only to
  *     a value with identical 16 bytes: 1 and 1.0 and True are three keys, 0.0 and -0.0 two,
- *     a NaN equals itself; objects compare by identity.
+ *     a NaN equals itself; objects compare by identity, unless their type registers the
+ *     "__any_hash__" / "__any_equal__" type attributes (BigInt does), which then decide.
  */
 #ifndef TVM_FFI_CONTAINER_MAP_HASH_H_
 #define TVM_FFI_CONTAINER_MAP_HASH_H_
@@ -15,6 +16,10 @@
 
 #include <cstdint>
 #include <cstring>
+
+// Weak: a module still loads (and hashes objects by identity) under a runtime without it.
+extern "C" const TVMFFITypeAttrColumn* TVMFFIGetTypeAttrColumn(const TVMFFIByteArray* attr_name)
+    __attribute__((weak));
 
 namespace tvm {
 namespace ffi {
@@ -67,6 +72,45 @@ inline TVMFFIByteArray TextOf(const TVMFFIAny& value) {
   return *reinterpret_cast<const TVMFFIByteArray*>(reinterpret_cast<const char*>(value.v_obj) +
                                                    sizeof(TVMFFIObject));
 }
+/*! \brief The column of type attribute `name`, or nullptr (none registered, or no registry). */
+inline const TVMFFITypeAttrColumn* FindTypeAttrColumn(const char* name) {
+  if (TVMFFIGetTypeAttrColumn == nullptr) return nullptr;
+  TVMFFIByteArray bytes{name, std::strlen(name)};
+  return TVMFFIGetTypeAttrColumn(&bytes);
+}
+
+/*! \brief The hook `column` holds for objects of `type_index`, or nullptr. */
+inline const TVMFFIAny* KeyHookOf(const TVMFFITypeAttrColumn* column, int32_t type_index) {
+  if (column == nullptr || type_index < kTVMFFIStaticObjectBegin) return nullptr;
+  int32_t offset = type_index - column->begin_index;
+  if (offset < 0 || offset >= column->size) return nullptr;
+  const TVMFFIAny* hook = &column->data[offset];
+  return hook->type_index == kTVMFFINone ? nullptr : hook;
+}
+
+/*!
+ * \brief Calls a key hook on `args` (one key to hash, two to compare): a native function
+ * (an opaque pointer taking `const Any&`s, returning the result or an Error) or a Function.
+ */
+inline TVMFFIAny CallKeyHook(const TVMFFIAny& hook, const TVMFFIAny* args, int32_t num_args) {
+  TVMFFIAny result;
+  SetPod(&result, kTVMFFINone);
+  if (hook.type_index == kTVMFFIOpaquePtr) {
+    const Any* keys = reinterpret_cast<const Any*>(args);
+    if (num_args == 1) {
+      result = reinterpret_cast<TVMFFIAny (*)(const Any&) noexcept>(hook.v_ptr)(keys[0]);
+    } else {
+      result = reinterpret_cast<TVMFFIAny (*)(const Any&, const Any&) noexcept>(hook.v_ptr)(
+          keys[0], keys[1]);
+    }
+    if (result.type_index == kTVMFFIError) {
+      throw Error(ObjectUnsafe::PtrFromOwned<Object>(result.v_obj));
+    }
+  } else {
+    TVM_FFI_CHECK_SAFE_CALL(TVMFFIFunctionCall(hook.v_obj, args, num_args, &result));
+  }
+  return result;
+}
 }  // namespace details
 
 /*! \brief Hash of a map key (see the file comment). */
@@ -84,8 +128,16 @@ struct AnyHash {
         return details::HashCombine(static_cast<uint64_t>(key.type_index),
                                     details::HashBytes(text.data, text.size));
       }
-      default:
-        return details::HashCombine(static_cast<uint64_t>(key.type_index), key.v_uint64);
+      default: {
+        static const TVMFFITypeAttrColumn* custom = details::FindTypeAttrColumn("__any_hash__");
+        uint64_t payload = key.v_uint64;
+        if (const TVMFFIAny* hook = details::KeyHookOf(custom, key.type_index)) {
+          TVMFFIAny result = details::CallKeyHook(*hook, &key, 1);
+          TVM_FFI_ICHECK_EQ(result.type_index, kTVMFFIInt) << "__any_hash__ must return an int";
+          payload = result.v_uint64;
+        }
+        return details::HashCombine(static_cast<uint64_t>(key.type_index), payload);
+      }
     }
   }
 };
@@ -101,6 +153,15 @@ struct AnyEqual {
       return true;
     }
     int kind = details::TextKind(lhs.type_index);
+    if (kind == 0 && lhs.type_index == rhs.type_index) {
+      static const TVMFFITypeAttrColumn* custom = details::FindTypeAttrColumn("__any_equal__");
+      const TVMFFIAny* hook = details::KeyHookOf(custom, lhs.type_index);
+      if (hook == nullptr) return false;
+      TVMFFIAny pair[2] = {lhs, rhs};
+      TVMFFIAny result = details::CallKeyHook(*hook, pair, 2);
+      TVM_FFI_ICHECK_EQ(result.type_index, kTVMFFIBool) << "__any_equal__ must return a bool";
+      return result.v_int64 != 0;
+    }
     if (kind == 0 || kind != details::TextKind(rhs.type_index)) return false;
     TVMFFIByteArray a = details::TextOf(lhs), b = details::TextOf(rhs);
     return a.size == b.size && (a.size == 0 || std::memcmp(a.data, b.data, a.size) == 0);
