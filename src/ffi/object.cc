@@ -79,7 +79,8 @@ class TypeRegistry {
         {"ffi.Shape", kTVMFFIShape},   {"ffi.Tensor", kTVMFFITensor},
         {"ffi.Array", kTVMFFIArray},   {"ffi.Map", kTVMFFIMap},
         {"ffi.Module", kTVMFFIModule}, {"ffi.OpaquePyObject", kTVMFFIOpaquePyObject},
-        {"ffi.Dict", kTVMFFIDict}};
+        {"ffi.List", kTVMFFIList},     {"ffi.Dict", kTVMFFIDict},
+        {"ffi.BigInt", kTVMFFIBigInt}};
     for (const auto& [key, index] : builtins) GetOrAlloc(key, index, 1, kTVMFFIObject);
   }
 
