@@ -3,8 +3,9 @@
 A map built by one side is read, iterated, looked up, copied on write, grown, erased from and
 freed by the other side's inline header code. Checked three ways: our own headers against our
 runtime (both forms, every key kind, random edits against a reference), one layout probe
-compiled against both header sets, and a module compiled against upstream's headers that
-receives and returns our maps in a fresh process.
+compiled against both header sets, a module compiled against upstream's headers that
+receives, edits and returns our maps in a fresh process, and upstream's runtime reading maps
+a module built with our headers returns.
 """
 
 import ctypes
@@ -501,3 +502,51 @@ def test_dict_edits_cross_both_ways(upstream_run):
 
 def test_key_hash_equals_upstream(ours, upstream_run):
     assert upstream_run["hashes"] == [ours.any_hash(k) for k in HASH_KEYS]
+
+
+UPSTREAM_LOADS_OURS = r"""
+import json, sys
+import tvm_ffi
+mod = tvm_ffi.load_module(sys.argv[1])
+out = []
+for n in (3, 1000):
+    built = mod.numbered(n)  # a map our headers built, read by upstream's runtime
+    out.append([len(built), built["key2"], list(built.keys())[:3], sum(built.values()),
+                mod.sum({f"key{i}": i for i in range(n)})])  # and the other way round
+print(json.dumps(out))
+"""
+
+
+FOR_UPSTREAM = r"""
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <string>
+
+namespace ffi = tvm::ffi;
+
+ffi::Map<ffi::String, int64_t> numbered(int64_t n) {
+  ffi::Map<ffi::String, int64_t> m;
+  for (int64_t i = 0; i < n; ++i) m.Set("key" + std::to_string(i), i);
+  return m;
+}
+int64_t sum(ffi::Map<ffi::String, int64_t> m) {
+  int64_t total = 0;
+  for (auto kv : m) total += kv.second;
+  return total;
+}
+"""
+
+
+def test_upstream_runtime_reads_maps_our_headers_built():
+    _upstream_dirs()
+    path = tvm_ffi_jit.cpp.build_inline(
+        "map_for_upstream", cpp_sources=FOR_UPSTREAM, functions=["numbered", "sum"]
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", UPSTREAM_LOADS_OURS, path], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.splitlines()[-1]) == [
+        [3, 2, ["key0", "key1", "key2"], 3, 3],
+        [1000, 2, ["key0", "key1", "key2"], sum(range(1000)), sum(range(1000))],
+    ]
