@@ -308,13 +308,11 @@ TVM_FFI_DLL_EXPORT_TYPED_FUNC(insert_range, insert_range);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(any_hash, any_hash);
 """
 
-# Runs in a fresh process: our runtime is made global so that the upstream-built module (built
-# without a NEEDED libtvm_ffi.so) binds to it; prints a JSON record of what came back.
+# Runs in a fresh process (argv: the upstream-built module, then libraries to make global
+# first); prints a JSON record of what came back.
 DRIVER = r"""
 import ctypes, json, sys
 import tvm_ffi_jit
-from tvm_ffi_jit import libinfo
-ctypes.CDLL(libinfo.runtime_library_path(), ctypes.RTLD_GLOBAL)
 for extra in sys.argv[2:]:
     ctypes.CDLL(extra, ctypes.RTLD_GLOBAL)
 up = tvm_ffi_jit.load_module(sys.argv[1])
@@ -444,14 +442,19 @@ def _lacks(symbol):
 
 @pytest.fixture(scope="module")
 def upstream_run(tmp_path_factory):
-    up_include, _ = _upstream_dirs()
+    up_include, up_lib = _upstream_dirs()
     work = tmp_path_factory.mktemp("upstream_map")
     src = work / "up_maps.cc"
     src.write_text(UPSTREAM)
     module = work / "up_maps.so"
-    _compile(["g++", "-shared", "-fPIC", "-std=c++17", "-O1", f"-I{up_include}", str(src), "-o",
-              str(module)])  # fmt: skip
-    preload = []
+    if (Path(libinfo.library_dir()) / "libtvm_ffi_shim.so").exists():
+        # As users build: NEEDED libtvm_ffi.so, no rpath; our shim answers for that name.
+        link, preload = [f"-L{up_lib}", "-ltvm_ffi"], []
+    else:
+        # No shim in this build: no NEEDED entry; our runtime, made global, provides TVMFFI*.
+        link, preload = [], [libinfo.runtime_library_path()]
+    _compile(["g++", "-shared", "-fPIC", "-std=c++17", "-O1", f"-I{up_include}", str(src), *link,
+              "-o", str(module)])  # fmt: skip
     if _lacks("TVMFFIGetTypeAttrColumn"):
         # Upstream's AnyHash asks for custom-hash columns; until our registry answers, a stub
         # answers "none registered" (the same pointer hash our runtime uses for objects).
