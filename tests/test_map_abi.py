@@ -436,6 +436,108 @@ def test_layout_probe_matches_upstream(tmp_path):
     assert tables["ours"]["sizeof(DenseMapBaseObj)"] == "80"
 
 
+TABLE_DUMP = r"""
+// Builds maps by one fixed sequence of edits and prints their raw tables (metadata byte and
+// key of every slot, links, order): compiled against each header set, the outputs must match.
+#include <tvm/ffi/container/map.h>
+#include <tvm/ffi/string.h>
+
+#include <cstdio>
+#include <string>
+
+namespace ffi = tvm::ffi;
+using ffi::Any;
+
+void PrintKey(const TVMFFIAny& key) {
+  if (key.type_index == kTVMFFIInt) {
+    std::printf("i%lld", static_cast<long long>(key.v_int64));
+  } else if (key.type_index == kTVMFFISmallStr) {
+    // Small and heap strings are one key kind (upstream's String lives on the heap).
+    std::printf("'%.*s'", static_cast<int>(key.small_str_len), key.v_bytes);
+  } else if (key.type_index == kTVMFFIStr) {
+    auto* text = reinterpret_cast<const TVMFFIByteArray*>(reinterpret_cast<const char*>(key.v_obj) +
+                                                          sizeof(TVMFFIObject));
+    std::printf("'%.*s'", static_cast<int>(text->size), text->data);
+  } else {
+    std::printf("t%d:%llx", key.type_index, static_cast<unsigned long long>(key.v_uint64));
+  }
+}
+
+struct Table : ffi::DenseMapBaseObj {
+  static void Print(const char* label, const ffi::Map<Any, Any>& map) {
+    auto* self = reinterpret_cast<const Table*>(map.get());
+    std::printf("%s size=%llu ", label, static_cast<unsigned long long>(self->size_));
+    if (self->slots_ >> 63) {
+      uint64_t slots = self->slots_ & ~(1ULL << 63);
+      std::printf("small slots=%llu:", static_cast<unsigned long long>(slots));
+      auto* kv = static_cast<const TVMFFIAny*>(self->data_);
+      for (uint64_t i = 0; i < self->size_; ++i) {
+        std::printf(" ");
+        PrintKey(kv[2 * i]);
+      }
+      std::printf("\n");
+      return;
+    }
+    std::printf("dense slots=%llu shift=%u head=%lld tail=%lld\n",
+                static_cast<unsigned long long>(self->slots_), self->fib_shift_,
+                static_cast<long long>(self->iter_list_head_),
+                static_cast<long long>(self->iter_list_tail_));
+    const char* blocks = static_cast<const char*>(self->data_);
+    for (uint64_t slot = 0; slot < self->slots_; ++slot) {
+      const char* block = blocks + (slot / 16) * (16 + 16 * 48);
+      uint8_t meta = static_cast<uint8_t>(block[slot % 16]);
+      if (meta == 0xFF) continue;
+      auto* item = reinterpret_cast<const TVMFFIAny*>(block + 16 + (slot % 16) * 48);
+      auto* links = reinterpret_cast<const int64_t*>(item + 2);
+      std::printf("  %llu %02x ", static_cast<unsigned long long>(slot), meta);
+      PrintKey(item[0]);
+      std::printf(" v%lld prev=%lld next=%lld\n", static_cast<long long>(item[1].v_int64),
+                  static_cast<long long>(links[0]), static_cast<long long>(links[1]));
+    }
+  }
+};
+
+Any KeyOf(int64_t i) {
+  if (i % 3 == 0) return Any(i);
+  if (i % 3 == 1) return Any(ffi::String("s" + std::to_string(i)));
+  return Any(ffi::String("a-heap-string-key-" + std::to_string(i)));
+}
+
+int main() {
+  for (int64_t n : {3, 4, 5, 40, 700}) {
+    ffi::Map<Any, Any> m;
+    for (int64_t i = 0; i < n; ++i) m.Set(KeyOf(i), Any(i));
+    std::string label = "n=" + std::to_string(n);
+    Table::Print((label + " built").c_str(), m);
+    for (int64_t i = 0; i < n; i += 4) m.erase(KeyOf(i));
+    Table::Print((label + " erased").c_str(), m);
+    for (int64_t i = 0; i < n; i += 5) m.Set(KeyOf(i), Any(-i));
+    Table::Print((label + " overwritten").c_str(), m);
+  }
+  return 0;
+}
+"""
+
+
+def test_same_edits_give_byte_identical_tables(tmp_path):
+    # Same hash, home slot, probing, chain moves, growth and order links as upstream.
+    up_include, up_lib = _upstream_dirs()
+    src = tmp_path / "table_dump.cc"
+    src.write_text(TABLE_DUMP)
+    sides = {
+        "ours": ([f"-I{d}" for d in libinfo.include_dirs()], libinfo.library_dir(), "tvm_ffi_jit"),
+        "upstream": ([f"-I{up_include}"], str(up_lib), "tvm_ffi"),
+    }
+    dumps = {}
+    for side, (includes, lib_dir, lib) in sides.items():
+        exe = tmp_path / f"dump_{side}"
+        _compile(["g++", "-std=c++17", "-O1", *includes, str(src), "-o", str(exe), f"-L{lib_dir}",
+                  f"-l{lib}", f"-Wl,-rpath,{lib_dir}"])  # fmt: skip
+        dumps[side] = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    assert dumps["ours"].count("dense slots=") == 9  # small, first dense, and grown tables
+    assert dumps["ours"].splitlines() == dumps["upstream"].splitlines()
+
+
 def _lacks(symbol):
     return not hasattr(ctypes.CDLL(libinfo.runtime_library_path()), symbol)
 
