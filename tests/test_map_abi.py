@@ -1,11 +1,11 @@
 """Map and Dict are binary-compatible with apache-tvm-ffi's.
 
 A map built by one side is read, iterated, looked up, copied on write, grown, erased from and
-freed by the other side's inline header code. Checked three ways: our own headers against our
-runtime (both forms, every key kind, random edits against a reference), one layout probe
-compiled against both header sets, a module compiled against upstream's headers that
-receives, edits and returns our maps in a fresh process, and upstream's runtime reading maps
-a module built with our headers returns.
+freed by the other side's inline header code. Checked four ways: our own headers against our
+runtime (both forms, every key kind, random edits against a reference); a layout probe and a
+raw-table dump after one sequence of edits, each compiled against both header sets; a module
+compiled against upstream's headers that receives, edits and returns our maps in a fresh
+process; and upstream's runtime reading maps that a module built with our headers returns.
 """
 
 import ctypes
