@@ -6,6 +6,7 @@
 #include <string>
 
 #include "python/core.h"
+#include "python/foreign_runtime.h"
 
 namespace tvm_ffi_jit {
 
@@ -530,6 +531,8 @@ PyObject* RaiseFromSafeCallCode(int code) {
   }
   TVMFFIObjectHandle handle = nullptr;
   TVMFFIErrorMoveFromRaised(&handle);
+  // A module bound to another runtime raised there; its error object has the same layout.
+  if (handle == nullptr) handle = MoveForeignRaisedError();
   if (handle == nullptr) {
     PyErr_Format(PyExc_RuntimeError, "call failed with code %d and no error was raised", code);
     return nullptr;

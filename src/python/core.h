@@ -14,6 +14,8 @@
 
 namespace tvm_ffi_jit {
 
+struct ForeignRuntime;
+
 /*! \brief A Python wrapper owning one reference to a TVM-FFI object. */
 struct PyFFIObject {
   PyObject_HEAD TVMFFIObject* handle;
@@ -98,11 +100,19 @@ struct CallContext {
   bool cupy = false;  // a cupy array was passed: its current stream applies
   bool allocator_set = false;
   bool stream_set = false;
+  // The other runtime (see foreign_runtime.h) the stream and allocator were also set in.
+  ForeignRuntime* foreign = nullptr;
+  DLPackManagedTensorAllocator foreign_saved_allocator = nullptr;
+  TVMFFIStreamHandle foreign_saved_stream = nullptr;
 
   /*! \brief Installs the framework's allocator and current stream for the call. */
   void Enter();
   /*! \brief Restores what Enter replaced. */
   void Exit();
+  /*! \brief Sets the call's stream in this runtime and the foreign one. */
+  void InstallStream(TVMFFIStreamHandle stream);
+  /*! \brief Sets the call's allocator in this runtime and the foreign one. */
+  void InstallAllocator(DLPackManagedTensorAllocator allocator);
   /*! \brief A returned Tensor (owned handle) as the framework's tensor type, else Tensor. */
   PyObject* TensorResultToPy(TVMFFIObject* tensor);
 };
