@@ -90,26 +90,42 @@ if order == "tvm_ffi_jit_first":
 after = load("after")
 
 out = {}
-for tag, mod in (("before", before), ("after", after)):
-    out[f"error_{tag}"] = error_of(mod.boom, 3)
-    tensor = mod.iota3(torch.zeros(2))
-    out[f"alloc_{tag}"] = [type(tensor).__module__ + "." + type(tensor).__name__, tensor.tolist()]
+def record(key, compute):
+    # A step that raises records its exception; the other steps still run.
+    try:
+        out[key] = compute()
+    except Exception as e:
+        out[key] = {"raised": f"{type(e).__name__}: {e}"}
 
-tvm_ffi_jit.register_global_func("interop.same_name", lambda: "tvm_ffi_jit")
-tvm_ffi.register_global_func("interop.same_name", lambda: "tvm_ffi")
-out["same_name"] = [
-    tvm_ffi_jit.get_global_func("interop.same_name")(),
-    tvm_ffi.get_global_func("interop.same_name")(),
-]
-out["upstream_map_size"] = tvm_ffi.get_global_func("ffi.MapSize")(tvm_ffi.convert({"a": 1, "b": 2}))
-out["upstream_array_size"] = tvm_ffi.get_global_func("ffi.ArraySize")(tvm_ffi.convert([1, 2, 3]))
-out["our_map_size"] = tvm_ffi_jit.get_global_func("ffi.MapSize")(
-    tvm_ffi_jit.convert({"a": 1, "b": 2, "c": 3}))
+def allocate(mod):
+    tensor = mod.iota3(torch.zeros(2))
+    return [type(tensor).__module__ + "." + type(tensor).__name__, tensor.tolist()]
+
+for tag, mod in (("before", before), ("after", after)):
+    record(f"error_{tag}", lambda: error_of(mod.boom, 3))
+    record(f"alloc_{tag}", lambda: allocate(mod))
+
+def same_name():
+    tvm_ffi_jit.register_global_func("interop.same_name", lambda: "tvm_ffi_jit")
+    tvm_ffi.register_global_func("interop.same_name", lambda: "tvm_ffi")
+    return [
+        tvm_ffi_jit.get_global_func("interop.same_name")(),
+        tvm_ffi.get_global_func("interop.same_name")(),
+    ]
+
+record("same_name", same_name)
+record("upstream_map_size",
+       lambda: tvm_ffi.get_global_func("ffi.MapSize")(tvm_ffi.convert({"a": 1, "b": 2})))
+record("upstream_array_size",
+       lambda: tvm_ffi.get_global_func("ffi.ArraySize")(tvm_ffi.convert([1, 2, 3])))
+record("our_map_size", lambda: tvm_ffi_jit.get_global_func("ffi.MapSize")(
+    tvm_ffi_jit.convert({"a": 1, "b": 2, "c": 3})))
 tvm_ffi.register_global_func("interop.upstream_only", lambda x: x + 1)
-out["fallback"] = tvm_ffi_jit.get_global_func("interop.upstream_only")(41)
-out["fallback_error"] = error_of(tvm_ffi_jit.get_global_func("interop.upstream_only"), "text")
-out["upstream_error"] = error_of(
-    tvm_ffi.get_global_func("testing.test_raise_error"), "ValueError", "upstream message")
+record("fallback", lambda: tvm_ffi_jit.get_global_func("interop.upstream_only")(41))
+record("fallback_error",
+       lambda: error_of(tvm_ffi_jit.get_global_func("interop.upstream_only"), "text"))
+record("upstream_error", lambda: error_of(
+    tvm_ffi.get_global_func("testing.test_raise_error"), "ValueError", "upstream message"))
 print(json.dumps(out))
 """
 
