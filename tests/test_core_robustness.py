@@ -25,12 +25,13 @@ int64_t call_in_thread(ffi::Function callback) {
 bool flag(bool b) { return b; }
 
 std::vector<int> deleter_flags;
-void RecordingDeleter(TVMFFIObject* self, int flags) { deleter_flags.push_back(flags); }
-// An object that also has a weak reference (strong 1, weak 1) loses both counts in order.
-ffi::Array<int64_t> weak_then_strong_release() {
+void RecordingDeleter(void* self, int flags) { deleter_flags.push_back(flags); }
+// Releases every strong reference of an object with `weak` weak references; returns the
+// deleter flags seen, then the weak count left.
+ffi::Array<int64_t> release_with_weak_count(int64_t weak) {
   deleter_flags.clear();
   TVMFFIObject obj{};
-  obj.combined_ref_count = (uint64_t{1} << 32) | 1;
+  obj.combined_ref_count = (static_cast<uint64_t>(weak) << 32) | 1;
   obj.type_index = kTVMFFIObject;
   obj.deleter = RecordingDeleter;
   TVMFFIObjectIncRef(&obj);
@@ -38,6 +39,7 @@ ffi::Array<int64_t> weak_then_strong_release() {
   TVMFFIObjectDecRef(&obj);
   ffi::Array<int64_t> flags;
   for (int f : deleter_flags) flags.push_back(f);
+  flags.push_back(static_cast<int64_t>(obj.combined_ref_count >> 32));
   return flags;
 }
 
@@ -57,7 +59,7 @@ FUNCTIONS = [
     "ndim",
     "call_in_thread",
     "flag",
-    "weak_then_strong_release",
+    "release_with_weak_count",
     "global_allocator_visible",
 ]
 
@@ -125,8 +127,11 @@ def test_callback_from_a_cpp_thread_with_release_gil(mod):
 
 
 def test_weak_references_follow_the_abi_order(mod):
-    strong, weak = 1, 2
-    assert list(mod.weak_then_strong_release()) == [strong, weak]
+    strong, both = 1, 3
+    # A fresh object (strong 1, weak 1): one deleter call frees value and storage.
+    assert list(mod.release_with_weak_count(1))[:-1] == [both]
+    # Another weak reference alive: the value goes, the storage stays for the weak one.
+    assert list(mod.release_with_weak_count(2)) == [strong, 1]
 
 
 def test_thread_sees_global_allocator_after_a_torch_call(mod):

@@ -139,6 +139,16 @@ int TVMFFIEnvCheckSignals(void) {
   return check_signals_callback != nullptr ? check_signals_callback() : 0;
 }
 
-void TVMFFIEnvSetCheckSignalsCallback(int (*callback)(void)) { check_signals_callback = callback; }
+int TVMFFIEnvRegisterCAPI(const char* name, void* symbol) {
+  TVM_FFI_SAFE_CALL_BEGIN();
+  std::string key = name != nullptr ? name : "";
+  if (key == "PyErr_CheckSignals") {
+    check_signals_callback = reinterpret_cast<int (*)(void)>(symbol);
+  } else if (key != "PyGILState_Ensure" && key != "PyGILState_Release") {
+    // The GIL functions are accepted for ABI parity; this runtime takes the GIL in the binding.
+    TVM_FFI_THROW(ValueError) << "Unknown env C API `" << key << "`";
+  }
+  TVM_FFI_SAFE_CALL_END();
+}
 
 }  // extern "C"

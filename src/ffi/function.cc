@@ -11,6 +11,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "ffi/runtime_extensions.h"
+
 namespace tvm {
 namespace ffi {
 namespace {
@@ -106,12 +108,9 @@ int TVMFFIFunctionCreate(void* self, TVMFFISafeCallType safe_call, void (*delete
   TVM_FFI_SAFE_CALL_END();
 }
 
-int TVMFFIFunctionCall(TVMFFIObjectHandle func, const TVMFFIAny* args, int32_t num_args,
+int TVMFFIFunctionCall(TVMFFIObjectHandle func, TVMFFIAny* args, int32_t num_args,
                        TVMFFIAny* result) {
-  auto* header = static_cast<TVMFFIObject*>(func);
-  auto* cell =
-      reinterpret_cast<TVMFFIFunctionCell*>(reinterpret_cast<char*>(header) + sizeof(TVMFFIObject));
-  return cell->safe_call(func, args, num_args, result);
+  return TVMFFIFunctionGetCellPtr(func)->safe_call(func, args, num_args, result);
 }
 
 int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f, int allow_override) {
@@ -129,6 +128,21 @@ int TVMFFIFunctionGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out
   std::optional<Function> func = GlobalRegistry::Global()->Get(ToStd(name));
   *out = func.has_value() ? details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(*func))
                           : nullptr;
+  TVM_FFI_SAFE_CALL_END();
+}
+
+int TVMFFIFunctionSetGlobalFromMethodInfo(const TVMFFIMethodInfo* method_info, int allow_override) {
+  TVM_FFI_SAFE_CALL_BEGIN();
+  if (method_info == nullptr || method_info->method.type_index != kTVMFFIFunction) {
+    TVM_FFI_THROW(TypeError) << "TVMFFIFunctionSetGlobalFromMethodInfo needs a Function method";
+  }
+  std::string name = ToStd(&method_info->name);
+  Function func(details::ObjectUnsafe::PtrFromBorrowed<Object>(method_info->method.v_obj));
+  if (!GlobalRegistry::Global()->Set(name, func, allow_override != 0)) {
+    TVM_FFI_THROW(ValueError) << "Global function `" << name
+                              << "` is already registered (pass override to replace it)";
+  }
+  if (method_info->doc.size != 0) GlobalRegistry::Global()->SetDoc(name, ToStd(&method_info->doc));
   TVM_FFI_SAFE_CALL_END();
 }
 

@@ -107,19 +107,19 @@ using namespace tvm::ffi;  // NOLINT(*)
 
 extern "C" {
 
-int TVMFFITensorFromDLPack(void* from, int32_t require_alignment, int32_t require_contiguous,
-                           TVMFFIObjectHandle* out) {
+int TVMFFITensorFromDLPack(DLManagedTensor* from, int32_t require_alignment,
+                           int32_t require_contiguous, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  Tensor tensor(make_object<DLPackTensorObj>(nullptr, static_cast<DLManagedTensor*>(from)));
+  Tensor tensor(make_object<DLPackTensorObj>(nullptr, from));
   CheckRequirements(tensor, require_alignment, require_contiguous);
   *out = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(tensor));
   TVM_FFI_SAFE_CALL_END();
 }
 
-int TVMFFITensorFromDLPackVersioned(void* from, int32_t require_alignment,
+int TVMFFITensorFromDLPackVersioned(DLManagedTensorVersioned* from, int32_t require_alignment,
                                     int32_t require_contiguous, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  auto* managed = static_cast<DLManagedTensorVersioned*>(from);
+  DLManagedTensorVersioned* managed = from;
   if (managed->version.major != DLPACK_MAJOR_VERSION) {
     uint32_t major = managed->version.major;
     if (managed->deleter) managed->deleter(managed);

@@ -636,7 +636,7 @@ int InitConvert(PyObject* module) {
     PyErr_SetString(PyExc_ImportError, "the runtime library lacks its built-in functions");
     return -1;
   }
-  TVMFFIEnvSetCheckSignalsCallback(CheckSignals);
+  TVMFFIEnvRegisterCAPI("PyErr_CheckSignals", reinterpret_cast<void*>(&CheckSignals));
   return PyModule_AddFunctions(module, convert_methods);
 }
 

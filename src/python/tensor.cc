@@ -205,11 +205,12 @@ int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out) {
   if (PyCapsule_IsValid(capsule, kVersionedName)) {
     void* managed = PyCapsule_GetPointer(capsule, kVersionedName);
     PyCapsule_SetName(capsule, "used_dltensor_versioned");  // ownership moves to the tensor
-    code = TVMFFITensorFromDLPackVersioned(managed, 0, 0, &handle);
+    code = TVMFFITensorFromDLPackVersioned(static_cast<DLManagedTensorVersioned*>(managed), 0, 0,
+                                           &handle);
   } else if (PyCapsule_IsValid(capsule, kLegacyName)) {
     void* managed = PyCapsule_GetPointer(capsule, kLegacyName);
     PyCapsule_SetName(capsule, "used_dltensor");
-    code = TVMFFITensorFromDLPack(managed, 0, 0, &handle);
+    code = TVMFFITensorFromDLPack(static_cast<DLManagedTensor*>(managed), 0, 0, &handle);
   } else {
     Py_DECREF(capsule);
     PyErr_Format(PyExc_TypeError, "%s.__dlpack__ did not return a DLPack capsule",

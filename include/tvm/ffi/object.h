@@ -20,24 +20,35 @@ namespace ffi {
 namespace details {
 struct ObjectUnsafe;
 template <typename T>
-void ObjectDeleter(TVMFFIObject* self, int flags);
+void ObjectDeleter(void* self, int flags);
+
+/*! \brief One strong reference, and one weak reference that the strong ones hold together. */
+constexpr uint64_t kCombinedRefCountStrongOne = 1;
+constexpr uint64_t kCombinedRefCountWeakOne = uint64_t{1} << 32;
+constexpr uint64_t kCombinedRefCountBothOne = kCombinedRefCountStrongOne | kCombinedRefCountWeakOne;
 
 /*!
- * \brief Drops one strong reference. When the last goes, the object is destroyed; its memory
- * goes too unless weak references remain, in which case the weak count the strong ones
- * held collectively is dropped and the memory goes with the last weak reference.
+ * \brief Drops one strong reference. The last one destroys the object and drops the weak
+ * reference the strong ones held; the storage goes with the last weak reference. When no
+ * other weak reference exists, one deleter call does both.
  */
 inline void DecRefHeader(TVMFFIObject* header) {
-  uint64_t before = __atomic_fetch_sub(&header->combined_ref_count, 1, __ATOMIC_ACQ_REL);
-  if ((before & 0xFFFFFFFFu) != 1) return;
-  if ((before >> 32) == 0) {
+  uint64_t before =
+      __atomic_fetch_sub(&header->combined_ref_count, kCombinedRefCountStrongOne, __ATOMIC_RELEASE);
+  if (before == kCombinedRefCountBothOne) {
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskBoth);
     return;
   }
+  if ((before & 0xFFFFFFFFu) != kCombinedRefCountStrongOne) return;
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
   header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskStrong);
   uint64_t weak_before =
-      __atomic_fetch_sub(&header->combined_ref_count, uint64_t{1} << 32, __ATOMIC_ACQ_REL);
-  if ((weak_before >> 32) == 1) header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskWeak);
+      __atomic_fetch_sub(&header->combined_ref_count, kCombinedRefCountWeakOne, __ATOMIC_RELEASE);
+  if (weak_before == kCombinedRefCountWeakOne) {
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskWeak);
+  }
 }
 }  // namespace details
 
@@ -225,8 +236,8 @@ struct ObjectUnsafe {
     ref.data_ = std::move(ptr);
     return ref;
   }
-  static void InitHeader(Object* obj, int32_t type_index, void (*deleter)(TVMFFIObject*, int)) {
-    obj->header_.combined_ref_count = 1;
+  static void InitHeader(Object* obj, int32_t type_index, void (*deleter)(void*, int)) {
+    obj->header_.combined_ref_count = kCombinedRefCountBothOne;
     obj->header_.type_index = type_index;
     obj->header_.deleter = deleter;
   }
@@ -234,8 +245,8 @@ struct ObjectUnsafe {
 
 /*! \brief Deleter of objects allocated by make_object / make_inplace_array_object. */
 template <typename T>
-void ObjectDeleter(TVMFFIObject* self, int flags) {
-  T* obj = static_cast<T*>(ObjectUnsafe::FromHeader(self));
+void ObjectDeleter(void* self, int flags) {
+  T* obj = static_cast<T*>(ObjectUnsafe::FromHeader(static_cast<TVMFFIObject*>(self)));
   if (flags & kTVMFFIObjectDeleterFlagBitMaskStrong) obj->~T();
   if (flags & kTVMFFIObjectDeleterFlagBitMaskWeak) ::operator delete(static_cast<void*>(obj));
 }

@@ -409,9 +409,9 @@ TVM_FFI_DLL_EXPORT_TYPED_FUNC(split_ref_count, SplitRefCount);
 struct ProbeObject {
   TVMFFIObject header;
   static int deleter_flags;
-  static void Deleter(TVMFFIObject*, int flags) { deleter_flags = flags; }
+  static void Deleter(void*, int flags) { deleter_flags = flags; }
   ProbeObject() {
-    header.combined_ref_count = 1;
+    header.combined_ref_count = (uint64_t{1} << 32) | 1;  // strong 1, weak 1
     header.type_index = kTVMFFIObject;
     header.__padding = 0;
     header.deleter = Deleter;

@@ -26,7 +26,7 @@ typedef struct {
 
 static int counter_deleter_flags = 0;
 
-static void CounterDeleter(TVMFFIObject* self, int flags) {
+static void CounterDeleter(void* self, int flags) {
   (void)self;
   counter_deleter_flags = flags;
 }
@@ -34,7 +34,7 @@ static void CounterDeleter(TVMFFIObject* self, int flags) {
 static CounterObject MakeCounter(int32_t type_index) {
   CounterObject obj;
   memset(&obj, 0, sizeof(obj));
-  obj.header.combined_ref_count = 1;
+  obj.header.combined_ref_count = ((uint64_t)1 << 32) | 1; /* strong 1, weak 1 */
   obj.header.type_index = type_index;
   obj.header.deleter = CounterDeleter;
   obj.payload = 7;

@@ -45,8 +45,11 @@ TVM_FFI_DLL int TVMFFIEnvTensorAlloc(DLTensor* prototype, TVMFFIObjectHandle* ou
 
 /* Non-zero when the frontend has a pending signal (e.g. Ctrl-C); the error is then set there. */
 TVM_FFI_DLL int TVMFFIEnvCheckSignals(void);
-/* Installs the frontend's signal check (the Python binding installs one). */
-TVM_FFI_DLL void TVMFFIEnvSetCheckSignalsCallback(int (*callback)(void));
+/*
+ * Gives the runtime a frontend C function by name: "PyErr_CheckSignals",
+ * "PyGILState_Ensure" or "PyGILState_Release".
+ */
+TVM_FFI_DLL int TVMFFIEnvRegisterCAPI(const char* name, void* symbol);
 
 /* Registers a symbol of the system library; `name` is "__tvm_ffi_<prefix><function>". */
 TVM_FFI_DLL int TVMFFIEnvModRegisterSystemLibSymbol(const char* name, void* symbol);
@@ -56,6 +59,8 @@ TVM_FFI_DLL int TVMFFIEnvModRegisterSystemLibSymbol(const char* name, void* symb
  */
 TVM_FFI_DLL int TVMFFIEnvModLookupFromImports(TVMFFIObjectHandle library_ctx, const char* func_name,
                                               TVMFFIObjectHandle* out);
+/* Registers a symbol that every library loaded afterwards receives in its `__<name>` slot. */
+TVM_FFI_DLL int TVMFFIEnvModRegisterContextSymbol(const char* name, void* symbol);
 
 #ifdef __cplusplus
 }  // extern "C"

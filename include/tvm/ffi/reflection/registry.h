@@ -33,12 +33,12 @@ class GlobalDef {
 
  private:
   static void Register(const char* name, const Function& func, const char* doc) {
-    Function::SetGlobal(name, func, /*allow_override=*/true);
-    if (doc != nullptr) {
-      TVMFFIByteArray name_bytes = {name, std::strlen(name)};
-      TVMFFIByteArray doc_bytes = {doc, std::strlen(doc)};
-      TVM_FFI_CHECK_SAFE_CALL(TVMFFIFunctionSetGlobalDoc(&name_bytes, &doc_bytes));
-    }
+    TVMFFIMethodInfo info{};
+    info.name = {name, std::strlen(name)};
+    if (doc != nullptr) info.doc = {doc, std::strlen(doc)};
+    info.method.type_index = kTVMFFIFunction;
+    info.method.v_obj = details::ObjectUnsafe::GetHandle(func);
+    TVM_FFI_CHECK_SAFE_CALL(TVMFFIFunctionSetGlobalFromMethodInfo(&info, /*allow_override=*/1));
   }
 };
 
