@@ -8,6 +8,7 @@ import functools
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -298,3 +299,39 @@ def test_upstream_built_module_binds_to_tvm_ffi_when_it_is_imported(upstream_bui
         print(json.dumps(out))
     """
     assert last_json(run_python(script)) == {"add_one": 2, "error": "upstream-built says 9"}
+
+
+def test_module_on_a_runtime_that_cannot_be_bridged_is_an_import_error(
+    upstream_built_module, tmp_path
+):
+    # A private copy of upstream's runtime, loaded RTLD_LOCAL: a module needing libtvm_ffi.so
+    # then binds to it, and the call path bridges it. Once `import tvm_ffi` puts a second
+    # runtime in the global scope, a module binding there cannot be bridged too: it must say so.
+    root = os.path.dirname(importlib.util.find_spec("tvm_ffi").origin)
+    private = tmp_path / "private"
+    private.mkdir()
+    shutil.copy(os.path.join(root, "lib", "libtvm_ffi.so"), private / "libtvm_ffi.so")
+    second_module = tmp_path / "second_module.so"
+    shutil.copy(upstream_built_module, second_module)
+    script = f"""
+        import ctypes, json
+        import tvm_ffi_jit
+        ctypes.CDLL({str(private / "libtvm_ffi.so")!r}, mode=ctypes.RTLD_LOCAL)
+        first = tvm_ffi_jit.load_module({upstream_built_module!r})
+        out = {{"first": first.add_one(1)}}
+        try:
+            first.fail(3)
+        except ValueError as e:
+            out["first_error"] = str(e)
+        import tvm_ffi
+        try:
+            tvm_ffi_jit.load_module({str(second_module)!r})
+        except ImportError as e:
+            out["second"] = str(e)
+        print(json.dumps(out))
+    """
+    result = last_json(run_python(script))
+    assert result["first"] == 2
+    assert result["first_error"] == "upstream-built says 3"
+    assert result["second"].startswith(f"{second_module} is bound to the TVM-FFI runtime in ")
+    assert f"already bridges the one in {private / 'libtvm_ffi.so'}" in result["second"]
