@@ -66,12 +66,18 @@ tvm::ffi::Tensor iota3(tvm::ffi::TensorView like) {
   for (int i = 0; i < 3; ++i) data[i] = 2.0f * i;
   return t;
 }
+int64_t cuda_stream() {
+  return reinterpret_cast<int64_t>(TVMFFIEnvGetStream(kDLCUDA, 0));
+}
 '''
 
 def load(tag):
     import tvm_ffi_jit.cpp
     return tvm_ffi_jit.cpp.load_inline(
-        f"interop_{tag}", cpp_sources=SOURCE + f"// {tag}\n", functions=["boom", "iota3"])
+        f"interop_{tag}",
+        cpp_sources=SOURCE + f"// {tag}\n",
+        functions=["boom", "iota3", "cuda_stream"],
+    )
 
 def error_of(f, *args):
     try:
@@ -105,6 +111,13 @@ def allocate(mod):
 for tag, mod in (("before", before), ("after", after)):
     record(f"error_{tag}", lambda: error_of(mod.boom, 3))
     record(f"alloc_{tag}", lambda: allocate(mod))
+
+    def streams():
+        with tvm_ffi_jit.use_raw_stream("cuda:0", 1234):
+            inside = mod.cuda_stream()
+        return [inside, mod.cuda_stream()]
+
+    record(f"stream_{tag}", streams)
 
 def same_name():
     tvm_ffi_jit.register_global_func("interop.same_name", lambda: "tvm_ffi_jit")
@@ -152,6 +165,11 @@ def test_errors_keep_kind_message_and_backtrace(scenario, tag):
 @pytest.mark.parametrize("tag", ["before", "after"])
 def test_env_alloc_uses_torch_allocator(scenario, tag):
     assert scenario[f"alloc_{tag}"] == ["torch.Tensor", [0.0, 2.0, 4.0]]
+
+
+@pytest.mark.parametrize("tag", ["before", "after"])
+def test_raw_stream_reaches_the_module_and_is_restored(scenario, tag):
+    assert scenario[f"stream_{tag}"] == [1234, 0]
 
 
 def test_same_global_name_on_both_sides_each_sees_its_own(scenario):
