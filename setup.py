@@ -45,10 +45,9 @@ def _nm(*args):
 
 def _defined_c_functions(objects):
     """The TVMFFI* C functions the runtime objects define (nm's posix format: name type ...)."""
+    symbols = _nm("--defined-only", "--extern-only", "--format=posix", *map(str, objects))
     names = set()
-    for line in _nm("--defined-only", "--extern-only", "--format=posix", *map(str, objects)).split(
-        "\n"
-    ):
+    for line in symbols.splitlines():
         fields = line.split()
         if len(fields) >= 2 and fields[1] == "T" and re.fullmatch(r"TVMFFI\w+", fields[0]):
             names.add(fields[0])
@@ -67,7 +66,7 @@ def _write_private_names_header(path, names):
 def _public_runtime_references(library):
     """TVMFFI* names `library` leaves for the dynamic linker (which may bind them elsewhere)."""
     names = []
-    for line in _nm("-D", "--undefined-only", "--format=posix", str(library)).split("\n"):
+    for line in _nm("-D", "--undefined-only", "--format=posix", str(library)).splitlines():
         fields = line.split()
         if fields and fields[0].startswith("TVMFFI"):
             names.append(fields[0])
