@@ -69,6 +69,14 @@ tvm::ffi::Tensor iota3(tvm::ffi::TensorView like) {
 int64_t cuda_stream() {
   return reinterpret_cast<int64_t>(TVMFFIEnvGetStream(kDLCUDA, 0));
 }
+std::string catch_callback_error(tvm::ffi::Function f) {
+  try {
+    f();
+  } catch (const tvm::ffi::Error& e) {
+    return e.kind() + ": " + e.message();
+  }
+  return "no error";
+}
 '''
 
 def load(tag):
@@ -76,7 +84,7 @@ def load(tag):
     return tvm_ffi_jit.cpp.load_inline(
         f"interop_{tag}",
         cpp_sources=SOURCE + f"// {tag}\n",
-        functions=["boom", "iota3", "cuda_stream"],
+        functions=["boom", "iota3", "cuda_stream", "catch_callback_error"],
     )
 
 def error_of(f, *args):
@@ -118,6 +126,15 @@ for tag, mod in (("before", before), ("after", after)):
         return [inside, mod.cuda_stream()]
 
     record(f"stream_{tag}", streams)
+
+    def callback_error_caught_in_cpp():
+        def failing():
+            raise KeyError("from python")
+        caught = mod.catch_callback_error(failing)
+        # The error C++ consumed must not come back as the error of a later call.
+        return [caught, error_of(mod.boom, 5)[:2]]
+
+    record(f"callback_{tag}", callback_error_caught_in_cpp)
 
 def same_name():
     tvm_ffi_jit.register_global_func("interop.same_name", lambda: "tvm_ffi_jit")
@@ -170,6 +187,13 @@ def test_env_alloc_uses_torch_allocator(scenario, tag):
 @pytest.mark.parametrize("tag", ["before", "after"])
 def test_raw_stream_reaches_the_module_and_is_restored(scenario, tag):
     assert scenario[f"stream_{tag}"] == [1234, 0]
+
+
+@pytest.mark.parametrize("tag", ["before", "after"])
+def test_callback_error_reaches_cpp_and_leaves_nothing_behind(scenario, tag):
+    caught, later = scenario[f"callback_{tag}"]
+    assert caught == "KeyError: 'from python'"
+    assert later == ["ValueError", "bad value 5"]
 
 
 def test_same_global_name_on_both_sides_each_sees_its_own(scenario):

@@ -131,8 +131,11 @@ PyObject* AnyViewToPy(const TVMFFIAny* value);
 /*! \brief Wraps a Python callable as an owned Function handle. NULL with error set on failure. */
 TVMFFIObject* FunctionFromCallable(PyObject* callable);
 
-/*! \brief Sets the Python error matching a failed safe call's code; returns NULL. */
-PyObject* RaiseFromSafeCallCode(int code);
+/*!
+ * \brief Sets the Python error matching a failed safe call's code; returns NULL. `callee`,
+ * the safe_call that failed, tells which runtime holds the error when two are loaded.
+ */
+PyObject* RaiseFromSafeCallCode(int code, const void* callee = nullptr);
 /*! \brief Calls a function object with Python arguments; the shared call path. */
 PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
                        bool release_gil = false);

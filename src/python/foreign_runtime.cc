@@ -6,8 +6,11 @@
 #include "python/foreign_runtime.h"
 
 #include <dlfcn.h>
+#include <link.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace tvm_ffi_jit {
 
@@ -19,6 +22,21 @@ constexpr const char* kIdentitySymbol = "TVMFFIErrorMoveFromRaised";
 
 ForeignRuntime adopted;
 void* adopted_identity = nullptr;
+// Where the code bound to this runtime is mapped: this extension, the runtime, and every module
+// whose TVMFFI* references bound to this runtime (see RunsOnForeignRuntime).
+std::vector<void*> own_library_bases;
+
+void* LibraryBase(const void* address) {
+  Dl_info info;
+  return address != nullptr && dladdr(address, &info) != 0 ? info.dli_fbase : nullptr;
+}
+
+void AddOwnLibrary(void* base) {
+  if (base != nullptr && std::find(own_library_bases.begin(), own_library_bases.end(), base) ==
+                             own_library_bases.end()) {
+    own_library_bases.push_back(base);
+  }
+}
 
 void* OwnIdentity() {
   using MoveFromRaised = void (*)(TVMFFIObjectHandle*);
@@ -49,6 +67,7 @@ bool Resolve(void* scope, const char* name, Fn* out) {
 bool Adopt(void* scope, void* identity) {
   ForeignRuntime found;
   if (!Resolve(scope, "TVMFFIErrorMoveFromRaised", &found.error_move_from_raised) ||
+      !Resolve(scope, "TVMFFIErrorSetRaised", &found.error_set_raised) ||
       !Resolve(scope, "TVMFFIEnvSetStream", &found.env_set_stream) ||
       !Resolve(scope, "TVMFFIEnvSetDLPackManagedTensorAllocator", &found.env_set_allocator) ||
       !Resolve(scope, "TVMFFIFunctionGetGlobal", &found.function_get_global)) {
@@ -73,6 +92,11 @@ PyObject* CheckModuleRuntime(PyObject*, PyObject* arg) {
   void* global = dlsym(GlobalScope(), kIdentitySymbol);
   void* bound = global != nullptr ? global : dlsym(handle, kIdentitySymbol);
   void* scope = global != nullptr ? GlobalScope() : handle;
+  if (bound == nullptr || bound == OwnIdentity()) {
+    link_map* map = nullptr;
+    // Its dynamic section lies inside its mapping: that finds the library's base.
+    if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0) AddOwnLibrary(LibraryBase(map->l_ld));
+  }
   bool known = bound == nullptr || bound == OwnIdentity() || bound == adopted_identity;
   bool bridged = known || (foreign_runtime == nullptr && Adopt(scope, bound));
   dlclose(handle);  // NOLOAD took a reference; the runtime keeps the library loaded
@@ -108,6 +132,17 @@ TVMFFIObjectHandle MoveForeignRaisedError() {
   return handle;
 }
 
+bool RunsOnForeignRuntime(const void* callee) {
+  if (foreign_runtime == nullptr) return false;
+  void* base = LibraryBase(callee);
+  return std::find(own_library_bases.begin(), own_library_bases.end(), base) ==
+         own_library_bases.end();
+}
+
+void RaiseInForeignRuntimeToo(TVMFFIObjectHandle error) {
+  if (foreign_runtime != nullptr) foreign_runtime->error_set_raised(error);
+}
+
 int ForeignGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out) {
   *out = nullptr;
   RefreshForeignRuntime();
@@ -116,6 +151,8 @@ int ForeignGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out) {
 }
 
 int InitForeignRuntime(PyObject* module) {
+  AddOwnLibrary(LibraryBase(reinterpret_cast<void*>(&InitForeignRuntime)));
+  AddOwnLibrary(LibraryBase(OwnIdentity()));
   RefreshForeignRuntime();
   return PyModule_AddFunctions(module, foreign_runtime_methods);
 }

@@ -16,6 +16,7 @@ namespace tvm_ffi_jit {
 /*! \brief The other runtime's entry points the call path uses (upstream's C signatures). */
 struct ForeignRuntime {
   void (*error_move_from_raised)(TVMFFIObjectHandle* result);
+  void (*error_set_raised)(TVMFFIObjectHandle error);
   int (*env_set_stream)(int32_t device_type, int32_t device_id, TVMFFIStreamHandle stream,
                         TVMFFIStreamHandle* opt_out_original_stream);
   int (*env_set_allocator)(DLPackManagedTensorAllocator allocator, int write_to_global_context,
@@ -34,6 +35,18 @@ void RefreshForeignRuntime();
 
 /*! \brief Takes the foreign runtime's raised error (nullptr if it has none, or no runtime). */
 TVMFFIObjectHandle MoveForeignRaisedError();
+
+/*!
+ * \brief Whether the function whose safe_call is `callee` runs on the foreign runtime: its
+ * code lies outside this extension, this runtime and the modules bound to this runtime.
+ */
+bool RunsOnForeignRuntime(const void* callee);
+
+/*!
+ * \brief Raises `error` in the foreign runtime too: a Python callback does not know which
+ * runtime its caller reads errors from (a module bound to the other one reads them there).
+ */
+void RaiseInForeignRuntimeToo(TVMFFIObjectHandle error);
 
 /*! \brief The foreign runtime's global function `name` (owned), or nullptr; -1 on failure. */
 int ForeignGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out);
