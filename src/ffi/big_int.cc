@@ -29,7 +29,9 @@ extern "C" {
 
 int TVMFFIBigIntFromByteArray(const TVMFFIByteArray* input, TVMFFIAny* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  if (input == nullptr || out == nullptr) TVM_FFI_THROW(ValueError) << "NULL BigInt argument";
+  if (input == nullptr || out == nullptr || (input->data == nullptr && input->size != 0)) {
+    TVM_FFI_THROW(ValueError) << "NULL BigInt argument";
+  }
   if (input->size % sizeof(int64_t) != 0) {
     TVM_FFI_THROW(ValueError) << "BigInt content must be whole 64-bit words, got " << input->size
                               << " bytes";

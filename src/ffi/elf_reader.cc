@@ -25,18 +25,22 @@ class ElfImage {
       return;
     }
     auto* ehdr = reinterpret_cast<const Elf64_Ehdr*>(data_.data());
-    if (ehdr->e_shoff + static_cast<uint64_t>(ehdr->e_shnum) * sizeof(Elf64_Shdr) > data_.size()) {
-      return;
-    }
+    uint64_t table_size = static_cast<uint64_t>(ehdr->e_shnum) * sizeof(Elf64_Shdr);
+    if (!Fits(ehdr->e_shoff, table_size)) return;
     auto* first = reinterpret_cast<const Elf64_Shdr*>(data_.data() + ehdr->e_shoff);
     sections_.assign(first, first + ehdr->e_shnum);
   }
 
   const std::vector<Elf64_Shdr>& sections() const { return sections_; }
 
+  /*! \brief Whether [offset, offset + size) lies in the file; no addition that could wrap. */
+  bool Fits(uint64_t offset, uint64_t size) const {
+    return offset <= data_.size() && size <= data_.size() - offset;
+  }
+
   /*! \brief The section's bytes, or nullptr when they lie outside the file. */
   const char* Contents(const Elf64_Shdr& section) const {
-    if (section.sh_offset + section.sh_size > data_.size()) return nullptr;
+    if (!Fits(section.sh_offset, section.sh_size)) return nullptr;
     return data_.data() + section.sh_offset;
   }
 

@@ -111,8 +111,9 @@ class SymbolFunctionObj : public FunctionObj {
   Module module_;
 };
 
+/*! \brief The runtime's own module object, or nullptr for a module of another kind. */
 RuntimeModuleObj* AsRuntimeModule(const Module& module) {
-  return const_cast<RuntimeModuleObj*>(static_cast<const RuntimeModuleObj*>(module.get()));
+  return dynamic_cast<RuntimeModuleObj*>(module.get());
 }
 
 Optional<Function> RuntimeModuleObj::GetFunction(const String& name) {
@@ -142,6 +143,14 @@ Module LoadLibrary(const std::string& path) {
     TVM_FFI_THROW(FileNotFoundError) << "no such shared library: " << path;
   }
   void* handle = OpenLibrary(path);
+  // A static init block that failed left its error here (it must not throw out of dlopen).
+  TVMFFIObjectHandle init_error = nullptr;
+  TVMFFIErrorMoveFromRaised(&init_error);
+  if (init_error != nullptr) {
+    Error error(
+        details::ObjectUnsafe::PtrFromOwned<Object>(static_cast<TVMFFIObject*>(init_error)));
+    TVM_FFI_THROW(ImportError) << "initializing " << path << " failed: " << error.message();
+  }
   // The library stays loaded for the process: objects it created may outlive the module.
   LoadedLibraries* libraries = LoadedLibraries::Global();
   std::lock_guard<std::mutex> lock(libraries->mutex);
@@ -258,14 +267,21 @@ TVM_FFI_STATIC_INIT_BLOCK() {
              return AsModuleObj(module)->GetFunction(String(name), query_imports);
            })
       .def("ffi.ModuleListFunctions",
-           [](const Module& module) { return ToArray(AsRuntimeModule(module)->ListFunctions()); })
+           [](const Module& module) {
+             RuntimeModuleObj* own = AsRuntimeModule(module);
+             return own != nullptr ? ToArray(own->ListFunctions()) : Array<String>();
+           })
       .def("ffi.ModuleImportModule",
            [](const Module& module, const Module& other) {
              AsModuleObj(module)->ImportModule(other);
            })
       .def("ffi.ModuleKind",
            [](const Module& module) { return std::string(AsModuleObj(module)->kind()); })
-      .def("ffi.ModulePath", [](const Module& module) { return AsRuntimeModule(module)->path(); })
+      .def("ffi.ModulePath",
+           [](const Module& module) {
+             RuntimeModuleObj* own = AsRuntimeModule(module);
+             return own != nullptr ? own->path() : std::string();
+           })
       .def("ffi.SystemLib",
            [](const std::string& prefix) { return SystemLibRegistry::Global()->Get(prefix); });
 }

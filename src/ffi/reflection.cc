@@ -14,6 +14,8 @@ namespace ffi {
 namespace types {
 namespace {
 
+std::string ToStd(const TVMFFIByteArray& bytes) { return std::string(bytes.data, bytes.size); }
+
 bool SameName(const TVMFFIByteArray& a, const std::string& b) {
   return a.size == b.size() &&
          (a.size == 0 || std::char_traits<char>::compare(a.data, b.data(), a.size) == 0);
@@ -49,11 +51,11 @@ void RegisterField(int32_t type_index, const TVMFFIFieldInfo& field) {
   TypeTable* table = TypeTable::Global();
   std::lock_guard<std::mutex> lock(table->mutex);
   TypeEntry* entry = table->Get(type_index);
+  // A field registered again comes from a library loaded again (a rebuilt JIT module, whose
+  // type keeps its index): the new record replaces the old one in place.
+  int32_t existing = -1;
   for (int32_t i = 0; i < entry->fields.size(); ++i) {
-    if (SameName(entry->fields.data()[i].name, name)) {
-      TVM_FFI_THROW(ValueError) << "type `" << entry->key << "` already has a field `" << name
-                                << "`";
-    }
+    if (SameName(entry->fields.data()[i].name, name)) existing = i;
   }
   for (const TVMFFITypeInfo* ancestor : entry->ancestors) {
     for (int32_t i = 0; i < ancestor->num_fields; ++i) {
@@ -71,6 +73,10 @@ void RegisterField(int32_t type_index, const TVMFFIFieldInfo& field) {
   kept.metadata = table->KeepBytes(field.metadata);
   kept.default_value_or_factory = table->KeepValue(std::move(default_value));
   if (has_setter_function) table->KeepValue(std::move(setter_function));
+  if (existing >= 0) {
+    entry->fields[existing] = kept;
+    return;
+  }
   entry->fields.Append(kept);
   PublishArray(&entry->info.fields, &entry->info.num_fields, entry->fields);
 }
@@ -89,6 +95,12 @@ void RegisterMethod(int32_t type_index, const TVMFFIMethodInfo& method) {
   kept.doc = table->KeepBytes(method.doc);
   kept.metadata = table->KeepBytes(method.metadata);
   kept.method = table->KeepValue(std::move(function));
+  for (int32_t i = 0; i < entry->methods.size(); ++i) {
+    if (SameName(entry->methods.data()[i].name, ToStd(kept.name))) {
+      entry->methods[i] = kept;  // a library loaded again: its method replaces the old one
+      return;
+    }
+  }
   entry->methods.Append(kept);
   PublishArray(&entry->info.methods, &entry->info.num_methods, entry->methods);
 }
@@ -98,11 +110,7 @@ void RegisterMetadata(int32_t type_index, const TVMFFITypeMetadata& metadata) {
   TypeTable* table = TypeTable::Global();
   std::lock_guard<std::mutex> lock(table->mutex);
   TypeEntry* entry = table->Get(type_index);
-  if (entry->info.metadata != nullptr) {
-    TVM_FFI_THROW(RuntimeError) << "type `" << entry->key
-                                << "` already has its metadata registered (two ObjectDef "
-                                << "registrations of one class, or two classes with one type key)";
-  }
+  // Registered again by a library loaded again: the newer record wins.
   entry->metadata = metadata;
   entry->metadata.doc = table->KeepBytes(metadata.doc);
   __atomic_store_n(&entry->info.metadata, &entry->metadata, __ATOMIC_RELEASE);
@@ -117,12 +125,9 @@ void RegisterAttr(int32_t type_index, const std::string& name, const TVMFFIAny& 
   AttrColumn* column = table->GetOrCreateColumn(name);
   if (type_index == kTVMFFINone) return;
   column->values.EnsureSize(type_index + 1);
+  // Registered again (a library loaded again): the newer value wins; the old one is kept
+  // alive, as readers may hold it.
   TVMFFIAny& slot = column->values[type_index];
-  if (slot.type_index != kTVMFFINone) {
-    TVM_FFI_THROW(RuntimeError) << "type attribute `" << name << "` is already registered for `"
-                                << table->Get(type_index)->key
-                                << "`; register a mutable container once to update it";
-  }
   slot = table->KeepValue(std::move(owned));
   // Columns start at index 0, like upstream's, so data[type_index] is the value.
   __atomic_store_n(&column->column.data, column->values.data(), __ATOMIC_RELEASE);

@@ -300,12 +300,8 @@ Error ErrorFromPythonException() {
   return error;
 }
 
-/*! \brief Throws the pending Python exception, raised in the foreign runtime too. */
-[[noreturn]] void ThrowPythonException() {
-  Error error = ErrorFromPythonException();
-  RaiseInForeignRuntimeToo(details::ObjectUnsafe::GetHeader(error.get()));
-  throw error;
-}
+/*! \brief Throws the pending Python exception as an Error. */
+[[noreturn]] void ThrowPythonException() { throw ErrorFromPythonException(); }
 
 /*! \brief Holds a Python callable for a Function; calls take the GIL. */
 class PyCallable {
@@ -464,6 +460,8 @@ PyMethodDef convert_methods[] = {
 
 int PyToAnyView(PyObject* obj, TVMFFIAny* out, TempObjects* temps, CallContext* context) {
   int code = PodToAny(obj, out);
+  // A Python int beyond 64 bits became a BigInt object: the call holds it, then releases it.
+  if (code == 0 && out->type_index >= kTVMFFIStaticObjectBegin) temps->Add(out->v_obj);
   if (code <= 0) return code;
   if (PyObject_TypeCheck(obj, ObjectType)) {
     WrappedObjectToAny(obj, out);
@@ -567,9 +565,34 @@ PyObject* OwnedAnyToPy(TVMFFIAny* value) {
 
 PyObject* AnyViewToPy(const TVMFFIAny* value) { return AnyToPy(value, false); }
 
+namespace {
+using CallbackObj = details::FunctionObjImpl<PyCallable>;
+TVMFFISafeCallType callback_safe_call = nullptr;  // CallbackObj's own entry, the same for all
+
+/*!
+ * \brief The entry of a Python callback: a failure is raised in the runtime of the code that
+ * called it (the one that will look for it), never left behind in the other one.
+ */
+int CallbackSafeCall(void* handle, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
+  const void* caller = __builtin_return_address(0);
+  int code = callback_safe_call(handle, args, num_args, result);
+  if (TVM_FFI_UNLIKELY(code == -1) && RunsOnForeignRuntime(caller)) {
+    TVMFFIObjectHandle error = nullptr;
+    TVMFFIErrorMoveFromRaised(&error);
+    if (error != nullptr) {
+      RaiseInForeignRuntime(error);
+      TVMFFIObjectDecRef(error);
+    }
+  }
+  return code;
+}
+}  // namespace
+
 TVMFFIObject* FunctionFromCallable(PyObject* callable) {
   try {
-    auto func = tvm::ffi::make_object<details::FunctionObjImpl<PyCallable>>(PyCallable(callable));
+    auto func = tvm::ffi::make_object<CallbackObj>(PyCallable(callable));
+    callback_safe_call = func->safe_call;
+    func->safe_call = CallbackSafeCall;
     return details::ObjectUnsafe::MoveToOwned(std::move(func));
   } catch (const std::bad_alloc&) {
     PyErr_NoMemory();
@@ -589,7 +612,8 @@ PyObject* RaiseFromSafeCallCode(int code, const void* callee) {
     handle = MoveForeignRaisedError();
   }
   if (handle == nullptr) TVMFFIErrorMoveFromRaised(&handle);
-  if (handle == nullptr) handle = MoveForeignRaisedError();
+  // Only for a callee of unknown origin: a function of this runtime never raises there.
+  if (handle == nullptr && callee == nullptr) handle = MoveForeignRaisedError();
   if (handle == nullptr) {
     PyErr_Format(PyExc_RuntimeError, "call failed with code %d and no error was raised", code);
     return nullptr;

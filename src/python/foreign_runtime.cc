@@ -139,7 +139,7 @@ bool RunsOnForeignRuntime(const void* callee) {
          own_library_bases.end();
 }
 
-void RaiseInForeignRuntimeToo(TVMFFIObjectHandle error) {
+void RaiseInForeignRuntime(TVMFFIObjectHandle error) {
   if (foreign_runtime != nullptr) foreign_runtime->error_set_raised(error);
 }
 

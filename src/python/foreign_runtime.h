@@ -43,10 +43,10 @@ TVMFFIObjectHandle MoveForeignRaisedError();
 bool RunsOnForeignRuntime(const void* callee);
 
 /*!
- * \brief Raises `error` in the foreign runtime too: a Python callback does not know which
- * runtime its caller reads errors from (a module bound to the other one reads them there).
+ * \brief Raises `error` (borrowed) in the foreign runtime, for a caller bound to it: a Python
+ * callback's failure goes where the code that called it looks.
  */
-void RaiseInForeignRuntimeToo(TVMFFIObjectHandle error);
+void RaiseInForeignRuntime(TVMFFIObjectHandle error);
 
 /*! \brief The foreign runtime's global function `name` (owned), or nullptr; -1 on failure. */
 int ForeignGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out);

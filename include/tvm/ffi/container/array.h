@@ -30,7 +30,8 @@ class SeqStorage : public Object, public TVMFFISeqCell {
     data = nullptr;
     size = 0;
     capacity = 0;
-    data_deleter = nullptr;
+    // Never NULL: List code compiled against other headers frees the old buffer unchecked.
+    data_deleter = FreeSeqBuffer;
   }
   ~SeqStorage() {
     TVMFFIAny* items = Items();
@@ -51,7 +52,7 @@ class SeqStorage : public Object, public TVMFFISeqCell {
     if (new_capacity <= capacity) return;
     auto* buffer = static_cast<TVMFFIAny*>(::operator new(sizeof(TVMFFIAny) * new_capacity));
     for (int64_t i = 0; i < size; ++i) buffer[i] = Items()[i];
-    if (data_deleter != nullptr) data_deleter(data);
+    if (data_deleter != nullptr) data_deleter(data);  // NULL data is fine for every deleter here
     data = buffer;
     capacity = new_capacity;
     data_deleter = FreeSeqBuffer;
