@@ -1,0 +1,208 @@
+"""Shared machinery of the interop tests against apache-tvm-ffi (the reference runtime).
+
+The test process never imports ``tvm_ffi``: loading its runtime here would put two runtimes
+in the pytest process. Its location and documented flags come from ``python -m
+tvm_ffi.config`` in a subprocess; every load happens in a fresh interpreter. Builds and
+child processes run in the background, at most ``_WORKERS`` at a time, and each result is
+computed once per test session.
+"""
+
+import atexit
+import concurrent.futures
+import importlib.util
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+INTEROP_DIR = Path(__file__).resolve().parent
+UPSTREAM_VERSION = "0.1.15.post2"
+_WORKERS = max(2, (os.cpu_count() or 2) + 1)
+_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=_WORKERS)
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """How to compile and link against apache-tvm-ffi, as its config CLI reports it."""
+
+    cxxflags: "list[str]"
+    ldflags: "list[str]"
+    libs: "list[str]"
+
+    @property
+    def include_dirs(self) -> "list[str]":
+        return [flag[2:] for flag in self.cxxflags if flag.startswith("-I")]
+
+
+def _config(flag: str) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run(
+        [sys.executable, "-m", "tvm_ffi.config", flag], capture_output=True, text=True
+    )
+
+
+@cache
+def _find_upstream() -> "tuple[Optional[Upstream], str]":
+    if importlib.util.find_spec("tvm_ffi") is None:
+        return None, (
+            f"apache-tvm-ffi is not installed (pip install '.[test]' installs "
+            f"apache-tvm-ffi=={UPSTREAM_VERSION})"
+        )
+    flags = list(_EXECUTOR.map(_config, ["--cxxflags", "--ldflags", "--libs"]))
+    for result in flags:
+        if result.returncode != 0:
+            return None, f"apache-tvm-ffi is not importable: {result.stderr.strip()[-300:]}"
+    cxxflags, ldflags, libs = (result.stdout.split() for result in flags)
+    return Upstream(cxxflags, ldflags, libs), ""
+
+
+def upstream() -> Upstream:
+    """apache-tvm-ffi's flags; skips the calling test with the reason when it is unusable."""
+    found, reason = _find_upstream()
+    if found is None:
+        pytest.skip(reason)
+    return found
+
+
+@cache
+def workdir() -> Path:
+    """A directory for this session's builds, removed at exit."""
+    path = Path(tempfile.mkdtemp(prefix="tvm_ffi_jit_interop_"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def compiler() -> str:
+    return os.environ.get("CXX", "g++")
+
+
+def submit(fn, *args) -> concurrent.futures.Future:
+    """Runs fn(*args) in the background pool."""
+    return _EXECUTOR.submit(fn, *args)
+
+
+def run_checked(argv: "list[str]", what: str) -> str:
+    """Runs a build or probe command; raises with its diagnostics when it fails."""
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{' '.join(argv)}\n{result.stderr[-4000:]}")
+    return result.stdout
+
+
+@dataclass
+class ChildResult:
+    """What a child interpreter reported: one entry per check it ran, plus how it ended."""
+
+    checks: "dict[str, dict]"
+    returncode: int
+    stderr: str
+
+    def passed(self, expected: "list[str]") -> int:
+        return sum(1 for name in expected if self.checks.get(name, {}).get("ok"))
+
+    def failures(self, expected: "list[str]") -> "list[str]":
+        problems = []
+        for name in expected:
+            check = self.checks.get(name)
+            if check is None:
+                problems.append(f"{name}: never ran")
+            elif not check["ok"]:
+                problems.append(f"{name}: {check['detail']}")
+        if self.returncode != 0:
+            tail = "\n".join(self.stderr.strip().splitlines()[-12:])
+            problems.append(f"child exited with {self.returncode}:\n{tail}")
+        return problems
+
+
+class _ForkServer:
+    """tests/interop/child.py serve: one interpreter that has imported numpy and torch forks
+    each child, so that a cell costs its own imports and calls, not torch's import again."""
+
+    def __init__(self):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+        self._process = subprocess.Popen(
+            [sys.executable, str(INTEROP_DIR / "child.py"), "serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=_no_core_dumps,
+        )
+        ready = self._process.stdout.readline()
+        if ready.strip() != "READY":
+            raise RuntimeError(f"the interop fork server did not start: {ready!r}")
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._waiting: dict[int, concurrent.futures.Future] = {}
+        self._pids: dict[int, int] = {}
+        threading.Thread(target=self._read_replies, daemon=True).start()
+        atexit.register(self.close)
+
+    def _read_replies(self):
+        for line in self._process.stdout:
+            kind, request_id, value = line.split()
+            with self._lock:
+                if kind == "STARTED":
+                    self._pids[int(request_id)] = int(value)
+                else:
+                    self._waiting.pop(int(request_id)).set_result(int(value))
+
+    def run(self, argv: "list[str]", stdout: Path, stderr: Path, timeout: float) -> int:
+        done: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            request_id = self._next_id
+            self._next_id += 1
+            self._waiting[request_id] = done
+            request = {"id": request_id, "argv": argv, "stdout": str(stdout), "stderr": str(stderr)}
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+        try:
+            return done.result(timeout)
+        except concurrent.futures.TimeoutError:
+            with self._lock:
+                pid = self._pids.get(request_id)
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
+            done.result(30)
+            raise
+
+    def close(self):
+        if self._process.poll() is None:
+            self._process.stdin.close()
+            self._process.wait(60)
+
+
+def _no_core_dumps():
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+@cache
+def _fork_server() -> _ForkServer:
+    return _ForkServer()
+
+
+def run_child(args: "list[str]", timeout: float = 240) -> ChildResult:
+    """Runs tests/interop/child.py ARGS in a process of its own; collects its CHECK lines."""
+    out_dir = Path(tempfile.mkdtemp(dir=workdir(), prefix="child_"))
+    stdout, stderr = out_dir / "stdout", out_dir / "stderr"
+    try:
+        code = _fork_server().run(args, stdout, stderr, timeout)
+        note = ""
+    except concurrent.futures.TimeoutError:
+        code, note = -9, f"timed out after {timeout} s\n"
+    checks = {}
+    for line in stdout.read_text(errors="replace").splitlines():
+        if line.startswith("CHECK "):
+            record = json.loads(line[len("CHECK ") :])
+            checks[record["name"]] = record
+    return ChildResult(checks, code, note + stderr.read_text(errors="replace"))
