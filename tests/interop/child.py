@@ -11,8 +11,8 @@
                                          stdout, stderr) and answers "DONE id exitcode"
 
 Each check runs in a fork of the cell's process (a crash fails that check alone) and prints
-one line "CHECK {json}". Forked cells start with neither tvm_ffi nor tvm_ffi_jit imported; only torch's
-3-second import is shared.
+one line "CHECK {json}". Cells forked by the server start with neither tvm_ffi nor
+tvm_ffi_jit imported; only torch's 3-second import is shared.
 """
 
 import importlib.abc
