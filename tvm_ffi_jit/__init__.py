@@ -11,7 +11,7 @@ from . import _core
 from .build_error import BuildError
 from .device import Device, device, dtype
 from .errors import register_error
-from .objects import Array, Function, Map, Module, Object, Shape, Tensor
+from .objects import Array, Function, List, Map, Module, Object, Shape, Tensor
 from .registry import (
     convert,
     get_global_func,
@@ -32,6 +32,7 @@ __all__ = [
     "BuildError",
     "Device",
     "Function",
+    "List",
     "Map",
     "Module",
     "Object",

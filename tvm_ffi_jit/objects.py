@@ -6,7 +6,7 @@ for an object's type index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableSequence, Sequence
 
 from . import _core
 from .registry import _builtin
@@ -100,6 +100,56 @@ class Array(Object, Sequence):
         return f"Array({list(self)!r})"
 
 
+class List(Object, MutableSequence):
+    """A mutable sequence shared with C++: changes on either side are seen by both."""
+
+    __slots__ = ()
+
+    def __init__(self, items=()):
+        self.__init_handle_by_constructor__(_builtin("ffi.List"), *items)
+
+    def __len__(self):
+        return _builtin("ffi.ListSize")(self)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return _builtin("ffi.ListGetItem")(self, index)
+
+    def __setitem__(self, index, value):
+        if isinstance(index, slice):
+            raise TypeError("tvm_ffi_jit.List does not support slice assignment")
+        _builtin("ffi.ListSetItem")(self, index, value)
+
+    def __delitem__(self, index):
+        if index not in (-1, len(self) - 1):
+            raise TypeError("tvm_ffi_jit.List deletes only its last item (use pop())")
+        _builtin("ffi.ListPop")(self)
+
+    def insert(self, index, value):
+        if index < len(self):
+            raise TypeError("tvm_ffi_jit.List inserts only at the end (use append())")
+        _builtin("ffi.ListAppend")(self, value)
+
+    def append(self, value):
+        _builtin("ffi.ListAppend")(self, value)
+
+    def pop(self, index=-1):
+        if index not in (-1, len(self) - 1):
+            raise TypeError("tvm_ffi_jit.List pops only its last item")
+        return _builtin("ffi.ListPop")(self)
+
+    def __eq__(self, other):
+        if isinstance(other, (List, Array, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"List({list(self)!r})"
+
+
 class Map(Object, Mapping):
     """An insertion-ordered mapping (what dicts become across the ABI)."""
 
@@ -180,6 +230,7 @@ def _register_classes():
     for cls, key in (
         (Module, "ffi.Module"),
         (Array, "ffi.Array"),
+        (List, "ffi.List"),
         (Map, "ffi.Map"),
         (Shape, "ffi.Shape"),
     ):

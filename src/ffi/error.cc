@@ -43,8 +43,11 @@ std::string Demangle(const char* name) {
   return result;
 }
 
-/*! \brief Frames of the calling thread, most recent first, as "  File ..., in symbol" lines. */
-std::string CaptureBacktrace(int skip_frames) {
+/*!
+ * \brief Frames of the calling thread, most recent first, as "  File ..., in symbol" lines;
+ * stops at the first frame of the Python interpreter unless `cross_boundary`.
+ */
+std::string CaptureBacktrace(int skip_frames, bool cross_boundary = false) {
   constexpr int kMaxFrames = 64;
   void* frames[kMaxFrames];
   int count = backtrace(frames, kMaxFrames);
@@ -54,11 +57,12 @@ std::string CaptureBacktrace(int skip_frames) {
     std::memset(&info, 0, sizeof(info));
     if (dladdr(frames[i], &info) == 0) continue;
     // Frames past the Python interpreter are noise for a user of the extension.
-    if (info.dli_fname && std::strstr(info.dli_fname, "python") && !info.dli_sname) break;
+    bool in_python = (info.dli_fname && std::strstr(info.dli_fname, "python") && !info.dli_sname);
     const char* library = info.dli_fname ? std::strrchr(info.dli_fname, '/') : nullptr;
     library = library ? library + 1 : (info.dli_fname ? info.dli_fname : "?");
     std::string symbol = info.dli_sname ? Demangle(info.dli_sname) : std::string("<unknown>");
-    if (symbol.rfind("_Py", 0) == 0 || symbol.rfind("Py", 0) == 0) break;
+    in_python = in_python || symbol.rfind("_Py", 0) == 0 || symbol.rfind("Py", 0) == 0;
+    if (in_python && !cross_boundary) break;
     text += "  File \"" + std::string(library) + "\", in " + symbol + "\n";
   }
   return text;
@@ -74,9 +78,24 @@ extern "C" {
 
 int TVMFFIErrorCreate(const TVMFFIByteArray* kind, const TVMFFIByteArray* message,
                       const TVMFFIByteArray* backtrace, TVMFFIObjectHandle* out) {
+  return TVMFFIErrorCreateWithCauseAndExtraContext(kind, message, backtrace, nullptr, nullptr, out);
+}
+
+int TVMFFIErrorCreateWithCauseAndExtraContext(
+    const TVMFFIByteArray* kind, const TVMFFIByteArray* message, const TVMFFIByteArray* backtrace,
+    TVMFFIObjectHandle cause_chain, TVMFFIObjectHandle extra_context, TVMFFIObjectHandle* out) {
+  // No error slot use here: an error while making an error is reported by the code alone.
   try {
-    *out = MakeError(std::string(kind->data, kind->size), std::string(message->data, message->size),
-                     backtrace ? std::string(backtrace->data, backtrace->size) : std::string());
+    if (kind == nullptr || message == nullptr || out == nullptr) return -1;
+    TVMFFIObject* error =
+        MakeError(std::string(kind->data, kind->size), std::string(message->data, message->size),
+                  backtrace ? std::string(backtrace->data, backtrace->size) : std::string());
+    TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(error);
+    if (cause_chain != nullptr) TVMFFIObjectIncRef(cause_chain);
+    if (extra_context != nullptr) TVMFFIObjectIncRef(extra_context);
+    cell->cause_chain = cause_chain;
+    cell->extra_context = extra_context;
+    *out = error;
     return 0;
   } catch (...) {
     return -1;
@@ -112,7 +131,7 @@ void TVMFFIErrorSetRaisedFromCStrParts(const char* kind, const char** message_pa
 }
 
 const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lineno, const char* func,
-                                       int skip_frames) {
+                                       int cross_ffi_boundary) {
   thread_local std::string text;
   thread_local TVMFFIByteArray bytes;
   try {
@@ -122,7 +141,9 @@ const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lineno, const c
       if (func != nullptr) text += ", in " + std::string(func);
       text += "\n";
     }
-    text += CaptureBacktrace(skip_frames + 1);
+    // The caller's own frame is the filename:lineno line when given.
+    int skip_frames = filename != nullptr ? 2 : 1;
+    text += CaptureBacktrace(skip_frames, cross_ffi_boundary != 0);
   } catch (...) {
     text.clear();  // out of memory: an empty backtrace rather than an escaping exception
   }

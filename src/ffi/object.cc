@@ -78,7 +78,9 @@ class TypeRegistry {
         {"ffi.Error", kTVMFFIError},   {"ffi.Function", kTVMFFIFunction},
         {"ffi.Shape", kTVMFFIShape},   {"ffi.Tensor", kTVMFFITensor},
         {"ffi.Array", kTVMFFIArray},   {"ffi.Map", kTVMFFIMap},
-        {"ffi.Module", kTVMFFIModule}, {"ffi.OpaquePyObject", kTVMFFIOpaquePyObject}};
+        {"ffi.Module", kTVMFFIModule}, {"ffi.OpaquePyObject", kTVMFFIOpaquePyObject},
+        {"ffi.List", kTVMFFIList},     {"ffi.Dict", kTVMFFIDict},
+        {"ffi.BigInt", kTVMFFIBigInt}};
     for (const auto& [key, index] : builtins) GetOrAlloc(key, index, 1, kTVMFFIObject);
   }
 

@@ -136,16 +136,57 @@ int SequenceToArray(PyObject* seq, TVMFFIAny* out) {
   return code;
 }
 
+/*! \brief A Python int wider than 64 bits as a BigInt (words of the little-endian bytes). */
+int BigIntFromPy(PyObject* obj, TVMFFIAny* out) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "BigInt words are native-endian");
+  PyObject* bits = PyObject_CallMethod(obj, "bit_length", nullptr);
+  if (bits == nullptr) return -1;
+  Py_ssize_t bit_length = PyLong_AsSsize_t(bits);
+  Py_DECREF(bits);
+  if (bit_length < 0) return -1;
+  Py_ssize_t num_bytes = (bit_length / 64 + 1) * 8;  // room for the sign bit
+  PyObject* method = PyObject_GetAttrString(obj, "to_bytes");
+  if (method == nullptr) return -1;
+  PyObject* args = Py_BuildValue("(ns)", num_bytes, "little");
+  PyObject* kwargs = Py_BuildValue("{s:O}", "signed", Py_True);
+  PyObject* bytes = args && kwargs ? PyObject_Call(method, args, kwargs) : nullptr;
+  Py_XDECREF(args);
+  Py_XDECREF(kwargs);
+  Py_DECREF(method);
+  if (bytes == nullptr) return -1;
+  TVMFFIByteArray words{PyBytes_AS_STRING(bytes), static_cast<size_t>(PyBytes_GET_SIZE(bytes))};
+  int code = TVMFFIBigIntFromByteArray(&words, out);
+  Py_DECREF(bytes);
+  if (code == 0) return 0;
+  RaiseFromSafeCallCode(code);
+  return -1;
+}
+
+/*! \brief A BigInt value as a Python int. */
+PyObject* BigIntToPy(const TVMFFIAny* value) {
+  TVMFFIByteArray words = TVMFFIBigIntGetContentByteArray(value);
+  PyObject* bytes = PyBytes_FromStringAndSize(words.data, static_cast<Py_ssize_t>(words.size));
+  if (bytes == nullptr) return nullptr;
+  PyObject* args = Py_BuildValue("(Os)", bytes, "little");
+  PyObject* kwargs = Py_BuildValue("{s:O}", "signed", Py_True);
+  PyObject* from_bytes =
+      PyObject_GetAttrString(reinterpret_cast<PyObject*>(&PyLong_Type), "from_bytes");
+  PyObject* result =
+      args && kwargs && from_bytes ? PyObject_Call(from_bytes, args, kwargs) : nullptr;
+  Py_XDECREF(from_bytes);
+  Py_XDECREF(kwargs);
+  Py_XDECREF(args);
+  Py_DECREF(bytes);
+  return result;
+}
+
 /*! \brief Values needing no allocation; returns 1 if `obj` is none of them. */
 int PodToAny(PyObject* obj, TVMFFIAny* out) {
   PyTypeObject* type = Py_TYPE(obj);
   if (type == &PyLong_Type) {
     int overflow = 0;
     long long value = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    if (overflow != 0) {
-      PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to int64");
-      return -1;
-    }
+    if (overflow != 0) return BigIntFromPy(obj, out);
     SetPod(out, kTVMFFIInt);
     out->v_int64 = value;
     return 0;
@@ -361,6 +402,11 @@ PyObject* AnyToPy(const TVMFFIAny* value, bool owned) {
   }
   TVMFFIObject* handle = value->v_obj;
   PyObject* result = nullptr;
+  if (value->type_index == kTVMFFIBigInt) {
+    result = BigIntToPy(value);
+    if (owned) TVMFFIObjectDecRef(handle);
+    return result;
+  }
   if (value->type_index == kTVMFFIStr || value->type_index == kTVMFFIBytes) {
     auto* cell = reinterpret_cast<const TVMFFIByteArray*>(reinterpret_cast<char*>(handle) +
                                                           sizeof(TVMFFIObject));

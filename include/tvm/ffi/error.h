@@ -98,7 +98,7 @@ class ErrorBuilder {
       : kind_(kind), file_(file), func_(func), line_(line) {}
   std::ostringstream& stream() { return stream_; }
   [[noreturn]] ~ErrorBuilder() noexcept(false) {
-    const TVMFFIByteArray* bt = TVMFFIBacktrace(file_, line_, func_, 1);
+    const TVMFFIByteArray* bt = TVMFFIBacktrace(file_, line_, func_, /*cross_ffi_boundary=*/0);
     throw Error(kind_, stream_.str(), bt);
   }
 

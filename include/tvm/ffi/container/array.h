@@ -15,34 +15,53 @@
 namespace tvm {
 namespace ffi {
 
-/*! \brief Object layout of an array: owned TVMFFIAny elements in a heap buffer. */
-class ArrayObj : public Object {
+namespace details {
+/*! \brief Frees a sequence buffer allocated by SeqStorage::Grow. */
+inline void FreeSeqBuffer(void* data) { ::operator delete(data); }
+
+/*!
+ * \brief The storage shared by Array and List: the ABI's TVMFFISeqCell of owned TVMFFIAny
+ * values. `data_deleter` frees the buffer (NULL when none was allocated), so a buffer
+ * grown by code compiled elsewhere is released by that code's own deleter.
+ */
+class SeqStorage : public Object, public TVMFFISeqCell {
  public:
-  ArrayObj() = default;
-  ~ArrayObj() {
-    for (int64_t i = 0; i < size; ++i) {
-      if (data[i].type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectDecRef(data[i].v_obj);
-    }
-    delete[] data;
+  SeqStorage() {
+    data = nullptr;
+    size = 0;
+    capacity = 0;
+    data_deleter = nullptr;
   }
+  ~SeqStorage() {
+    TVMFFIAny* items = Items();
+    for (int64_t i = 0; i < size; ++i) {
+      if (items[i].type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectDecRef(items[i].v_obj);
+    }
+    if (data_deleter != nullptr) data_deleter(data);
+  }
+  TVMFFIAny* Items() const { return static_cast<TVMFFIAny*>(data); }
+  const AnyView& At(int64_t i) const { return reinterpret_cast<const AnyView*>(data)[i]; }
   /*! \brief Appends an owned value. */
   void PushBack(Any value) {
-    if (size == capacity) Reserve(capacity == 0 ? 4 : capacity * 2);
-    data[size++] = details::AnyUnsafe::MoveToRaw(std::move(value));
+    if (size == capacity) Grow(capacity == 0 ? 4 : capacity * 2);
+    Items()[size++] = details::AnyUnsafe::MoveToRaw(std::move(value));
   }
-  void Reserve(int64_t new_capacity) {
+  /*! \brief Makes room for `new_capacity` values, moving the current ones. */
+  void Grow(int64_t new_capacity) {
     if (new_capacity <= capacity) return;
-    TVMFFIAny* buffer = new TVMFFIAny[new_capacity];
-    for (int64_t i = 0; i < size; ++i) buffer[i] = data[i];
-    delete[] data;
+    auto* buffer = static_cast<TVMFFIAny*>(::operator new(sizeof(TVMFFIAny) * new_capacity));
+    for (int64_t i = 0; i < size; ++i) buffer[i] = Items()[i];
+    if (data_deleter != nullptr) data_deleter(data);
     data = buffer;
     capacity = new_capacity;
+    data_deleter = FreeSeqBuffer;
   }
-  const AnyView& At(int64_t i) const { return reinterpret_cast<const AnyView*>(data)[i]; }
+};
+}  // namespace details
 
-  TVMFFIAny* data{nullptr};
-  int64_t size{0};
-  int64_t capacity{0};
+/*! \brief An immutable sequence object (copy-on-write through Array<T>). */
+class ArrayObj : public details::SeqStorage {
+ public:
   TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Array", kTVMFFIArray)
 };
 
@@ -78,8 +97,8 @@ class Array : public ObjectRef {
   void Set(int64_t i, T value) {
     (void)(*this)[i];  // bounds check
     ArrayObj* o = MutableObj();
-    Any old = details::AnyUnsafe::FromOwnedRaw(o->data[i]);
-    o->data[i] = details::AnyUnsafe::MoveToRaw(Any(std::move(value)));
+    Any old = details::AnyUnsafe::FromOwnedRaw(o->Items()[i]);
+    o->Items()[i] = details::AnyUnsafe::MoveToRaw(Any(std::move(value)));
   }
 
   /*! \brief Iterates values converted to T. */
@@ -111,7 +130,7 @@ class Array : public ObjectRef {
   ArrayObj* MutableObj() {
     if (data_.use_count() != 1) {
       ObjectPtr<ArrayObj> copy = make_object<ArrayObj>();
-      copy->Reserve(obj()->size);
+      copy->Grow(obj()->size);
       for (int64_t i = 0; i < obj()->size; ++i) copy->PushBack(Any(obj()->At(i)));
       data_ = std::move(copy);
     }
