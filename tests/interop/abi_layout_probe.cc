@@ -79,8 +79,8 @@ struct FirstComplete {
 };
 template <typename T, typename Next, typename... Rest>
 struct FirstComplete<T, Next, Rest...> {
-  using type = std::conditional_t<IsComplete<T>::value, T,
-                                  typename FirstComplete<Next, Rest...>::type>;
+  using type =
+      std::conditional_t<IsComplete<T>::value, T, typename FirstComplete<Next, Rest...>::type>;
 };
 
 template <typename... Candidates>
@@ -115,8 +115,8 @@ void BaseRow(const char* name) {
 
 }  // namespace
 
-#define SIZE(T)                                    \
-  Row("sizeof." #T, (long long)sizeof(T));         \
+#define SIZE(T)                            \
+  Row("sizeof." #T, (long long)sizeof(T)); \
   Row("alignof." #T, (long long)alignof(T))
 #define FIELD(T, f) Row("offsetof." #T "." #f, (long long)offsetof(T, f))
 #define VALUE(v) Row("value." #v, (long long)(v))

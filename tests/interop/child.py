@@ -1,18 +1,22 @@
 """One cell of the interop matrix, in a process of its own.
 
-    child.py cell LIBRARY LOADER ORDER   loads LIBRARY (tests/interop/interop_module.cc built
+    child.py cell LIBRARY LOADER ORDER [SKIP]
+                                         loads LIBRARY (tests/interop/interop_module.cc built
                                          by either side) with LOADER ("jit": tvm_ffi_jit,
                                          "upstream": tvm_ffi) after the imports ORDER names,
                                          then calls every function and checks real values
+                                         (but the comma-separated checks SKIP)
+    child.py context LIBRARY LOADER      registers a context symbol with LOADER's runtime,
+                                         then checks LIBRARY received it at load
     child.py leak LIBRARY CALLS SIZE     RSS growth over CALLS calls of big_string(SIZE)
                                          under tvm_ffi.load_module
     child.py serve                       a fork server: imports numpy and torch once, then
                                          forks one process per request line (JSON: id, argv,
                                          stdout, stderr) and answers "DONE id exitcode"
 
-Each check runs in a fork of the cell's process (a crash fails that check alone) and prints
-one line "CHECK {json}". Cells forked by the server start with neither tvm_ffi nor
-tvm_ffi_jit imported; only torch's 3-second import is shared.
+Each check prints "BEGIN name", runs, then prints "CHECK {json}"; after a crash the harness
+reruns the cell without the checks that began. Cells forked by the server start with neither
+tvm_ffi nor tvm_ffi_jit imported; only torch's 3-second import is shared.
 """
 
 import importlib.abc
@@ -42,22 +46,14 @@ def report(name, ok, detail=""):
 
 
 def check(name, fn):
-    """Runs fn(), which returns (ok, detail), in a fork of this process, so that a crash
-    fails this check alone; an exception is a failure with its traceback."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            ok, detail = fn()
-        except BaseException as error:  # noqa: BLE001 - every failure is reported, not raised
-            ok, detail = False, "".join(traceback.format_exception(error))[-1500:]
-        report(name, ok, detail)
-        sys.stderr.flush()
-        os._exit(0)
-    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    if code != 0:
-        report(name, False, f"the process died ({'signal ' + str(-code) if code < 0 else code})")
+    """Runs fn(), which returns (ok, detail); an exception is a failure with its traceback.
+    "BEGIN name" goes out first, so that a crash is pinned on the check that ran."""
+    print(f"BEGIN {name}", flush=True)
+    try:
+        ok, detail = fn()
+    except BaseException as error:  # noqa: BLE001 - every failure is reported, not raised
+        ok, detail = False, "".join(traceback.format_exception(error))[-1500:]
+    report(name, ok, detail)
 
 
 def expect(value, wanted):
@@ -96,7 +92,7 @@ def import_in_order(loader, order):
     return tvm_ffi
 
 
-def run_cell(library, loader, order):
+def run_cell(library, loader, order, skip):
     ffi = import_in_order(loader, order)
     import numpy as np
     import torch
@@ -132,30 +128,83 @@ def run_cell(library, loader, order):
         out = mod.env_alloc_iota(torch.zeros(2), 4)
         return expect(torch.from_dlpack(out).tolist(), [0.0, 0.5, 1.0, 1.5])
 
-    check("add_one_numpy", add_one_numpy)
-    check("add_one_torch", add_one_torch)
-    check("add3", lambda: expect(mod.add3(1, 2, 39), 42))
-    check("string", greet)
-    check("array_sum", lambda: expect(mod.sum_array([1, 2, 3, 40]), 46))
-    check("map_lookup", lambda: expect(mod.map_lookup({"a": 5, "b": 7}, "b"), 7))
-    check("map_returned", returned_map)
-    check(
-        "value_error",
-        lambda: expect_raises(
-            lambda: mod.raise_value_error(3), "ValueError", "bad value 3", "interop_module.cc"
+    def strided_view():
+        view = mod.every_other(torch.arange(6, dtype=torch.float32))  # the source is dropped
+        return expect(torch.from_dlpack(view).tolist(), [1.0, 3.0])
+
+    def nd_alloc():
+        return expect(np.from_dlpack(mod.nd_alloc_iota(4)).tolist(), [0.0, 2.0, 4.0, 6.0])
+
+    def dlpack_roundtrip():
+        facts = mod.dlpack_roundtrip(np.ones((2, 3), dtype="float32"))
+        return expect(list(facts), [1, 3, 0, 2, 6, 1])
+
+    def import_refusals():
+        return expect(list(mod.import_refusals(np.ones(8, dtype="float32"))), [1, 1, 1, 0, 1])
+
+    checks = [
+        ("add_one_numpy", add_one_numpy),
+        ("add_one_torch", add_one_torch),
+        ("add3", lambda: expect(mod.add3(1, 2, 39), 42)),
+        ("string", greet),
+        ("array_sum", lambda: expect(mod.sum_array([1, 2, 3, 40]), 46)),
+        ("map_lookup", lambda: expect(mod.map_lookup({"a": 5, "b": 7}, "b"), 7)),
+        ("map_returned", returned_map),
+        (
+            "value_error",
+            lambda: expect_raises(
+                lambda: mod.raise_value_error(3), "ValueError", "bad value 3", "interop_module.cc"
+            ),
         ),
-    )
-    check("type_error", lambda: expect_raises(lambda: mod.add3("x", 2, 3), "TypeError"))
-    check("global_function", global_function)
-    check("callback", callback)
-    check("env_alloc_torch", env_alloc_torch)
+        ("type_error", lambda: expect_raises(lambda: mod.add3("x", 2, 3), "TypeError")),
+        ("global_function", global_function),
+        ("callback", callback),
+        ("env_alloc_torch", env_alloc_torch),
+        ("strided_view", strided_view),
+        ("nd_alloc", nd_alloc),
+        ("dlpack_roundtrip", dlpack_roundtrip),
+        ("import_refusals", import_refusals),
+    ]
     if order == "blocked":
-        check(
-            "upstream_blocked",
-            lambda: expect_raises(lambda: __import__("tvm_ffi"), "ModuleNotFoundError"),
+        checks.append(
+            (
+                "upstream_blocked",
+                lambda: expect_raises(lambda: __import__("tvm_ffi"), "ModuleNotFoundError"),
+            )
         )
     if order == "not-imported":
-        check("upstream_not_imported", lambda: expect("tvm_ffi" in sys.modules, False))
+        checks.append(("upstream_not_imported", lambda: expect("tvm_ffi" in sys.modules, False)))
+    # A rerun after a crash skips the checks that already ran.
+    for name, fn in checks:
+        if name not in skip:
+            check(name, fn)
+
+
+def register_context_symbol(loader, ffi, value):
+    """TVMFFIEnvModRegisterContextSymbol of the loader's runtime, called through ctypes."""
+    import ctypes
+
+    if loader == "jit":
+        from tvm_ffi_jit import libinfo
+
+        name = f"lib{libinfo.library_name()}.so"
+        runtime = ctypes.CDLL(os.path.join(libinfo.library_dir(), name))
+    else:
+        runtime = ffi.LIB
+    register = runtime.TVMFFIEnvModRegisterContextSymbol
+    register.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    return register(b"__interop_probe_context", ctypes.addressof(value))
+
+
+def run_context(library, loader):
+    import ctypes
+
+    ffi = import_in_order(loader, "alone" if loader == "upstream" else "not-imported")
+    value = ctypes.c_int64(4242)  # alive until exit: the library keeps its address
+    code = register_context_symbol(loader, ffi, value)
+    check("context_registered", lambda: expect(code, 0))
+    mod = ffi.load_module(library)
+    check("context_symbol", lambda: expect(mod.context_symbol_value(), 4242))
 
 
 def rss_bytes():
@@ -236,10 +285,13 @@ def serve():
 def main(argv):
     if argv[0] == "cell":
         library, loader, order = argv[1:4]
+        skip = set(argv[4].split(",")) if len(argv) > 4 else set()
         valid = JIT_ORDERS if loader == "jit" else UPSTREAM_ORDERS
         if loader not in ("jit", "upstream") or order not in valid:
             raise SystemExit(f"unknown loader/order {loader}/{order}")
-        run_cell(library, loader, order)
+        run_cell(library, loader, order, skip)
+    elif argv[0] == "context":
+        run_context(argv[1], argv[2])
     elif argv[0] == "leak":
         run_leak(argv[1], int(argv[2]), int(argv[3]))
     elif argv[0] == "serve":

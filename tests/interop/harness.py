@@ -191,18 +191,40 @@ def _fork_server() -> _ForkServer:
     return _ForkServer()
 
 
-def run_child(args: "list[str]", timeout: float = 240) -> ChildResult:
-    """Runs tests/interop/child.py ARGS in a process of its own; collects its CHECK lines."""
+def _run_once(args: "list[str]", timeout: float) -> "tuple[int, list[str], str]":
     out_dir = Path(tempfile.mkdtemp(dir=workdir(), prefix="child_"))
     stdout, stderr = out_dir / "stdout", out_dir / "stderr"
     try:
-        code = _fork_server().run(args, stdout, stderr, timeout)
-        note = ""
+        code, note = _fork_server().run(args, stdout, stderr, timeout), ""
     except concurrent.futures.TimeoutError:
         code, note = -9, f"timed out after {timeout} s\n"
-    checks = {}
-    for line in stdout.read_text(errors="replace").splitlines():
-        if line.startswith("CHECK "):
-            record = json.loads(line[len("CHECK ") :])
-            checks[record["name"]] = record
-    return ChildResult(checks, code, note + stderr.read_text(errors="replace"))
+    lines = stdout.read_text(errors="replace").splitlines()
+    return code, lines, note + stderr.read_text(errors="replace")
+
+
+def run_child(args: "list[str]", timeout: float = 240) -> ChildResult:
+    """Runs tests/interop/child.py ARGS in a process of its own and collects its CHECK lines.
+    When the process dies during a check, that check fails with the signal and a new process
+    runs the checks that had not begun (ARGS plus the comma-separated names to skip)."""
+    checks: dict[str, dict] = {}
+    begun: list[str] = []
+    while True:
+        code, lines, stderr = _run_once(args + ([",".join(begun)] if begun else []), timeout)
+        crashed = None
+        for line in lines:
+            if line.startswith("BEGIN "):
+                crashed = line[len("BEGIN ") :]
+                begun.append(crashed)
+            elif line.startswith("CHECK "):
+                record = json.loads(line[len("CHECK ") :])
+                checks[record["name"]] = record
+                crashed = None
+        if code == 0 or crashed is None:
+            return ChildResult(checks, code, stderr)
+        how = f"signal {-code}" if code < 0 else f"exit code {code}"
+        tail = "\n".join(stderr.strip().splitlines()[-6:])
+        checks[crashed] = {
+            "name": crashed,
+            "ok": False,
+            "detail": f"the process died ({how})\n{tail}",
+        }

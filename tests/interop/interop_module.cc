@@ -11,6 +11,7 @@
 #include <tvm/ffi/string.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 namespace ffi = tvm::ffi;
@@ -52,11 +53,93 @@ int64_t raise_value_error(int64_t x) {
 int64_t call_back(ffi::Function f, int64_t x) { return f(x, 10).cast<int64_t>() + 1; }
 
 ffi::Tensor env_alloc_iota(ffi::TensorView like, int64_t n) {
-  ffi::Tensor out = ffi::Tensor::FromEnvAlloc(TVMFFIEnvTensorAlloc, ffi::Shape({n}),
-                                              like.dtype(), like.device());
+  ffi::Tensor out =
+      ffi::Tensor::FromEnvAlloc(TVMFFIEnvTensorAlloc, ffi::Shape({n}), like.dtype(), like.device());
   float* data = static_cast<float*>(out.data_ptr());
   for (int64_t i = 0; i < n; ++i) data[i] = static_cast<float>(i) * 0.5f;
   return out;
+}
+
+// A view of elements 1 and 3 (TVMFFITensorCreateUnsafeView); it keeps `t` alive.
+ffi::Tensor every_other(ffi::Tensor t) {
+  ffi::Shape shape({2}), strides({2});
+  return t.as_strided(shape, strides, 1);
+}
+
+// Memory from this library's allocator: whichever runtime frees the tensor runs its FreeData.
+struct MallocAlloc {
+  void AllocData(DLTensor* t) { t->data = std::malloc(ffi::GetDataSize(*t)); }
+  void FreeData(DLTensor* t) { std::free(t->data); }
+};
+
+ffi::Tensor nd_alloc_iota(int64_t n) {
+  ffi::Tensor t = ffi::Tensor::FromNDAlloc(MallocAlloc(), ffi::Shape({n}),
+                                           DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+  float* data = static_cast<float*>(t.data_ptr());
+  for (int64_t i = 0; i < n; ++i) data[i] = static_cast<float>(2 * i);
+  return t;
+}
+
+// DLPack 1.x out and back in: [major, minor, flags, ndim, numel, same memory].
+ffi::Array<int64_t> dlpack_roundtrip(ffi::Tensor t) {
+  DLManagedTensorVersioned* exported = t.ToDLPackVersioned();
+  ffi::Array<int64_t> facts{exported->version.major, exported->version.minor,
+                            static_cast<int64_t>(exported->flags)};
+  ffi::Tensor back = ffi::Tensor::FromDLPackVersioned(exported);
+  facts.push_back(back.ndim());
+  facts.push_back(back.numel());
+  facts.push_back(back.data_ptr() == t.data_ptr() ? 1 : 0);
+  return facts;
+}
+
+// The runtime's DLPack import refuses what the caller requires against, with RuntimeError,
+// and leaves the managed tensor to the caller: [refused misaligned, its kind is
+// RuntimeError, refused non-contiguous, deleter calls after refusals, after a release].
+int import_deleter_calls = 0;
+ffi::Array<int64_t> import_refusals(ffi::Tensor t) {
+  static int64_t shape[1] = {2}, strides[1] = {2};
+  auto make = [&](uint64_t byte_offset, bool strided) {
+    auto* managed = new DLManagedTensorVersioned{};
+    managed->version = {DLPACK_MAJOR_VERSION, DLPACK_MINOR_VERSION};
+    managed->deleter = [](DLManagedTensorVersioned* self) {
+      ++import_deleter_calls;
+      delete self;
+    };
+    managed->dl_tensor = *t.GetDLTensorPtr();
+    managed->dl_tensor.ndim = 1;
+    managed->dl_tensor.shape = shape;
+    managed->dl_tensor.strides = strided ? strides : nullptr;
+    managed->dl_tensor.byte_offset = byte_offset;
+    return managed;
+  };
+  import_deleter_calls = 0;
+  TVMFFIObjectHandle out = nullptr;
+  DLManagedTensorVersioned* misaligned = make(4, false);
+  int misaligned_code = TVMFFITensorFromDLPackVersioned(misaligned, 64, 0, &out);
+  TVMFFIObjectHandle error = nullptr;
+  TVMFFIErrorMoveFromRaised(&error);
+  TVMFFIByteArray kind = error ? TVMFFIErrorGetCellPtr(error)->kind : TVMFFIByteArray{"", 0};
+  bool runtime_error = std::string(kind.data, kind.size) == "RuntimeError";
+  if (error) TVMFFIObjectDecRef(error);
+  DLManagedTensorVersioned* strided = make(0, true);
+  int strided_code = TVMFFITensorFromDLPackVersioned(strided, 0, 1, &out);
+  TVMFFIErrorMoveFromRaised(&error);
+  if (error) TVMFFIObjectDecRef(error);
+  int64_t after_refusals = import_deleter_calls;
+  misaligned->deleter(misaligned);
+  TVM_FFI_CHECK_SAFE_CALL(TVMFFITensorFromDLPackVersioned(strided, 0, 0, &out));
+  TVMFFIObjectDecRef(out);
+  return {misaligned_code != 0, runtime_error, strided_code != 0, after_refusals,
+          import_deleter_calls - 1};
+}
+
+// A slot the runtime fills at load with what TVMFFIEnvModRegisterContextSymbol registered.
+extern "C" {
+TVM_FFI_DLL_EXPORT void* __interop_probe_context = nullptr;
+}
+
+int64_t context_symbol_value() {
+  return __interop_probe_context ? *static_cast<int64_t*>(__interop_probe_context) : -1;
 }
 
 ffi::String big_string(int64_t n) { return ffi::String(std::string(static_cast<size_t>(n), 'x')); }
@@ -70,6 +153,11 @@ TVM_FFI_DLL_EXPORT_TYPED_FUNC(make_map, make_map);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(raise_value_error, raise_value_error);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(call_back, call_back);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(env_alloc_iota, env_alloc_iota);
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(every_other, every_other);
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(nd_alloc_iota, nd_alloc_iota);
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(dlpack_roundtrip, dlpack_roundtrip);
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(import_refusals, import_refusals);
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(context_symbol_value, context_symbol_value);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(big_string, big_string);
 
 TVM_FFI_STATIC_INIT_BLOCK() {
