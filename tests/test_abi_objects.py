@@ -15,6 +15,7 @@ static_assert(sizeof(ffi::ArrayObj) == 56, "ArrayObj: header + TVMFFISeqCell");
 static_assert(sizeof(ffi::ListObj) == 56, "ListObj: header + TVMFFISeqCell");
 static_assert(sizeof(ffi::BigIntObj) == 32, "BigIntObj: header + word count");
 static_assert(sizeof(TVMFFITypeInfo) == 72, "type info with reflection tables");
+static_assert(sizeof(ffi::ModuleObj) == 48, "vtable, header, imports, lookup cache");
 
 static uint64_t CountOf(TVMFFIObjectHandle handle) {
   return static_cast<TVMFFIObject*>(handle)->combined_ref_count;
@@ -137,3 +138,17 @@ def test_big_python_ints_round_trip(value):
 def test_error_keeps_its_cause(mod):
     # The cause outlives its creator's reference: the error holds one of its own.
     assert mod.cause_message() == "inner 2"
+
+
+def test_module_import_cycles_end(mod):
+    import tvm_ffi_jit.cpp
+
+    other = tvm_ffi_jit.cpp.load_inline(
+        "abi_objects_import", cpp_sources="int64_t seven() { return 7; }", functions=["seven"]
+    )
+    mod.import_module(mod)  # a module importing itself, and a cycle of two
+    mod.import_module(other)
+    other.import_module(mod)
+    assert mod.get_function("seven", query_imports=True)() == 7
+    with pytest.raises(AttributeError, match="no function 'missing'"):
+        mod.get_function("missing", query_imports=True)

@@ -36,13 +36,18 @@ class RuntimeModuleObj : public ModuleObj {
         lookup_(std::move(lookup)),
         list_(std::move(list)) {}
 
-  Optional<Function> GetFunction(const std::string& name, bool query_imports);
-  std::vector<std::string> ListFunctions() const { return list_(); }
-  void Import(Module other) {
+  const char* kind() const final { return kind_.c_str(); }
+  Optional<Function> GetFunction(const String& name) final;
+  using ModuleObj::GetFunction;
+  void ImportModule(const Module& other) final {
     std::lock_guard<std::mutex> lock(mutex_);
-    imports_.push_back(std::move(other));
+    ModuleObj::ImportModule(other);
   }
-  const std::string& kind() const { return kind_; }
+  void ClearImports() final {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ModuleObj::ClearImports();
+  }
+  std::vector<std::string> ListFunctions() const { return list_(); }
   const std::string& path() const { return path_; }
 
  private:
@@ -50,7 +55,6 @@ class RuntimeModuleObj : public ModuleObj {
   std::function<void*(const std::string&)> lookup_;
   std::function<std::vector<std::string>()> list_;
   std::mutex mutex_;
-  std::vector<Module> imports_;
 
  public:
   ~RuntimeModuleObj();
@@ -111,26 +115,16 @@ RuntimeModuleObj* AsRuntimeModule(const Module& module) {
   return const_cast<RuntimeModuleObj*>(static_cast<const RuntimeModuleObj*>(module.get()));
 }
 
-Optional<Function> RuntimeModuleObj::GetFunction(const std::string& name, bool query_imports) {
-  void* symbol = lookup_(kSymbolPrefix + name);
-  if (symbol != nullptr) {
-    // Not cached here: a cached function holding its module would form a cycle.
-    return Function(make_object<SymbolFunctionObj>(reinterpret_cast<TVMFFISafeCallType>(symbol),
-                                                   GetRef<Module>(this)));
-  }
-  if (query_imports) {
-    std::vector<Module> imports;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      imports = imports_;
-    }
-    for (const Module& imported : imports) {
-      Optional<Function> func = AsRuntimeModule(imported)->GetFunction(name, true);
-      if (func.has_value()) return func;
-    }
-  }
-  return Optional<Function>();
+Optional<Function> RuntimeModuleObj::GetFunction(const String& name) {
+  void* symbol = lookup_(kSymbolPrefix + std::string(name));
+  if (symbol == nullptr) return Optional<Function>();
+  // Not cached here: a cached function holding its module would form a cycle.
+  return Function(make_object<SymbolFunctionObj>(reinterpret_cast<TVMFFISafeCallType>(symbol),
+                                                 GetRef<Module>(this)));
 }
+
+/*! \brief The module's own object behind a reference (a module of any runtime). */
+ModuleObj* AsModuleObj(const Module& module) { return const_cast<ModuleObj*>(module.get()); }
 
 /*! \brief Names of the __tvm_ffi_* functions a shared library defines, from its .dynsym. */
 std::vector<std::string> ListElfExports(const std::string& path) {
@@ -269,7 +263,7 @@ int TVMFFIEnvModLookupFromImports(TVMFFIObjectHandle library_ctx, const char* fu
   if (library_ctx != nullptr) {
     Module module = GetRef<Module>(static_cast<const ModuleObj*>(
         details::ObjectUnsafe::FromHeader(static_cast<TVMFFIObject*>(library_ctx))));
-    func = AsRuntimeModule(module)->GetFunction(func_name, true);
+    func = AsModuleObj(module)->GetFunction(String(func_name), true);
   }
   if (!func.has_value()) {
     std::optional<Function> global = Function::GetGlobal(func_name);
@@ -291,14 +285,16 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def("ffi.ModuleLoadFromFile", [](const std::string& path) { return LoadLibrary(path); })
       .def("ffi.ModuleGetFunction",
            [](const Module& module, const std::string& name, bool query_imports) {
-             return AsRuntimeModule(module)->GetFunction(name, query_imports);
+             return AsModuleObj(module)->GetFunction(String(name), query_imports);
            })
       .def("ffi.ModuleListFunctions",
            [](const Module& module) { return ToArray(AsRuntimeModule(module)->ListFunctions()); })
-      .def(
-          "ffi.ModuleImportModule",
-          [](const Module& module, const Module& other) { AsRuntimeModule(module)->Import(other); })
-      .def("ffi.ModuleKind", [](const Module& module) { return AsRuntimeModule(module)->kind(); })
+      .def("ffi.ModuleImportModule",
+           [](const Module& module, const Module& other) {
+             AsModuleObj(module)->ImportModule(other);
+           })
+      .def("ffi.ModuleKind",
+           [](const Module& module) { return std::string(AsModuleObj(module)->kind()); })
       .def("ffi.ModulePath", [](const Module& module) { return AsRuntimeModule(module)->path(); })
       .def("ffi.SystemLib",
            [](const std::string& prefix) { return SystemLibRegistry::Global()->Get(prefix); });

@@ -25,25 +25,25 @@ PyObject* error_classes = nullptr;   // kind -> exception class, set from Python
 TVMFFIObject* array_ctor = nullptr;  // "ffi.Array"
 TVMFFIObject* map_ctor = nullptr;    // "ffi.Map"
 
-/*! \brief A Python object carried through C++ as an opaque object. */
-class OpaquePyObjectObj : public Object {
+/*! \brief A Python object carried through C++: the ABI's opaque object, handle = PyObject*. */
+class OpaquePyObjectObj : public Object, public TVMFFIOpaqueObjectCell {
  public:
-  explicit OpaquePyObjectObj(PyObject* obj) : obj_(obj) { Py_INCREF(obj); }
+  explicit OpaquePyObjectObj(PyObject* obj) {
+    Py_INCREF(obj);
+    handle = obj;
+  }
   ~OpaquePyObjectObj() {
     if (!PythonAlive()) return;
     PyGILState_STATE state = PyGILState_Ensure();
-    Py_DECREF(obj_);
+    Py_DECREF(static_cast<PyObject*>(handle));
     PyGILState_Release(state);
   }
-  PyObject* get() const { return obj_; }
   TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.OpaquePyObject", kTVMFFIOpaquePyObject)
-
- private:
-  PyObject* obj_;
 };
 
+/*! \brief The Python object of an opaque object, whichever runtime made it. */
 PyObject* OpaqueGet(TVMFFIObject* handle) {
-  return static_cast<const OpaquePyObjectObj*>(details::ObjectUnsafe::FromHeader(handle))->get();
+  return static_cast<PyObject*>(TVMFFIOpaqueObjectGetCellPtr(handle)->handle);
 }
 
 void SetPod(TVMFFIAny* out, int32_t type_index) {

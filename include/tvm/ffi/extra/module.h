@@ -1,0 +1,128 @@
+/*
+ * Module: a namespace of functions loaded from a shared library (dlopen) or taken from the
+ * system library. ModuleObj has the ABI's layout: a vtable pointer, the object header, the
+ * imported modules, then a lookup cache; virtual functions in the ABI's order.
+ */
+#ifndef TVM_FFI_EXTRA_MODULE_H_
+#define TVM_FFI_EXTRA_MODULE_H_
+
+#include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/map.h>
+#include <tvm/ffi/function.h>
+#include <tvm/ffi/optional.h>
+#include <tvm/ffi/string.h>
+
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace tvm {
+namespace ffi {
+
+class Module;
+
+class ModuleObj : public Object {
+ public:
+  /*! \brief What kind of module this is, e.g. "library" or "system". */
+  virtual const char* kind() const = 0;
+  /*! \brief Module::ModulePropertyMask bits. */
+  virtual int GetPropertyMask() const { return 0; }
+  /*! \brief The function `name` of this module alone, or empty. */
+  virtual Optional<Function> GetFunction(const String& name) = 0;
+  virtual bool ImplementsFunction(const String& name) { return GetFunction(name).has_value(); }
+  virtual Optional<String> GetFunctionDoc(const String& name) { return Optional<String>(); }
+  virtual Optional<String> GetFunctionMetadata(const String& name) { return Optional<String>(); }
+  virtual void WriteToFile(const String& file_name, const String& format) const {
+    TVM_FFI_THROW(RuntimeError) << "Module[" << kind() << "] cannot be written to a file";
+  }
+  virtual Array<String> GetWriteFormats() const { return Array<String>(); }
+  virtual Bytes SaveToBytes() const {
+    TVM_FFI_THROW(RuntimeError) << "Module[" << kind() << "] cannot be saved to bytes";
+    __builtin_unreachable();  // the builder above throws when destroyed
+  }
+  virtual String InspectSource(const String& format) const { return String(); }
+  /*! \brief Makes `other`'s functions visible to lookups that query imports. */
+  virtual void ImportModule(const Module& other);
+  virtual void ClearImports() { imports_ = Array<Any>(); }
+
+  /*!
+   * \brief The function `name` of this module, else (when `query_imports`) of its imports,
+   * depth first; each module is searched once, so import cycles end.
+   */
+  Optional<Function> GetFunction(const String& name, bool query_imports);
+  const Array<Any>& imports() const { return imports_; }
+
+  TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Module", kTVMFFIModule)
+
+ protected:
+  Array<Any> imports_;
+
+ private:
+  Map<String, Function> import_lookup_cache_;  // part of the layout; unused here
+};
+
+class Module : public ObjectRef {
+ public:
+  /*! \brief Bits of ModuleObj::GetPropertyMask. */
+  enum ModulePropertyMask : int {
+    kBinarySerializable = 0b001,
+    kRunnable = 0b010,
+    kCompilationExportable = 0b100,
+  };
+  Module() = default;
+  explicit Module(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
+  Module(std::nullptr_t) {}  // NOLINT(*)
+  // A module is mutable (its imports change), so access is not const.
+  ModuleObj* operator->() const { return get(); }
+  ModuleObj* get() const {
+    return const_cast<ModuleObj*>(static_cast<const ModuleObj*>(data_.get()));
+  }
+  using ContainerType = ModuleObj;
+  static constexpr bool _type_is_nullable = false;
+
+  /*! \brief dlopen()s a shared library built against this ABI. */
+  static Module LoadFromFile(const String& path) {
+    return Function::GetGlobalRequired("ffi.ModuleLoadFromFile")(path).cast<Module>();
+  }
+  /*! \brief The function exported as `name`, or an empty Optional. */
+  Optional<Function> GetFunction(const String& name, bool query_imports = false) const {
+    return Function::GetGlobalRequired("ffi.ModuleGetFunction")(*this, name, query_imports)
+        .cast<Optional<Function>>();
+  }
+  /*! \brief Makes `other`'s functions visible to lookups from this module's code. */
+  void ImportModule(const Module& other) const {
+    Function::GetGlobalRequired("ffi.ModuleImportModule")(*this, other);
+  }
+};
+
+inline void ModuleObj::ImportModule(const Module& other) { imports_.push_back(Any(other)); }
+
+inline Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
+  Optional<Function> own = GetFunction(name);
+  if (own.has_value() || !query_imports) return own;
+  std::unordered_set<const ModuleObj*> visited{this};
+  std::vector<ModuleObj*> pending;
+  auto push_imports = [&pending, &visited](const ModuleObj* module) {
+    Array<Any> imports = module->imports();  // a reference of our own: imports may change
+    for (int64_t i = static_cast<int64_t>(imports.size()) - 1; i >= 0; --i) {
+      const auto* imported = imports[i].as<ModuleObj>();
+      if (imported != nullptr && visited.insert(imported).second) {
+        pending.push_back(const_cast<ModuleObj*>(imported));
+      }
+    }
+  };
+  push_imports(this);
+  while (!pending.empty()) {
+    ModuleObj* module = pending.back();
+    pending.pop_back();
+    Optional<Function> found = module->GetFunction(name);
+    if (found.has_value()) return found;
+    push_imports(module);
+  }
+  return Optional<Function>();
+}
+
+}  // namespace ffi
+}  // namespace tvm
+#endif  // TVM_FFI_EXTRA_MODULE_H_
