@@ -125,6 +125,9 @@ void BaseRow(const char* name) {
 // Classes found in tvm::ffi or in tvm::ffi::detail (upstream's string and BigInt objects).
 #define DETAIL_CLASS(C) ClassRows<tvm::ffi::C, tvm::ffi::detail::C>(#C)
 #define DETAIL_BASE(C, B) BaseRow<B, tvm::ffi::C, tvm::ffi::detail::C>("base." #C "." #B)
+// Offset of the Object base, whose first member is the TVMFFIObject header.
+#define HEADER(C) BaseRow<tvm::ffi::Object, tvm::ffi::C>("header." #C)
+#define DETAIL_HEADER(C) BaseRow<tvm::ffi::Object, tvm::ffi::C, tvm::ffi::detail::C>("header." #C)
 
 int main() {
   SIZE(TVMFFIVersion);
@@ -293,6 +296,19 @@ int main() {
   CLASS(DictObj);
   CLASS(ModuleObj);
   DETAIL_CLASS(BigIntObj);
+  // Where the TVMFFIObject header sits (not at 0 in classes with a vtable, e.g. ModuleObj).
+  DETAIL_HEADER(StringObj);
+  DETAIL_HEADER(BytesObj);
+  HEADER(ErrorObj);
+  HEADER(FunctionObj);
+  HEADER(ShapeObj);
+  HEADER(TensorObj);
+  HEADER(ArrayObj);
+  HEADER(ListObj);
+  HEADER(MapObj);
+  HEADER(DictObj);
+  HEADER(ModuleObj);
+  DETAIL_HEADER(BigIntObj);
   DETAIL_BASE(StringObj, TVMFFIByteArray);
   DETAIL_BASE(BytesObj, TVMFFIByteArray);
   BASE(ErrorObj, TVMFFIErrorCell);
