@@ -29,15 +29,21 @@ PENDING = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _keep_upstream_builds(request):
+    harness.use_build_cache(request.config)
+
+
 def _compile_and_run(name: str, compile_flags: "list[str]", link_flags: "list[str]"):
     """Row name -> value printed by the probe built with these flags (and linked to the
     matching runtime, which inline code of the headers may reference)."""
     binary = harness.workdir() / f"abi_layout_probe_{name}"
-    harness.run_checked(
-        [harness.compiler(), "-std=c++17", *compile_flags, str(PROBE), "-o", str(binary)]
-        + link_flags,
-        f"compiling the layout probe against {name} headers",
-    )
+    argv = [harness.compiler(), "-std=c++17", *compile_flags, str(PROBE), "-o", str(binary)]
+    what = f"compiling the layout probe against {name} headers"
+    if name == "apache-tvm-ffi":
+        harness.build_against_upstream(argv + link_flags, binary, [PROBE, ENUM_LIST], what)
+    else:
+        harness.run_checked(argv + link_flags, what)
     output = harness.run_checked([str(binary)], f"running the {name} layout probe")
     return dict(line.split(" ", 1) for line in output.splitlines() if line)
 

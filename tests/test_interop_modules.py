@@ -61,12 +61,17 @@ PENDING = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _keep_upstream_builds(request):
+    harness.use_build_cache(request.config)
+
+
 def _build_with_upstream_flags() -> str:
     up = harness.upstream()
     out = harness.workdir() / "upstream" / "interop_probe.so"
     out.parent.mkdir(exist_ok=True)
     # apache-tvm-ffi's documented command line (no rpath: its runtime is found once loaded).
-    harness.run_checked(
+    harness.build_against_upstream(
         [
             harness.compiler(),
             "-shared",
@@ -79,6 +84,8 @@ def _build_with_upstream_flags() -> str:
             *up.ldflags,
             *up.libs,
         ],
+        out,
+        [SOURCE],
         "building the interop module against apache-tvm-ffi",
     )
     return str(out)

@@ -9,6 +9,8 @@ computed once per test session.
 
 import atexit
 import concurrent.futures
+import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -61,7 +63,8 @@ def _find_upstream() -> "tuple[Optional[Upstream], str]":
     flags = list(_EXECUTOR.map(_config, ["--cxxflags", "--ldflags", "--libs"]))
     for result in flags:
         if result.returncode != 0:
-            return None, f"apache-tvm-ffi is not importable: {result.stderr.strip()[-300:]}"
+            last_line = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            return None, f"apache-tvm-ffi is not importable ({last_line})"
     cxxflags, ldflags, libs = (result.stdout.split() for result in flags)
     return Upstream(cxxflags, ldflags, libs), ""
 
@@ -97,6 +100,38 @@ def run_checked(argv: "list[str]", what: str) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"{what} failed:\n{' '.join(argv)}\n{result.stderr[-4000:]}")
     return result.stdout
+
+
+_build_cache: "list[Path]" = []  # pytest's cache directory, when the cache plugin is on
+
+
+def use_build_cache(config) -> None:
+    """Keeps artifacts built against apache-tvm-ffi's headers (which change only with its
+    version) in pytest's cache across sessions; call from a fixture with request.config."""
+    if not _build_cache and getattr(config, "cache", None) is not None:
+        _build_cache.append(Path(config.cache.mkdir("tvm_ffi_jit_interop")))
+
+
+def build_against_upstream(argv: "list[str]", output: Path, sources: "list[Path]", what: str):
+    """Runs the compiler command `argv` that writes `output`, unless pytest's cache holds its
+    result for the same command, sources, compiler and apache-tvm-ffi version."""
+    if not _build_cache:
+        run_checked(argv, what)
+        return
+    digest = hashlib.sha256()
+    version = subprocess.run([compiler(), "-dumpfullversion"], capture_output=True, text=True)
+    for part in [*argv, version.stdout, importlib.metadata.version("apache-tvm-ffi")]:
+        digest.update(part.replace(str(output), "<output>").encode() + b"\0")
+    for source in sources:
+        digest.update(source.read_bytes())
+    cached = _build_cache[0] / f"{digest.hexdigest()[:24]}_{output.name}"
+    if not cached.exists():
+        run_checked(argv, what)
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        shutil.copy2(output, partial)
+        os.replace(partial, cached)  # readers never see a partial file
+    else:
+        shutil.copy2(cached, output)
 
 
 @dataclass
