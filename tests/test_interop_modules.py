@@ -29,6 +29,7 @@ CHECKS = [
     "nd_alloc",
     "dlpack_roundtrip",
     "import_refusals",
+    "env_semantics",
 ]
 ORDER_CHECKS = {"blocked": ["upstream_blocked"], "not-imported": ["upstream_not_imported"]}
 LEAK_CALLS, LEAK_SIZE, LEAK_LIMIT_MIB = 200, 1 << 20, 20.0

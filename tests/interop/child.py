@@ -164,6 +164,7 @@ def run_cell(library, loader, order, skip):
         ("nd_alloc", nd_alloc),
         ("dlpack_roundtrip", dlpack_roundtrip),
         ("import_refusals", import_refusals),
+        ("env_semantics", lambda: expect(list(mod.env_semantics()), [1] * 8)),
     ]
     if order == "blocked":
         checks.append(

@@ -133,6 +133,52 @@ ffi::Array<int64_t> import_refusals(ffi::Tensor t) {
           import_deleter_calls - 1};
 }
 
+int FailingAllocator(DLTensor*, DLManagedTensorVersioned**, void* error_ctx,
+                     void (*SetError)(void*, const char*, const char*)) {
+  SetError(error_ctx, "MemoryError", "no room for the interop probe");
+  return -1;
+}
+
+// The environment API as the ABI defines it, each fact 1 when it holds: an allocator error
+// comes back with its kind and message; the thread's allocator is the one set and the
+// setter hands back the previous one; a stream is set, read and restored per device.
+ffi::Array<int64_t> env_semantics() {
+  DLPackManagedTensorAllocator previous = nullptr;
+  TVMFFIEnvSetDLPackManagedTensorAllocator(FailingAllocator, 0, &previous);
+  bool installed = TVMFFIEnvGetDLPackManagedTensorAllocator() == FailingAllocator;
+  int64_t shape[1] = {3};
+  DLTensor prototype{};
+  prototype.device = DLDevice{kDLCPU, 0};
+  prototype.ndim = 1;
+  prototype.dtype = DLDataType{kDLFloat, 32, 1};
+  prototype.shape = shape;
+  TVMFFIObjectHandle out = nullptr;
+  int code = TVMFFIEnvTensorAlloc(&prototype, &out);
+  TVMFFIObjectHandle error = nullptr;
+  TVMFFIErrorMoveFromRaised(&error);
+  std::string kind, message;
+  if (error != nullptr) {
+    TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(error);
+    kind.assign(cell->kind.data, cell->kind.size);
+    message.assign(cell->message.data, cell->message.size);
+    TVMFFIObjectDecRef(error);
+  }
+  DLPackManagedTensorAllocator replaced_allocator = nullptr;
+  TVMFFIEnvSetDLPackManagedTensorAllocator(previous, 0, &replaced_allocator);
+  TVMFFIStreamHandle original = &shape, fake = &prototype, replaced_stream = nullptr;
+  TVMFFIEnvSetStream(kDLCUDA, 3, fake, &original);
+  bool stream_read = TVMFFIEnvGetStream(kDLCUDA, 3) == fake;
+  TVMFFIEnvSetStream(kDLCUDA, 3, original, &replaced_stream);
+  return {code != 0,
+          kind == "MemoryError",
+          message == "no room for the interop probe",
+          installed,
+          replaced_allocator == FailingAllocator,
+          stream_read,
+          replaced_stream == fake,
+          original == nullptr && TVMFFIEnvGetStream(kDLCUDA, 3) == nullptr};
+}
+
 // A slot the runtime fills at load with what TVMFFIEnvModRegisterContextSymbol registered.
 extern "C" {
 TVM_FFI_DLL_EXPORT void* __interop_probe_context = nullptr;
@@ -157,6 +203,7 @@ TVM_FFI_DLL_EXPORT_TYPED_FUNC(every_other, every_other);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(nd_alloc_iota, nd_alloc_iota);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(dlpack_roundtrip, dlpack_roundtrip);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(import_refusals, import_refusals);
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(env_semantics, env_semantics);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(context_symbol_value, context_symbol_value);
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(big_string, big_string);
 
