@@ -7,7 +7,6 @@
 #include <tvm/ffi/extra/c_env_api.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -48,42 +47,31 @@ struct ContextSymbolRegistry {
   }
 };
 
-/*! \brief Tensor memory owned by the runtime (CPU allocations without a framework). */
-class CPUTensorObj : public TensorObj {
- public:
-  CPUTensorObj(const DLTensor& prototype, void* memory)
-      : shape_(prototype.shape, prototype.shape + prototype.ndim), strides_(prototype.ndim) {
-    static_cast<DLTensor&>(*this) = prototype;
-    int64_t stride = 1;
-    for (int32_t i = prototype.ndim - 1; i >= 0; --i) {
-      strides_[i] = stride;
-      stride *= shape_[i];
-    }
-    this->shape = shape_.data();
-    this->strides = strides_.data();
-    this->data = memory;
-    this->byte_offset = 0;
-  }
-  ~CPUTensorObj() { std::free(data); }
-
- private:
-  std::vector<int64_t> shape_;
-  std::vector<int64_t> strides_;
+/*! \brief The runtime's own CPU memory (when no framework allocator is set), freed with it. */
+struct AlignedCPUAlloc {
+  void AllocData(DLTensor* tensor, void* memory) { tensor->data = memory; }
+  void FreeData(DLTensor* tensor) { std::free(tensor->data); }
 };
 
 Tensor AllocCPU(const DLTensor& prototype) {
-  int64_t numel = 1;
+  size_t numel = 1;
   for (int32_t i = 0; i < prototype.ndim; ++i) {
     if (prototype.shape[i] < 0) TVM_FFI_THROW(ValueError) << "negative extent in tensor shape";
-    numel *= prototype.shape[i];
+    numel *= static_cast<size_t>(prototype.shape[i]);
   }
-  size_t bytes = static_cast<size_t>(numel) * DataTypeBytes(prototype.dtype);
+  size_t bytes = GetDataSize(numel, prototype.dtype);
   constexpr size_t kAlignment = 64;
   // aligned_alloc wants a non-zero multiple of the alignment.
   size_t rounded = bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void* memory = std::aligned_alloc(kAlignment, rounded);
   if (memory == nullptr) TVM_FFI_THROW(MemoryError) << "cannot allocate " << bytes << " bytes";
-  return Tensor(make_object<CPUTensorObj>(prototype, memory));
+  try {
+    return Tensor::FromNDAlloc(AlignedCPUAlloc(), ShapeView(prototype.shape, prototype.ndim),
+                               prototype.dtype, prototype.device, memory);
+  } catch (...) {
+    std::free(memory);
+    throw;
+  }
 }
 
 /*! \brief The allocator's error goes straight to this thread's raised error. */
