@@ -2,9 +2,9 @@
 
 The test process never imports ``tvm_ffi``: loading its runtime here would put two runtimes
 in the pytest process. Its location and documented flags come from ``python -m
-tvm_ffi.config`` in a subprocess; every load happens in a fresh interpreter. Builds and
-child processes run in the background, at most ``_WORKERS`` at a time, and each result is
-computed once per test session.
+tvm_ffi.config`` in a subprocess; every load happens in a process of its own, forked from a
+server that has imported numpy and torch only (tests/interop/child.py). Builds and children
+run in the background (``_WORKERS`` threads wait on them), each once per test session.
 """
 
 import atexit
@@ -191,10 +191,17 @@ class _ForkServer:
                     self._pids[int(request_id)] = int(value)
                 else:
                     self._waiting.pop(int(request_id)).set_result(int(value))
+        # The server is gone: nothing will answer the requests still waiting.
+        with self._lock:
+            for waiting in self._waiting.values():
+                waiting.set_exception(RuntimeError("the interop fork server exited"))
+            self._waiting.clear()
 
     def run(self, argv: "list[str]", stdout: Path, stderr: Path, timeout: float) -> int:
         done: concurrent.futures.Future = concurrent.futures.Future()
         with self._lock:
+            if self._process.poll() is not None:
+                raise RuntimeError("the interop fork server exited")
             request_id = self._next_id
             self._next_id += 1
             self._waiting[request_id] = done
