@@ -1,8 +1,9 @@
 """Modules cross runtimes (issue 7): one kernel library source (tests/interop/interop_module.cc)
 is built against apache-tvm-ffi's headers with its documented flags and by
 tvm_ffi_jit.cpp.build; each library is loaded by tvm_ffi_jit.load_module and by
-tvm_ffi.load_module in fresh interpreters, under every import order, and every function is
-called and its value checked there (tests/interop/child.py). `pytest -s` prints each cell.
+tvm_ffi.load_module in a process of its own per cell, under every import order, and every
+function is called and its value checked there (tests/interop/child.py). `pytest -s` prints
+each cell.
 """
 
 from functools import cache
@@ -34,7 +35,7 @@ CHECKS = [
 ORDER_CHECKS = {"blocked": ["upstream_blocked"], "not-imported": ["upstream_not_imported"]}
 LEAK_CALLS, LEAK_SIZE, LEAK_LIMIT_MIB = 200, 1 << 20, 20.0
 
-# (built by, loaded by, import order) -> (build side, load side) of each cell.
+# Each cell: (built by, loaded by, import order); "upstream" is apache-tvm-ffi.
 CELLS = [
     (build, loader, order)
     for build in ("upstream", "jit")
