@@ -1,7 +1,11 @@
 """Modules: attribute access, get_function, `in`, exports, load errors, zero-copy tensors."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+from native_build import build_all
 
 import tvm_ffi_jit as ffi
 
@@ -26,8 +30,45 @@ def test_load_module_errors(tmp_path):
         ffi.load_module(tmp_path / "missing.so")
     bogus = tmp_path / "bogus.so"
     bogus.write_bytes(b"not an ELF file")
-    with pytest.raises(RuntimeError, match="cannot load"):
+    with pytest.raises(ImportError, match="cannot load"):
         ffi.load_module(bogus)
+
+
+@pytest.mark.parametrize(
+    "source, reason",
+    [
+        (
+            "int never_defined(int);\nint f(int x) { return never_defined(x); }",
+            "undefined symbol: _Z13never_definedi (never_defined(int))",
+        ),
+        (
+            'extern "C" int TVMFFINotInThisRuntime(void);\n'
+            "int f(int) { return TVMFFINotInThisRuntime(); }",
+            "undefined symbol: TVMFFINotInThisRuntime",
+        ),
+    ],
+    ids=["declared_never_defined", "runtime_function_missing"],
+)
+def test_undefined_symbol_fails_the_load_not_the_process(tmp_path, source, reason):
+    # Linked without -z defs, like a library built by hand; a lazy load would exit(127) at the
+    # first call. A fresh process: if it dies, only this test fails.
+    path = tmp_path / "undefined.cc"
+    path.write_text(
+        source + '\nextern "C" int __tvm_ffi_f(void*, const void*, int, void*) { return f(1); }\n'
+    )
+    library = tmp_path / "undefined.so"
+    build_all({"undefined": ["g++", "-fPIC", "-shared", str(path), "-o", str(library)]})
+    script = f"""
+import tvm_ffi_jit
+try:
+    tvm_ffi_jit.load_module({str(library)!r})
+except ImportError as err:
+    print(err)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"cannot load {library}")
+    assert reason in result.stdout
 
 
 def test_load_module_by_path(kernels):

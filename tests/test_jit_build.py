@@ -43,7 +43,7 @@ def test_build_inline_exports_each_function(cache_dir):
     assert path.endswith(".so") and os.path.isfile(path)
     symbols = exported_symbols(path)
     assert {"__tvm_ffi_add_one", "__tvm_ffi_add_two"} <= symbols
-    # -fvisibility=hidden: the user's own C++ functions stay private.
+    # The version script (cpp/link.py): the user's own C++ functions stay private.
     assert not any("add_oneEi" in s for s in symbols)
 
 

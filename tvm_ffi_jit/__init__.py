@@ -11,7 +11,7 @@ from . import _core
 from .build_error import BuildError
 from .device import Device, device, dtype
 from .errors import register_error
-from .objects import Array, Function, List, Map, Module, Object, Shape, Tensor
+from .objects import Array, Dict, Function, List, Map, Module, Object, Shape, Tensor
 from .registry import (
     convert,
     get_global_func,
@@ -31,6 +31,7 @@ __all__ = [
     "Array",
     "BuildError",
     "Device",
+    "Dict",
     "Function",
     "List",
     "Map",

@@ -1,4 +1,4 @@
-"""Python classes of the built-in object types: Module, Array, Map, Shape.
+"""Python classes of the built-in object types: Module, Array, Map, Dict, Shape.
 
 Each wraps a runtime object; the compiled core creates instances of the class registered
 for an object's type index.
@@ -6,7 +6,7 @@ for an object's type index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableSequence, Sequence
+from collections.abc import Mapping, MutableMapping, MutableSequence, Sequence
 
 from . import _core
 from .registry import _builtin
@@ -150,27 +150,28 @@ class List(Object, MutableSequence):
         return f"List({list(self)!r})"
 
 
-class Map(Object, Mapping):
-    """An insertion-ordered mapping (what dicts become across the ABI)."""
+class _HashMap(Object):
+    """Read side shared by Map and Dict; ``_kind`` names their global functions."""
 
     __slots__ = ()
+    _kind = "Map"
 
     def __init__(self, mapping=None, **kwargs):
         items = dict(mapping or {}, **kwargs)
         flat = [x for kv in items.items() for x in kv]
-        self.__init_handle_by_constructor__(_builtin("ffi.Map"), *flat)
+        self.__init_handle_by_constructor__(_builtin(f"ffi.{self._kind}"), *flat)
 
     def __len__(self):
-        return _builtin("ffi.MapSize")(self)
+        return _builtin(f"ffi.{self._kind}Size")(self)
 
     def __getitem__(self, key):
-        return _builtin("ffi.MapGetItem")(self, key)
+        return _builtin(f"ffi.{self._kind}GetItem")(self, key)
 
     def __contains__(self, key):
-        return _builtin("ffi.MapCount")(self, key) > 0
+        return _builtin(f"ffi.{self._kind}Count")(self, key) > 0
 
     def items(self):
-        flat = _builtin("ffi.MapItems")(self)
+        flat = _builtin(f"ffi.{self._kind}Items")(self)
         return [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
 
     def keys(self):
@@ -183,14 +184,39 @@ class Map(Object, Mapping):
         return iter(self.keys())
 
     def __eq__(self, other):
-        if isinstance(other, (Map, dict)):
+        if isinstance(other, (_HashMap, dict)):
             return dict(self.items()) == dict(other.items())
         return NotImplemented
 
     __hash__ = None
 
     def __repr__(self):
-        return f"Map({dict(self.items())!r})"
+        return f"{self._kind}({dict(self.items())!r})"
+
+
+class Map(_HashMap, Mapping):
+    """An insertion-ordered, immutable mapping (what dicts become across the ABI)."""
+
+    __slots__ = ()
+    _kind = "Map"
+
+
+class Dict(_HashMap, MutableMapping):
+    """An insertion-ordered mutable mapping; every holder, in C++ or Python, sees its edits."""
+
+    __slots__ = ()
+    _kind = "Dict"
+
+    def __setitem__(self, key, value):
+        _builtin("ffi.DictSetItem")(self, key, value)
+
+    def __delitem__(self, key):
+        if key not in self:
+            raise KeyError(key)
+        _builtin("ffi.DictErase")(self, key)
+
+    def clear(self):
+        _builtin("ffi.DictClear")(self)
 
 
 class Shape(Object, Sequence):
@@ -232,6 +258,7 @@ def _register_classes():
         (Array, "ffi.Array"),
         (List, "ffi.List"),
         (Map, "ffi.Map"),
+        (Dict, "ffi.Dict"),
         (Shape, "ffi.Shape"),
     ):
         _core._register_object_class(_core._type_key_to_index(key), cls)

@@ -57,8 +57,15 @@ def convert(value):
 
 
 def load_module(path) -> Module:  # noqa: F821 - Module is defined in objects
-    """Loads a shared library that exports ``__tvm_ffi_<name>`` functions."""
-    return _builtin("ffi.ModuleLoadFromFile")(os.fspath(path))
+    """Loads a shared library that exports ``__tvm_ffi_<name>`` functions.
+
+    ImportError when the library cannot be loaded (e.g. it uses a symbol nothing defines).
+    """
+    path = os.fspath(path)
+    module = _builtin("ffi.ModuleLoadFromFile")(path)
+    # With another TVM-FFI runtime loaded (apache-tvm-ffi), the library may have bound to it.
+    _core._check_module_runtime(path)
+    return module
 
 
 def system_lib(prefix: str = ""):

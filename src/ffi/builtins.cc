@@ -1,9 +1,8 @@
 /*
- * Global functions behind the Python containers (Array, Map, Shape): construction,
- * length, item access.
+ * Global functions behind the Python containers Array and Shape: construction, length,
+ * item access. (Map and Dict: container_map.cc.)
  */
 #include <tvm/ffi/container/array.h>
-#include <tvm/ffi/container/map.h>
 #include <tvm/ffi/container/shape.h>
 #include <tvm/ffi/reflection/registry.h>
 
@@ -36,34 +35,6 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def("ffi.ArrayGetItem",
            [](const Array<Any>& array, int64_t index) {
              return array[NormalizeIndex(index, static_cast<int64_t>(array.size()), "Array")];
-           })
-      .def_packed("ffi.Map",
-                  [](PackedArgs args, Any* result) {
-                    if (args.size() % 2 != 0) {
-                      TVM_FFI_THROW(ValueError) << "ffi.Map takes key, value pairs";
-                    }
-                    Map<Any, Any> map;
-                    for (int32_t i = 0; i < args.size(); i += 2)
-                      map.Set(Any(args[i]), Any(args[i + 1]));
-                    *result = map;
-                  })
-      .def("ffi.MapSize", [](const Map<Any, Any>& map) { return static_cast<int64_t>(map.size()); })
-      .def("ffi.MapGetItem",
-           [](const Map<Any, Any>& map, Any key) {
-             std::optional<Any> value = map.Get(key);
-             if (!value.has_value()) TVM_FFI_THROW(KeyError) << "key not found in Map";
-             return *value;
-           })
-      .def("ffi.MapCount",
-           [](const Map<Any, Any>& map, Any key) { return static_cast<int64_t>(map.count(key)); })
-      .def("ffi.MapItems",
-           [](const Map<Any, Any>& map) {
-             Array<Any> items;
-             for (const auto& kv : map) {
-               items.push_back(kv.first);
-               items.push_back(kv.second);
-             }
-             return items;
            })
       .def_packed("ffi.Shape",
                   [](PackedArgs args, Any* result) {

@@ -3,7 +3,6 @@
  * __tvm_ffi_<name>; and the system library, whose symbols are registered at static init.
  */
 #include <dlfcn.h>
-#include <elf.h>
 #include <sys/stat.h>
 #include <tvm/ffi/container/array.h>
 #include <tvm/ffi/extra/c_env_api.h>
@@ -11,13 +10,14 @@
 #include <tvm/ffi/reflection/registry.h>
 
 #include <cstring>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "ffi/elf_reader.h"
+#include "ffi/library_open.h"
 
 namespace tvm {
 namespace ffi {
@@ -129,35 +129,9 @@ ModuleObj* AsModuleObj(const Module& module) { return const_cast<ModuleObj*>(mod
 /*! \brief Names of the __tvm_ffi_* functions a shared library defines, from its .dynsym. */
 std::vector<std::string> ListElfExports(const std::string& path) {
   std::vector<std::string> names;
-  std::ifstream file(path, std::ios::binary);
-  std::vector<char> data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (data.size() < sizeof(Elf64_Ehdr) || std::memcmp(data.data(), ELFMAG, SELFMAG) != 0 ||
-      data[EI_CLASS] != ELFCLASS64) {
-    return names;
-  }
-  auto* ehdr = reinterpret_cast<const Elf64_Ehdr*>(data.data());
-  if (ehdr->e_shoff + static_cast<uint64_t>(ehdr->e_shnum) * sizeof(Elf64_Shdr) > data.size()) {
-    return names;
-  }
-  auto* sections = reinterpret_cast<const Elf64_Shdr*>(data.data() + ehdr->e_shoff);
-  for (int i = 0; i < ehdr->e_shnum; ++i) {
-    if (sections[i].sh_type != SHT_DYNSYM || sections[i].sh_link >= ehdr->e_shnum) continue;
-    const Elf64_Shdr& strtab = sections[sections[i].sh_link];
-    if (sections[i].sh_offset + sections[i].sh_size > data.size() ||
-        strtab.sh_offset + strtab.sh_size > data.size()) {
-      continue;
-    }
-    auto* symbols = reinterpret_cast<const Elf64_Sym*>(data.data() + sections[i].sh_offset);
-    size_t count = sections[i].sh_size / sizeof(Elf64_Sym);
-    for (size_t s = 0; s < count; ++s) {
-      if (symbols[s].st_shndx == SHN_UNDEF || symbols[s].st_name >= strtab.sh_size) continue;
-      const char* name = data.data() + strtab.sh_offset + symbols[s].st_name;
-      size_t prefix = std::strlen(kSymbolPrefix);
-      // "__tvm_ffi__" marks the runtime's own symbols (e.g. __tvm_ffi__library_ctx).
-      if (std::strncmp(name, kSymbolPrefix, prefix) == 0 && name[prefix] != '_') {
-        names.emplace_back(name + prefix);
-      }
-    }
+  for (std::string& name : ListElfDefinedSymbols(path, kSymbolPrefix)) {
+    // "__tvm_ffi__" marks the runtime's own symbols (e.g. __tvm_ffi__library_ctx).
+    if (!name.empty() && name[0] != '_') names.push_back(std::move(name));
   }
   return names;
 }
@@ -167,11 +141,7 @@ Module LoadLibrary(const std::string& path) {
   if (stat(path.c_str(), &info) != 0) {
     TVM_FFI_THROW(FileNotFoundError) << "no such shared library: " << path;
   }
-  void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* reason = dlerror();
-    TVM_FFI_THROW(RuntimeError) << "cannot load " << path << ": " << (reason ? reason : "?");
-  }
+  void* handle = OpenLibrary(path);
   // The library stays loaded for the process: objects it created may outlive the module.
   LoadedLibraries* libraries = LoadedLibraries::Global();
   std::lock_guard<std::mutex> lock(libraries->mutex);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "python/core.h"
+#include "python/foreign_runtime.h"
 
 namespace tvm_ffi_jit {
 
@@ -299,6 +300,13 @@ Error ErrorFromPythonException() {
   return error;
 }
 
+/*! \brief Throws the pending Python exception, raised in the foreign runtime too. */
+[[noreturn]] void ThrowPythonException() {
+  Error error = ErrorFromPythonException();
+  RaiseInForeignRuntimeToo(details::ObjectUnsafe::GetHeader(error.get()));
+  throw error;
+}
+
 /*! \brief Holds a Python callable for a Function; calls take the GIL. */
 class PyCallable {
  public:
@@ -328,16 +336,16 @@ class PyCallable {
       py_args[i] = AnyViewToPy(details::AnyUnsafe::Raw(args[i]));
       if (py_args[i] == nullptr) {
         clear_args();
-        throw ErrorFromPythonException();
+        ThrowPythonException();
       }
     }
     PyObject* ret = PyObject_Vectorcall(callable_, py_args.data(), num_args, nullptr);
     clear_args();
-    if (ret == nullptr) throw ErrorFromPythonException();
+    if (ret == nullptr) ThrowPythonException();
     TVMFFIAny owned;
     int code = PyToOwnedAny(ret, &owned);
     Py_DECREF(ret);
-    if (code != 0) throw ErrorFromPythonException();
+    if (code != 0) ThrowPythonException();
     *result = details::AnyUnsafe::FromOwnedRaw(owned);
   }
 
@@ -569,13 +577,19 @@ TVMFFIObject* FunctionFromCallable(PyObject* callable) {
   }
 }
 
-PyObject* RaiseFromSafeCallCode(int code) {
+PyObject* RaiseFromSafeCallCode(int code, const void* callee) {
   if (code == -2) {
     if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "call interrupted by the frontend");
     return nullptr;
   }
+  // A function bound to another runtime raised there; its error object has the same layout.
+  // Its own runtime first: the other may hold a stale copy of a callback's error.
   TVMFFIObjectHandle handle = nullptr;
-  TVMFFIErrorMoveFromRaised(&handle);
+  if (TVM_FFI_UNLIKELY(callee != nullptr && RunsOnForeignRuntime(callee))) {
+    handle = MoveForeignRaisedError();
+  }
+  if (handle == nullptr) TVMFFIErrorMoveFromRaised(&handle);
+  if (handle == nullptr) handle = MoveForeignRaisedError();
   if (handle == nullptr) {
     PyErr_Format(PyExc_RuntimeError, "call failed with code %d and no error was raised", code);
     return nullptr;
@@ -659,7 +673,9 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
   }
   context.Exit();
   temps.Release();
-  if (TVM_FFI_UNLIKELY(code != 0)) return RaiseFromSafeCallCode(code);
+  if (TVM_FFI_UNLIKELY(code != 0)) {
+    return RaiseFromSafeCallCode(code, reinterpret_cast<const void*>(cell->safe_call));
+  }
   if (result.type_index == kTVMFFITensor && context.api != nullptr) {
     return context.TensorResultToPy(result.v_obj);  // the caller's framework type
   }

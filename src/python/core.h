@@ -14,6 +14,8 @@
 
 namespace tvm_ffi_jit {
 
+struct ForeignRuntime;
+
 /*! \brief A Python wrapper owning one reference to a TVM-FFI object. */
 struct PyFFIObject {
   PyObject_HEAD TVMFFIObject* handle;
@@ -98,11 +100,19 @@ struct CallContext {
   bool cupy = false;  // a cupy array was passed: its current stream applies
   bool allocator_set = false;
   bool stream_set = false;
+  // The other runtime (see foreign_runtime.h) the stream and allocator were also set in.
+  ForeignRuntime* foreign = nullptr;
+  DLPackManagedTensorAllocator foreign_saved_allocator = nullptr;
+  TVMFFIStreamHandle foreign_saved_stream = nullptr;
 
   /*! \brief Installs the framework's allocator and current stream for the call. */
   void Enter();
   /*! \brief Restores what Enter replaced. */
   void Exit();
+  /*! \brief Sets the call's stream in this runtime and the foreign one. */
+  void InstallStream(TVMFFIStreamHandle stream);
+  /*! \brief Sets the call's allocator in this runtime and the foreign one. */
+  void InstallAllocator(DLPackManagedTensorAllocator allocator);
   /*! \brief A returned Tensor (owned handle) as the framework's tensor type, else Tensor. */
   PyObject* TensorResultToPy(TVMFFIObject* tensor);
 };
@@ -121,8 +131,11 @@ PyObject* AnyViewToPy(const TVMFFIAny* value);
 /*! \brief Wraps a Python callable as an owned Function handle. NULL with error set on failure. */
 TVMFFIObject* FunctionFromCallable(PyObject* callable);
 
-/*! \brief Sets the Python error matching a failed safe call's code; returns NULL. */
-PyObject* RaiseFromSafeCallCode(int code);
+/*!
+ * \brief Sets the Python error matching a failed safe call's code; returns NULL. `callee`,
+ * the safe_call that failed, tells which runtime holds the error when two are loaded.
+ */
+PyObject* RaiseFromSafeCallCode(int code, const void* callee = nullptr);
 /*! \brief Calls a function object with Python arguments; the shared call path. */
 PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
                        bool release_gil = false);

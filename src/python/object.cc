@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "python/core.h"
+#include "python/foreign_runtime.h"
 // structmember.h needs Python.h first (core.h includes it).
 #include <structmember.h>
 
@@ -220,6 +221,9 @@ PyObject* GetGlobalFunc(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   TVMFFIByteArray bytes = {name, static_cast<size_t>(size)};
   TVMFFIObjectHandle handle = nullptr;
   if (TVMFFIFunctionGetGlobal(&bytes, &handle) != 0) return RaiseFromSafeCallCode(-1);
+  if (handle == nullptr && ForeignGetGlobal(&bytes, &handle) != 0) {
+    return RaiseFromSafeCallCode(-1);
+  }
   if (handle == nullptr) {
     if (allow_missing) Py_RETURN_NONE;
     PyErr_Format(PyExc_ValueError, "Global function `%s` is not registered", name);
@@ -358,7 +362,7 @@ PyMODINIT_FUNC PyInit__core(void) {
   PyObject* module = PyModule_Create(&core_module);
   if (module == nullptr) return nullptr;
   if (InitObjectTypes(module) != 0 || InitTensorType(module) != 0 || InitConvert(module) != 0 ||
-      InitEnv(module) != 0) {
+      InitEnv(module) != 0 || InitForeignRuntime(module) != 0) {
     Py_DECREF(module);
     return nullptr;
   }

@@ -9,6 +9,7 @@
 
 #include "python/core.h"
 #include "python/dlpack_exchange.h"
+#include "python/foreign_runtime.h"
 
 namespace tvm_ffi_jit {
 namespace {
@@ -198,33 +199,52 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
 void CallContext::Enter() {
   if (cupy && IsStreamDevice(device.device_type)) {
     void* stream = nullptr;
-    if (CupyCurrentStream(&stream)) {
-      TVMFFIEnvSetStream(device.device_type, device.device_id, stream, &saved_stream);
-      stream_set = true;
-    }
+    if (CupyCurrentStream(&stream)) InstallStream(stream);
   }
   if (api == nullptr) return;
   const auto* exchange = static_cast<const DLPackExchangeAPI*>(api);
   if (exchange->managed_tensor_allocator != nullptr) {
-    TVMFFIEnvSetDLPackManagedTensorAllocator(exchange->managed_tensor_allocator, 0,
-                                             &saved_allocator);
-    allocator_set = true;
+    InstallAllocator(exchange->managed_tensor_allocator);
   }
   if (IsStreamDevice(device.device_type) && exchange->current_work_stream != nullptr) {
     void* stream = nullptr;
     if (exchange->current_work_stream(device.device_type, device.device_id, &stream) == 0) {
-      TVMFFIEnvSetStream(device.device_type, device.device_id, stream, &saved_stream);
-      stream_set = true;
+      InstallStream(stream);
     } else {
       PyErr_Clear();
     }
   }
 }
 
+void CallContext::InstallStream(TVMFFIStreamHandle stream) {
+  TVMFFIEnvSetStream(device.device_type, device.device_id, stream, &saved_stream);
+  stream_set = true;
+  foreign = foreign_runtime;  // the same one for both installs: the GIL is held
+  if (TVM_FFI_UNLIKELY(foreign != nullptr)) {
+    foreign->env_set_stream(device.device_type, device.device_id, stream, &foreign_saved_stream);
+  }
+}
+
+void CallContext::InstallAllocator(DLPackManagedTensorAllocator allocator) {
+  TVMFFIEnvSetDLPackManagedTensorAllocator(allocator, 0, &saved_allocator);
+  allocator_set = true;
+  foreign = foreign_runtime;
+  if (TVM_FFI_UNLIKELY(foreign != nullptr)) {
+    foreign->env_set_allocator(allocator, 0, &foreign_saved_allocator);
+  }
+}
+
 void CallContext::Exit() {
   if (allocator_set) TVMFFIEnvSetDLPackManagedTensorAllocator(saved_allocator, 0, nullptr);
   if (stream_set) TVMFFIEnvSetStream(device.device_type, device.device_id, saved_stream, nullptr);
+  if (TVM_FFI_UNLIKELY(foreign != nullptr)) {
+    if (allocator_set) foreign->env_set_allocator(foreign_saved_allocator, 0, nullptr);
+    if (stream_set) {
+      foreign->env_set_stream(device.device_type, device.device_id, foreign_saved_stream, nullptr);
+    }
+  }
   allocator_set = stream_set = false;
+  foreign = nullptr;
 }
 
 PyObject* CallContext::TensorResultToPy(TVMFFIObject* tensor) {
@@ -257,6 +277,9 @@ PyObject* EnvSetStream(PyObject*, PyObject* args) {
   if (TVMFFIEnvSetStream(device_type, device_id, handle, &previous) != 0) {
     return RaiseFromSafeCallCode(-1);
   }
+  // Modules bound to a foreign runtime read its stream: it follows this one.
+  if (foreign_runtime != nullptr)
+    foreign_runtime->env_set_stream(device_type, device_id, handle, nullptr);
   return PyLong_FromVoidPtr(previous);
 }
 

@@ -9,6 +9,7 @@ import threading
 import time
 
 from ..build_error import BuildError, ToolchainError
+from .link import undefined_symbols_summary
 from .sources import CUDA, C
 
 logger = logging.getLogger("tvm_ffi_jit")
@@ -213,9 +214,11 @@ def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str, step
         text = "".join(diagnostics).strip()
         if len(text) > _MAX_ERROR_CHARS:
             text = "...\n" + text[-_MAX_ERROR_CHARS:]
+        # Undefined functions first: the linker's own lines are easy to miss in a long log.
+        details = "\n".join(part for part in (undefined_symbols_summary(text), text) if part)
         raise BuildError(
             f"building module '{name}' failed (ninja exit code {returncode}); "
-            f"full log: {log_path}\n{text}"
+            f"full log: {log_path}\n{details}"
         )
 
 

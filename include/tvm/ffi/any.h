@@ -574,4 +574,8 @@ inline Any::Any(const char* str) : Any(String(str)) {}
 
 }  // namespace ffi
 }  // namespace tvm
+
+// AnyHash and AnyEqual (hash-map key semantics) come with Any, as in upstream's any.h.
+#include <tvm/ffi/container/map_hash.h>  // NOLINT(build/include_order)
+
 #endif  // TVM_FFI_ANY_H_

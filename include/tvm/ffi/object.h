@@ -19,6 +19,8 @@ namespace ffi {
 
 namespace details {
 struct ObjectUnsafe;
+/*! \brief Throws the error raised on this thread (defined in error.h). */
+[[noreturn]] inline void ThrowRaised(int code);
 template <typename T>
 void ObjectDeleter(void* self, int flags);
 
@@ -284,21 +286,23 @@ TRef GetRef(const typename TRef::ContainerType* obj) {
  * Declares the type info of a user Object subclass; its index is allocated at first use.
  * Use inside the class: TVM_FFI_DECLARE_OBJECT_INFO("my.Key", MyObj, ParentObj);
  */
-#define TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, IsFinal) \
-  static constexpr const char* _type_key = TypeKey;                               \
-  static constexpr int32_t _type_index = kTVMFFIDynObjectBegin;                   \
-  static constexpr int32_t _type_depth = ParentType::_type_depth + 1;             \
-  static constexpr bool _type_final = IsFinal;                                    \
-  static int32_t RuntimeTypeIndex() {                                             \
-    static const int32_t index = [] {                                             \
-      const char* key = TypeKey;                                                  \
-      size_t size = 0;                                                            \
-      while (key[size]) ++size;                                                   \
-      TVMFFIByteArray bytes = {key, size};                                        \
-      return TVMFFITypeGetOrAllocIndex(&bytes, -1, _type_depth, 0, 1,             \
-                                       ParentType::RuntimeTypeIndex());           \
-    }();                                                                          \
-    return index;                                                                 \
+#define TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, IsFinal)    \
+  static constexpr const char* _type_key = TypeKey;                                  \
+  static constexpr int32_t _type_index = kTVMFFIDynObjectBegin;                      \
+  static constexpr int32_t _type_depth = ParentType::_type_depth + 1;                \
+  static constexpr bool _type_final = IsFinal;                                       \
+  static int32_t RuntimeTypeIndex() {                                                \
+    static const int32_t index = [] {                                                \
+      const char* key = TypeKey;                                                     \
+      size_t size = 0;                                                               \
+      while (key[size]) ++size;                                                      \
+      TVMFFIByteArray bytes = {key, size};                                           \
+      int32_t allocated = TVMFFITypeGetOrAllocIndex(&bytes, -1, _type_depth, 0, 1,   \
+                                                    ParentType::RuntimeTypeIndex()); \
+      if (allocated < 0) ::tvm::ffi::details::ThrowRaised(-1);                       \
+      return allocated;                                                              \
+    }();                                                                             \
+    return index;                                                                    \
   }
 #define TVM_FFI_DECLARE_OBJECT_INFO(TypeKey, TypeName, ParentType) \
   TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, false)

@@ -173,7 +173,8 @@ static void CheckError(void) {
 
 static int32_t AllocType(const char* key, int32_t depth, int32_t parent) {
   TVMFFIByteArray type_key = {key, strlen(key)};
-  return TVMFFITypeGetOrAllocIndex(&type_key, -1, depth, 0, 0, parent);
+  /* No reserved child slots, overflow allowed: otherwise a type can have no subclass. */
+  return TVMFFITypeGetOrAllocIndex(&type_key, -1, depth, 0, 1, parent);
 }
 
 static void CheckTypeInfo(void) {

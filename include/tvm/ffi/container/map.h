@@ -1,166 +1,175 @@
 /*
- * Map<K, V>: a reference-counted mapping (Python dict) that keeps insertion order.
- * Keys compare by value for numbers and strings and by identity for other objects.
- * Lookup scans the entries: FFI maps are small (options, attributes).
+ * Map<K, V>: an immutable-by-sharing hash map (Python dict) that keeps insertion order.
+ * Copies share the storage; Set and erase copy it first when it is shared. Keys hash and
+ * compare as map_hash.h says; the storage (map_base.h) is binary-compatible with every
+ * implementation of the TVM-FFI ABI.
  */
 #ifndef TVM_FFI_CONTAINER_MAP_H_
 #define TVM_FFI_CONTAINER_MAP_H_
 
 #include <tvm/ffi/any.h>
+#include <tvm/ffi/container/map_base.h>
 
-#include <cstring>
+#include <initializer_list>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace tvm {
 namespace ffi {
 
-namespace details {
-/*! \brief Key equality: strings and bytes by content, everything else by stored bits. */
-inline bool MapKeyEqual(const TVMFFIAny& a, const TVMFFIAny& b) {
-  std::optional<TVMFFIByteArray> sa = StringBytesOf(&a), sb = StringBytesOf(&b);
-  if (sa.has_value() || sb.has_value()) {
-    return sa.has_value() && sb.has_value() && sa->size == sb->size &&
-           std::memcmp(sa->data, sb->data, sa->size) == 0;
-  }
-  std::optional<TVMFFIByteArray> ba = BytesBytesOf(&a), bb = BytesBytesOf(&b);
-  if (ba.has_value() || bb.has_value()) {
-    return ba.has_value() && bb.has_value() && ba->size == bb->size &&
-           std::memcmp(ba->data, bb->data, ba->size) == 0;
-  }
-  return a.type_index == b.type_index && a.v_int64 == b.v_int64;
-}
-}  // namespace details
+template <typename K, typename V>
+class Dict;
 
-/*! \brief Object layout of a map: owned (key, value) pairs in insertion order. */
-class MapObj : public Object {
+/*! \brief Object type of Map (type index kTVMFFIMap). */
+class MapObj : public MapBaseObj {
  public:
-  MapObj() = default;
-  ~MapObj() {
-    for (int64_t i = 0; i < 2 * size; ++i) {
-      if (data[i].type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectDecRef(data[i].v_obj);
-    }
-    delete[] data;
-  }
-  /*! \brief Index of the entry with this key, or -1. */
-  int64_t Find(const TVMFFIAny& key) const {
-    for (int64_t i = 0; i < size; ++i) {
-      if (details::MapKeyEqual(data[2 * i], key)) return i;
-    }
-    return -1;
-  }
-  /*! \brief Inserts or replaces. */
-  void Set(Any key, Any value) {
-    int64_t index = Find(*details::AnyUnsafe::Raw(key));
-    if (index >= 0) {
-      Any old = details::AnyUnsafe::FromOwnedRaw(data[2 * index + 1]);
-      data[2 * index + 1] = details::AnyUnsafe::MoveToRaw(std::move(value));
-      return;
-    }
-    if (size == capacity) Reserve(capacity == 0 ? 4 : capacity * 2);
-    data[2 * size] = details::AnyUnsafe::MoveToRaw(std::move(key));
-    data[2 * size + 1] = details::AnyUnsafe::MoveToRaw(std::move(value));
-    ++size;
-  }
-  void Reserve(int64_t new_capacity) {
-    if (new_capacity <= capacity) return;
-    TVMFFIAny* buffer = new TVMFFIAny[2 * new_capacity];
-    for (int64_t i = 0; i < 2 * size; ++i) buffer[i] = data[i];
-    delete[] data;
-    data = buffer;
-    capacity = new_capacity;
-  }
-  const AnyView& KeyAt(int64_t i) const { return reinterpret_cast<const AnyView*>(data)[2 * i]; }
-  const AnyView& ValueAt(int64_t i) const {
-    return reinterpret_cast<const AnyView*>(data)[2 * i + 1];
-  }
-
-  TVMFFIAny* data{nullptr};  // key0, value0, key1, value1, ...
-  int64_t size{0};
-  int64_t capacity{0};
+  /*! \brief An unshared copy of `src`. */
+  static ObjectPtr<Object> ShallowCopy(const MapObj* src) { return CopyFrom(src, kTVMFFIMap); }
   TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Map", kTVMFFIMap)
 };
+static_assert(sizeof(MapObj) == sizeof(MapBaseObj), "Map adds nothing to the shared layout");
+
+namespace details {
+/*! \brief Converts a stored entry to K or V (Any as is). */
+template <typename T>
+T MapEntryAs(const Any& value) {
+  if constexpr (std::is_same_v<T, Any>) {
+    return value;
+  } else {
+    return value.cast<T>();
+  }
+}
+/*! \brief Whether every entry of `map` converts to K and V. */
+template <typename K, typename V>
+bool MapEntriesConvert(const MapBaseObj* map) {
+  if constexpr (!std::is_same_v<K, Any> || !std::is_same_v<V, Any>) {
+    for (const auto& kv : *map) {
+      if constexpr (!std::is_same_v<K, Any>) {
+        if (!kv.first.template try_cast<K>().has_value()) return false;
+      }
+      if constexpr (!std::is_same_v<V, Any>) {
+        if (!kv.second.template try_cast<V>().has_value()) return false;
+      }
+    }
+  }
+  return true;
+}
+}  // namespace details
 
 template <typename K = Any, typename V = Any>
 class Map : public ObjectRef {
  public:
-  Map() : ObjectRef(make_object<MapObj>()) {}
-  Map(std::initializer_list<std::pair<K, V>> items) : Map() {
-    for (const auto& kv : items) Set(kv.first, kv.second);
-  }
+  using key_type = K;
+  using mapped_type = V;
+
+  Map() : ObjectRef(MapBaseObj::Empty(kTVMFFIMap)) {}
+  Map(std::initializer_list<std::pair<K, V>> items)
+      : ObjectRef(MapBaseObj::CreateFromRange(items.begin(), items.end(), kTVMFFIMap)) {}
+  template <typename Iter>
+  Map(Iter first, Iter last) : ObjectRef(MapBaseObj::CreateFromRange(first, last, kTVMFFIMap)) {}
+  template <typename Hash, typename Equal>
+  Map(const std::unordered_map<K, V, Hash, Equal>& items)  // NOLINT(*)
+      : ObjectRef(MapBaseObj::CreateFromRange(items.begin(), items.end(), kTVMFFIMap)) {}
   explicit Map(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
 
-  size_t size() const { return static_cast<size_t>(obj()->size); }
+  size_t size() const { return obj()->size(); }
   bool empty() const { return size() == 0; }
-  size_t count(const K& key) const {
-    return obj()->Find(*details::AnyUnsafe::Raw(AnyView(key))) >= 0;
-  }
+  size_t count(const K& key) const { return obj()->count(Any(key)); }
   /*! \brief The value of `key`; throws KeyError when absent. */
-  V at(const K& key) const {
-    std::optional<V> value = Get(key);
-    if (!value.has_value()) TVM_FFI_THROW(KeyError) << "key not found in Map";
-    return *std::move(value);
-  }
+  V at(const K& key) const { return details::MapEntryAs<V>(obj()->at(Any(key))); }
   V operator[](const K& key) const { return at(key); }
   /*! \brief The value of `key`, or nullopt. */
   std::optional<V> Get(const K& key) const {
-    int64_t index = obj()->Find(*details::AnyUnsafe::Raw(AnyView(key)));
-    if (index < 0) return std::nullopt;
-    return Convert<V>(obj()->ValueAt(index));
+    MapBaseObj::iterator it = obj()->find(Any(key));
+    if (it == obj()->end()) return std::nullopt;
+    return details::MapEntryAs<V>(it->second);
   }
-  void Set(const K& key, const V& value) { MutableObj()->Set(Any(key), Any(value)); }
+  /*! \brief Inserts or replaces (copying the storage first when shared). */
+  void Set(const K& key, const V& value) {
+    CopyOnWrite();
+    ObjectPtr<Object> grown =
+        MapBaseObj::InsertMaybeReHash(MapBaseObj::KVType(Any(key), Any(value)), data_);
+    if (grown != nullptr) data_ = std::move(grown);
+  }
+  void erase(const K& key) { CopyOnWrite()->erase(Any(key)); }
+  void clear() { data_ = MapBaseObj::Empty(kTVMFFIMap); }
+  /*! \brief The object, copied first if shared: safe to mutate. */
+  MapObj* CopyOnWrite() {
+    if (data_.use_count() != 1) data_ = MapBaseObj::CopyFrom(obj(), kTVMFFIMap);
+    return static_cast<MapObj*>(data_.get());
+  }
 
-  /*! \brief Iterates (key, value) pairs in insertion order. */
+  /*! \brief Iterates (key, value) pairs converted to K and V, in insertion order. */
   class iterator {
    public:
-    iterator(const MapObj* obj, int64_t index) : obj_(obj), index_(index) {}
-    std::pair<K, V> operator*() const {
-      return {Convert<K>(obj_->KeyAt(index_)), Convert<V>(obj_->ValueAt(index_))};
+    using iterator_category = std::bidirectional_iterator_tag;
+    using difference_type = int64_t;
+    using value_type = const std::pair<K, V>;
+    using pointer = value_type*;
+    using reference = value_type;
+
+    iterator() = default;
+    reference operator*() const {
+      return {details::MapEntryAs<K>(it_->first), details::MapEntryAs<V>(it_->second)};
     }
     iterator& operator++() {
-      ++index_;
+      ++it_;
       return *this;
     }
-    bool operator!=(const iterator& other) const { return index_ != other.index_; }
-    bool operator==(const iterator& other) const { return index_ == other.index_; }
+    iterator& operator--() {
+      --it_;
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator old = *this;
+      ++it_;
+      return old;
+    }
+    bool operator==(const iterator& other) const { return it_ == other.it_; }
+    bool operator!=(const iterator& other) const { return it_ != other.it_; }
 
    private:
-    const MapObj* obj_;
-    int64_t index_;
+    explicit iterator(MapBaseObj::iterator it) : it_(it) {}
+    MapBaseObj::iterator it_;
+    friend class Map;
+    template <typename, typename>
+    friend class Dict;
   };
-  iterator begin() const { return iterator(obj(), 0); }
-  iterator end() const { return iterator(obj(), obj()->size); }
+  iterator begin() const { return iterator(obj()->begin()); }
+  iterator end() const { return iterator(obj()->end()); }
+  iterator find(const K& key) const { return iterator(obj()->find(Any(key))); }
 
   const MapObj* get() const { return obj(); }
   using ContainerType = MapObj;
   static constexpr bool _type_is_nullable = false;
 
  private:
-  template <typename T>
-  static T Convert(const AnyView& view) {
-    if constexpr (std::is_same_v<T, Any>) {
-      return Any(view);
-    } else {
-      return view.cast<T>();
-    }
-  }
   const MapObj* obj() const { return static_cast<const MapObj*>(data_.get()); }
-  MapObj* MutableObj() {
-    if (data_.use_count() != 1) {
-      ObjectPtr<MapObj> copy = make_object<MapObj>();
-      copy->Reserve(obj()->size);
-      for (int64_t i = 0; i < obj()->size; ++i) {
-        copy->Set(Any(obj()->KeyAt(i)), Any(obj()->ValueAt(i)));
-      }
-      data_ = std::move(copy);
-    }
-    return static_cast<MapObj*>(data_.get());
-  }
 };
+
+/*! \brief `lhs` with the entries of `rhs` set over it. */
+template <typename K, typename V>
+inline Map<K, V> Merge(Map<K, V> lhs, const Map<K, V>& rhs) {
+  for (const auto& kv : rhs) lhs.Set(kv.first, kv.second);
+  return lhs;
+}
 
 namespace details {
 template <typename K, typename V>
 struct HasCustomObjectRefTraits<Map<K, V>> : std::true_type {};
+
+/*! \brief A Map or Dict value viewed as TRef: shared when the type matches, else copied. */
+template <typename TRef, typename K, typename V>
+std::optional<TRef> MapLikeFromAnyView(const TVMFFIAny* src, int32_t own_index,
+                                       int32_t other_index) {
+  if (src->type_index != own_index && src->type_index != other_index) return std::nullopt;
+  const auto* map = static_cast<const MapBaseObj*>(ObjectUnsafe::FromHeader(src->v_obj));
+  if (!MapEntriesConvert<K, V>(map)) return std::nullopt;
+  if (src->type_index == own_index) return TRef(ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));
+  return TRef(MapBaseObj::CreateFromRange(map->begin(), map->end(), own_index));
+}
 }  // namespace details
 
 template <typename K, typename V>
@@ -174,20 +183,9 @@ struct TypeTraits<Map<K, V>> {
     details::SetPod(out, kTVMFFIMap);
     out->v_obj = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
   }
-  /*! Checks every key converts to K and every value to V. */
+  /*! A Map (shared) or a Dict (copied) whose every key converts to K and value to V. */
   static std::optional<Map<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
-    if (src->type_index != kTVMFFIMap) return std::nullopt;
-    Map<K, V> map(details::ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));
-    const MapObj* obj = map.get();
-    for (int64_t i = 0; i < obj->size; ++i) {
-      if constexpr (!std::is_same_v<K, Any>) {
-        if (!obj->KeyAt(i).template try_cast<K>().has_value()) return std::nullopt;
-      }
-      if constexpr (!std::is_same_v<V, Any>) {
-        if (!obj->ValueAt(i).template try_cast<V>().has_value()) return std::nullopt;
-      }
-    }
-    return map;
+    return details::MapLikeFromAnyView<Map<K, V>, K, V>(src, kTVMFFIMap, kTVMFFIDict);
   }
   static std::string TypeStr() {
     return "Map<" + TypeTraits<K>::TypeStr() + ", " + TypeTraits<V>::TypeStr() + ">";

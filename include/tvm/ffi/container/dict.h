@@ -1,0 +1,103 @@
+/*
+ * Dict<K, V>: a mutable hash map with Map's storage (map_base.h), type index kTVMFFIDict.
+ * Copies share one dictionary: Set, erase and clear change it for every holder, and growth
+ * swaps the new storage into the same object.
+ */
+#ifndef TVM_FFI_CONTAINER_DICT_H_
+#define TVM_FFI_CONTAINER_DICT_H_
+
+#include <tvm/ffi/container/map.h>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace tvm {
+namespace ffi {
+
+/*! \brief Object type of Dict (type index kTVMFFIDict). */
+class DictObj : public MapBaseObj {
+ public:
+  /*! \brief An unshared copy of `src`. */
+  static ObjectPtr<Object> ShallowCopy(const DictObj* src) { return CopyFrom(src, kTVMFFIDict); }
+  TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Dict", kTVMFFIDict)
+};
+static_assert(sizeof(DictObj) == sizeof(MapBaseObj), "Dict adds nothing to the shared layout");
+
+template <typename K = Any, typename V = Any>
+class Dict : public ObjectRef {
+ public:
+  using key_type = K;
+  using mapped_type = V;
+
+  Dict() : ObjectRef(MapBaseObj::Empty(kTVMFFIDict)) {}
+  Dict(std::initializer_list<std::pair<K, V>> items)
+      : ObjectRef(MapBaseObj::CreateFromRange(items.begin(), items.end(), kTVMFFIDict)) {}
+  template <typename Iter>
+  Dict(Iter first, Iter last) : ObjectRef(MapBaseObj::CreateFromRange(first, last, kTVMFFIDict)) {}
+  explicit Dict(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
+
+  size_t size() const { return obj()->size(); }
+  bool empty() const { return size() == 0; }
+  size_t count(const K& key) const { return obj()->count(Any(key)); }
+  /*! \brief The value of `key`; throws KeyError when absent. */
+  V at(const K& key) const { return details::MapEntryAs<V>(obj()->at(Any(key))); }
+  V operator[](const K& key) const { return at(key); }
+  std::optional<V> Get(const K& key) const {
+    MapBaseObj::iterator it = obj()->find(Any(key));
+    if (it == obj()->end()) return std::nullopt;
+    return details::MapEntryAs<V>(it->second);
+  }
+  /*! \brief Inserts or replaces, in place for every holder of this Dict. */
+  void Set(const K& key, const V& value) {
+    ObjectPtr<Object> grown =
+        MapBaseObj::InsertMaybeReHash(MapBaseObj::KVType(Any(key), Any(value)), data_);
+    if (grown != nullptr) mutable_obj()->InplaceSwitchTo(std::move(grown));
+  }
+  void erase(const K& key) { mutable_obj()->erase(Any(key)); }
+  void clear() { mutable_obj()->clear(); }
+
+  using iterator = typename Map<K, V>::iterator;
+  iterator begin() const { return MakeIterator(obj()->begin()); }
+  iterator end() const { return MakeIterator(obj()->end()); }
+  iterator find(const K& key) const { return MakeIterator(obj()->find(Any(key))); }
+
+  const DictObj* get() const { return obj(); }
+  using ContainerType = DictObj;
+  static constexpr bool _type_is_nullable = false;
+
+ private:
+  const DictObj* obj() const { return static_cast<const DictObj*>(data_.get()); }
+  DictObj* mutable_obj() const { return static_cast<DictObj*>(data_.get()); }
+  static iterator MakeIterator(MapBaseObj::iterator it) { return iterator(it); }
+};
+
+namespace details {
+template <typename K, typename V>
+struct HasCustomObjectRefTraits<Dict<K, V>> : std::true_type {};
+}  // namespace details
+
+template <typename K, typename V>
+struct TypeTraits<Dict<K, V>> {
+  static constexpr bool convert_enabled = true;
+  static void CopyToAnyView(const Dict<K, V>& v, TVMFFIAny* out) {
+    details::SetPod(out, kTVMFFIDict);
+    out->v_obj = details::ObjectUnsafe::GetHandle(v);
+  }
+  static void MoveToAny(Dict<K, V> v, TVMFFIAny* out) {
+    details::SetPod(out, kTVMFFIDict);
+    out->v_obj = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
+  }
+  /*! A Dict (shared) or a Map (copied) whose every key converts to K and value to V. */
+  static std::optional<Dict<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
+    return details::MapLikeFromAnyView<Dict<K, V>, K, V>(src, kTVMFFIDict, kTVMFFIMap);
+  }
+  static std::string TypeStr() {
+    return "Dict<" + TypeTraits<K>::TypeStr() + ", " + TypeTraits<V>::TypeStr() + ">";
+  }
+};
+
+}  // namespace ffi
+}  // namespace tvm
+#endif  // TVM_FFI_CONTAINER_DICT_H_

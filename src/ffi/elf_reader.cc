@@ -1,0 +1,98 @@
+/*
+ * The ELF reader: a 64-bit shared library's sections, read from the file into memory, with
+ * every offset checked against the file size (the file may be anything).
+ */
+#include "ffi/elf_reader.h"
+
+#include <elf.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace tvm {
+namespace ffi {
+namespace {
+
+/*! \brief A whole ELF file in memory; `sections` is empty if it is not a readable ELF64. */
+class ElfImage {
+ public:
+  explicit ElfImage(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    data_.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    if (data_.size() < sizeof(Elf64_Ehdr) || std::memcmp(data_.data(), ELFMAG, SELFMAG) != 0 ||
+        data_[EI_CLASS] != ELFCLASS64) {
+      return;
+    }
+    auto* ehdr = reinterpret_cast<const Elf64_Ehdr*>(data_.data());
+    if (ehdr->e_shoff + static_cast<uint64_t>(ehdr->e_shnum) * sizeof(Elf64_Shdr) > data_.size()) {
+      return;
+    }
+    auto* first = reinterpret_cast<const Elf64_Shdr*>(data_.data() + ehdr->e_shoff);
+    sections_.assign(first, first + ehdr->e_shnum);
+  }
+
+  const std::vector<Elf64_Shdr>& sections() const { return sections_; }
+
+  /*! \brief The section's bytes, or nullptr when they lie outside the file. */
+  const char* Contents(const Elf64_Shdr& section) const {
+    if (section.sh_offset + section.sh_size > data_.size()) return nullptr;
+    return data_.data() + section.sh_offset;
+  }
+
+  /*! \brief The string at `offset` of the string table section `link`, or nullptr. */
+  const char* String(uint32_t link, uint64_t offset) const {
+    if (link >= sections_.size()) return nullptr;
+    const Elf64_Shdr& table = sections_[link];
+    const char* base = Contents(table);
+    if (base == nullptr || offset >= table.sh_size) return nullptr;
+    // The string must end inside its table.
+    if (std::memchr(base + offset, '\0', table.sh_size - offset) == nullptr) return nullptr;
+    return base + offset;
+  }
+
+ private:
+  std::vector<char> data_;
+  std::vector<Elf64_Shdr> sections_;
+};
+
+}  // namespace
+
+std::vector<std::string> ListElfDefinedSymbols(const std::string& path, const std::string& prefix) {
+  std::vector<std::string> names;
+  ElfImage image(path);
+  for (const Elf64_Shdr& section : image.sections()) {
+    if (section.sh_type != SHT_DYNSYM) continue;
+    auto* symbols = reinterpret_cast<const Elf64_Sym*>(image.Contents(section));
+    if (symbols == nullptr) continue;
+    size_t count = section.sh_size / sizeof(Elf64_Sym);
+    for (size_t i = 0; i < count; ++i) {
+      if (symbols[i].st_shndx == SHN_UNDEF) continue;
+      const char* name = image.String(section.sh_link, symbols[i].st_name);
+      if (name != nullptr && std::strncmp(name, prefix.c_str(), prefix.size()) == 0) {
+        names.emplace_back(name + prefix.size());
+      }
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> ListElfNeeded(const std::string& path) {
+  std::vector<std::string> needed;
+  ElfImage image(path);
+  for (const Elf64_Shdr& section : image.sections()) {
+    if (section.sh_type != SHT_DYNAMIC) continue;
+    auto* entries = reinterpret_cast<const Elf64_Dyn*>(image.Contents(section));
+    if (entries == nullptr) continue;
+    size_t count = section.sh_size / sizeof(Elf64_Dyn);
+    for (size_t i = 0; i < count && entries[i].d_tag != DT_NULL; ++i) {
+      if (entries[i].d_tag != DT_NEEDED) continue;
+      const char* name = image.String(section.sh_link, entries[i].d_un.d_val);
+      if (name != nullptr) needed.emplace_back(name);
+    }
+  }
+  return needed;
+}
+
+}  // namespace ffi
+}  // namespace tvm
