@@ -1,6 +1,7 @@
 /*
- * DLPack: the in-memory tensor exchange structure, written from the DLPack 1.x
- * specification (data layout, enum values and field order follow the spec).
+ * DLPack 1.3: the in-memory tensor exchange structures and the C exchange API a Python
+ * framework publishes on its tensor type, written from the DLPack specification (data
+ * layout, enum values, field order and flag bits follow the spec).
  */
 #ifndef DLPACK_DLPACK_H_
 #define DLPACK_DLPACK_H_
@@ -15,7 +16,7 @@
 
 /* The major and minor version of the spec this header implements. */
 #define DLPACK_MAJOR_VERSION 1
-#define DLPACK_MINOR_VERSION 1
+#define DLPACK_MINOR_VERSION 3
 
 #ifndef DLPACK_DLL
 #define DLPACK_DLL
@@ -93,7 +94,10 @@ typedef struct {
   uint16_t lanes;
 } DLDataType;
 
-/* A strided view on memory. `strides` counts elements and may be NULL (compact row-major). */
+/*
+ * A strided view on memory. `strides` counts elements; since DLPack 1.2 producers set it
+ * whenever ndim > 0 (older producers may leave it NULL for compact row-major data).
+ */
 typedef struct {
   void* data;
   DLDevice device;
@@ -124,6 +128,67 @@ typedef struct DLManagedTensorVersioned {
   uint64_t flags;
   DLTensor dl_tensor;
 } DLManagedTensorVersioned;
+
+/* ---- The C exchange API (`type.__dlpack_c_exchange_api__`, DLPack 1.3) ---- */
+
+/*
+ * Asks the producer framework for a new tensor shaped like `prototype` (dtype, ndim, shape
+ * and device are read). Returns 0 with *out set, or non-zero after calling
+ * SetError(error_ctx, kind, message) exactly once. Never throws.
+ */
+typedef int (*DLPackManagedTensorAllocator)(DLTensor* prototype, DLManagedTensorVersioned** out,
+                                            void* error_ctx,
+                                            void (*SetError)(void* error_ctx, const char* kind,
+                                                             const char* message));
+
+/*
+ * Exports `py_object` (a PyObject* of the type the API came from) as an owned managed
+ * tensor, without stream synchronization. Returns 0, or -1 with a Python exception set.
+ */
+typedef int (*DLPackManagedTensorFromPyObjectNoSync)(void* py_object,
+                                                     DLManagedTensorVersioned** out);
+
+/*
+ * Fills the caller's `out` with a non-owning view of `py_object`; the view (shape and
+ * strides included) stays valid only until control returns to the producer. Returns 0, or
+ * -1 with a Python exception set.
+ */
+typedef int (*DLPackDLTensorFromPyObjectNoSync)(void* py_object, DLTensor* out);
+
+/*
+ * The producer's current work stream for a device (NULL is acceptable for CPU). Returns 0,
+ * or -1 with a Python exception set.
+ */
+typedef int (*DLPackCurrentWorkStream)(DLDeviceType device_type, int32_t device_id,
+                                       void** out_current_stream);
+
+/*
+ * Imports an owned managed tensor (ownership is taken) as a Python tensor of the producer's
+ * type in *out_py_object. Returns 0, or -1 with a Python exception set.
+ */
+typedef int (*DLPackManagedTensorToPyObjectNoSync)(DLManagedTensorVersioned* tensor,
+                                                   void** out_py_object);
+
+/* The part of the exchange API that stays fixed across versions: check `version.major`. */
+typedef struct DLPackExchangeAPIHeader {
+  DLPackVersion version;
+  /* An older API table of the same framework, or NULL. */
+  struct DLPackExchangeAPIHeader* prev_api;
+} DLPackExchangeAPIHeader;
+
+/*
+ * The function table a framework exposes as a PyCapsule named "dlpack_exchange_api" in the
+ * `__dlpack_c_exchange_api__` attribute of its tensor type; it lives as long as the process.
+ * Only dltensor_from_py_object_no_sync may be NULL.
+ */
+typedef struct DLPackExchangeAPI {
+  DLPackExchangeAPIHeader header;
+  DLPackManagedTensorAllocator managed_tensor_allocator;
+  DLPackManagedTensorFromPyObjectNoSync managed_tensor_from_py_object_no_sync;
+  DLPackManagedTensorToPyObjectNoSync managed_tensor_to_py_object_no_sync;
+  DLPackDLTensorFromPyObjectNoSync dltensor_from_py_object_no_sync;
+  DLPackCurrentWorkStream current_work_stream;
+} DLPackExchangeAPI;
 
 #ifdef __cplusplus
 }  // extern "C"

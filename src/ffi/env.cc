@@ -1,15 +1,19 @@
 /*
  * The environment API: per-thread streams per device, the framework tensor allocator
- * (per thread, with a process-wide default), and the frontend's signal check.
+ * (per thread, with a process-wide default), the frontend's signal check, and the context
+ * symbols written into every library the loader opens.
  */
 #include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/extra/c_env_api.h>
 
 #include <cstdlib>
-#include <cstring>
+#include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
+
+#include "ffi/context_symbols.h"
 
 namespace tvm {
 namespace ffi {
@@ -24,58 +28,68 @@ thread_local std::unordered_map<uint64_t, TVMFFIStreamHandle> thread_streams;
 // A thread without its own allocator (nullptr) uses the process-wide one.
 thread_local DLPackManagedTensorAllocator thread_allocator = nullptr;
 DLPackManagedTensorAllocator global_allocator = nullptr;
-int (*check_signals_callback)(void) = nullptr;
 
-/*! \brief Tensor memory owned by the runtime (CPU allocations without a framework). */
-class CPUTensorObj : public TensorObj {
- public:
-  CPUTensorObj(const DLTensor& prototype, void* memory)
-      : shape_(prototype.shape, prototype.shape + prototype.ndim), strides_(prototype.ndim) {
-    static_cast<DLTensor&>(*this) = prototype;
-    int64_t stride = 1;
-    for (int32_t i = prototype.ndim - 1; i >= 0; --i) {
-      strides_[i] = stride;
-      stride *= shape_[i];
-    }
-    this->shape = shape_.data();
-    this->strides = strides_.data();
-    this->data = memory;
-    this->byte_offset = 0;
+/*! \brief The frontend functions TVMFFIEnvRegisterCAPI received (Python's, under CPython). */
+struct FrontendCAPI {
+  int (*check_signals)() = nullptr;
+  void* (*gil_ensure)() = nullptr;
+  void (*gil_release)(void*) = nullptr;
+};
+FrontendCAPI frontend;
+
+/*! \brief Symbols (name, value) that every library loaded afterwards receives. */
+struct ContextSymbolRegistry {
+  std::mutex mutex;
+  std::vector<std::pair<std::string, void*>> symbols;
+  static ContextSymbolRegistry* Global() {
+    static auto* registry = new ContextSymbolRegistry();  // leaked: libraries load until exit
+    return registry;
   }
-  ~CPUTensorObj() { std::free(data); }
+};
 
- private:
-  std::vector<int64_t> shape_;
-  std::vector<int64_t> strides_;
+/*! \brief The runtime's own CPU memory (when no framework allocator is set), freed with it. */
+struct AlignedCPUAlloc {
+  void AllocData(DLTensor* tensor, void* memory) { tensor->data = memory; }
+  void FreeData(DLTensor* tensor) { std::free(tensor->data); }
 };
 
 Tensor AllocCPU(const DLTensor& prototype) {
-  int64_t numel = 1;
+  size_t numel = 1;
   for (int32_t i = 0; i < prototype.ndim; ++i) {
     if (prototype.shape[i] < 0) TVM_FFI_THROW(ValueError) << "negative extent in tensor shape";
-    numel *= prototype.shape[i];
+    numel *= static_cast<size_t>(prototype.shape[i]);
   }
-  size_t bytes = static_cast<size_t>(numel) * DataTypeBytes(prototype.dtype);
+  size_t bytes = GetDataSize(numel, prototype.dtype);
   constexpr size_t kAlignment = 64;
   // aligned_alloc wants a non-zero multiple of the alignment.
   size_t rounded = bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void* memory = std::aligned_alloc(kAlignment, rounded);
   if (memory == nullptr) TVM_FFI_THROW(MemoryError) << "cannot allocate " << bytes << " bytes";
-  return Tensor(make_object<CPUTensorObj>(prototype, memory));
+  try {
+    return Tensor::FromNDAlloc(AlignedCPUAlloc(), ShapeView(prototype.shape, prototype.ndim),
+                               prototype.dtype, prototype.device, memory);
+  } catch (...) {
+    std::free(memory);
+    throw;
+  }
 }
 
-struct AllocatorError {
-  std::string kind;
-  std::string message;
-};
-
-void SetAllocatorError(void* error_ctx, const char* kind, const char* message) {
-  auto* error = static_cast<AllocatorError*>(error_ctx);
-  error->kind = kind;
-  error->message = message;
+/*! \brief The allocator's error goes straight to this thread's raised error. */
+void RaiseAllocatorError(void*, const char* kind, const char* message) {
+  TVMFFIErrorSetRaisedFromCStr(kind != nullptr ? kind : "RuntimeError",
+                               message != nullptr ? message : "");
 }
 
 }  // namespace
+
+void InitContextSymbols(const std::function<void*(const char*)>& lookup) {
+  ContextSymbolRegistry* registry = ContextSymbolRegistry::Global();
+  std::lock_guard<std::mutex> lock(registry->mutex);
+  for (const auto& [name, symbol] : registry->symbols) {
+    if (void** slot = static_cast<void**>(lookup(name.c_str()))) *slot = symbol;
+  }
+}
+
 }  // namespace ffi
 }  // namespace tvm
 
@@ -115,39 +129,59 @@ DLPackManagedTensorAllocator TVMFFIEnvGetDLPackManagedTensorAllocator(void) {
 int TVMFFIEnvTensorAlloc(DLTensor* prototype, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
   DLPackManagedTensorAllocator allocator = TVMFFIEnvGetDLPackManagedTensorAllocator();
-  if (allocator != nullptr) {
-    AllocatorError error;
-    DLManagedTensorVersioned* managed = nullptr;
-    if (allocator(prototype, &managed, &error, SetAllocatorError) != 0) {
-      TVMFFIErrorSetRaisedFromCStr(error.kind.empty() ? "RuntimeError" : error.kind.c_str(),
-                                   error.message.c_str());
-      return -1;
+  if (allocator == nullptr) {
+    // Beyond the ABI's contract (which reports an error here): CPU memory of our own.
+    if (prototype->device.device_type != kDLCPU) {
+      TVM_FFI_THROW(RuntimeError) << "TVMFFIEnvTensorAlloc: no allocator is set for device type "
+                                  << static_cast<int>(prototype->device.device_type)
+                                  << "; call with framework tensors (e.g. torch) or set one with "
+                                     "TVMFFIEnvSetDLPackManagedTensorAllocator";
     }
-    return TVMFFITensorFromDLPackVersioned(managed, 0, 0, out);
+    *out = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(AllocCPU(*prototype)));
+    return 0;
   }
-  if (prototype->device.device_type != kDLCPU) {
-    TVM_FFI_THROW(RuntimeError) << "no tensor allocator is set for device type "
-                                << static_cast<int>(prototype->device.device_type)
-                                << "; call with framework tensors (e.g. torch) or set one with "
-                                   "TVMFFIEnvSetDLPackManagedTensorAllocator";
+  DLManagedTensorVersioned* managed = nullptr;
+  int code = allocator(prototype, &managed, nullptr, RaiseAllocatorError);
+  if (code != 0) return code;  // the allocator raised the error through RaiseAllocatorError
+  if (managed == nullptr) {
+    TVM_FFI_THROW(RuntimeError) << "TVMFFIEnvTensorAlloc: the allocator returned no tensor";
   }
-  *out = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(AllocCPU(*prototype)));
+  code = TVMFFITensorFromDLPackVersioned(managed, 0, 0, out);
+  if (code != 0 && managed->deleter != nullptr) managed->deleter(managed);  // still ours
+  return code;
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFIEnvCheckSignals(void) {
-  return check_signals_callback != nullptr ? check_signals_callback() : 0;
+  if (frontend.check_signals == nullptr) return 0;
+  // A frontend that gave its GIL functions wants them held around the check.
+  void* gil = frontend.gil_ensure != nullptr ? frontend.gil_ensure() : nullptr;
+  int code = frontend.check_signals();
+  if (frontend.gil_ensure != nullptr && frontend.gil_release != nullptr) frontend.gil_release(gil);
+  return code != 0 ? -1 : 0;
 }
 
 int TVMFFIEnvRegisterCAPI(const char* name, void* symbol) {
   TVM_FFI_SAFE_CALL_BEGIN();
   std::string key = name != nullptr ? name : "";
   if (key == "PyErr_CheckSignals") {
-    check_signals_callback = reinterpret_cast<int (*)(void)>(symbol);
-  } else if (key != "PyGILState_Ensure" && key != "PyGILState_Release") {
-    // The GIL functions are accepted for ABI parity; this runtime takes the GIL in the binding.
-    TVM_FFI_THROW(ValueError) << "Unknown env C API `" << key << "`";
+    frontend.check_signals = reinterpret_cast<int (*)()>(symbol);
+  } else if (key == "PyGILState_Ensure") {
+    frontend.gil_ensure = reinterpret_cast<void* (*)()>(symbol);
+  } else if (key == "PyGILState_Release") {
+    frontend.gil_release = reinterpret_cast<void (*)(void*)>(symbol);
+  } else {
+    TVM_FFI_THROW(ValueError) << "Unknown env API " << key;
   }
+  TVM_FFI_SAFE_CALL_END();
+}
+
+int TVMFFIEnvModRegisterContextSymbol(const char* name, void* symbol) {
+  TVM_FFI_SAFE_CALL_BEGIN();
+  if (name == nullptr) TVM_FFI_THROW(ValueError) << "context symbol name is NULL";
+  ContextSymbolRegistry* registry = ContextSymbolRegistry::Global();
+  std::lock_guard<std::mutex> lock(registry->mutex);
+  registry->symbols.emplace_back(name, symbol);
   TVM_FFI_SAFE_CALL_END();
 }
 

@@ -1,102 +1,123 @@
 /*
- * Tensors from and to DLPack. An imported tensor keeps the producer's managed tensor and
- * calls its deleter when the last reference drops; strides are always filled in.
+ * Tensors from and to DLPack, and views over another tensor's memory. An imported tensor
+ * keeps the producer's managed tensor and calls its deleter when the last reference drops;
+ * consumers always see strides (filled in after the object when the producer left them
+ * NULL). Tensors imported read-only stay read-only when exported again.
  */
 #include <tvm/ffi/container/tensor.h>
 
-#include <vector>
+#include <type_traits>
 
 namespace tvm {
 namespace ffi {
 namespace {
 
-/*! \brief A TensorObj over a DLPack producer's memory. */
+/*! \brief A TensorObj over a DLPack producer's memory; strides may live in the object's tail. */
+template <typename TManaged>
 class DLPackTensorObj : public TensorObj {
  public:
-  DLPackTensorObj(DLManagedTensorVersioned* versioned, DLManagedTensor* legacy)
-      : versioned_(versioned), legacy_(legacy) {
-    const DLTensor& src = versioned ? versioned->dl_tensor : legacy->dl_tensor;
-    static_cast<DLTensor&>(*this) = src;
-    if (src.strides == nullptr) {
-      // Producers may leave strides unset for compact tensors; consumers always get them.
-      strides_.resize(src.ndim);
-      int64_t stride = 1;
-      for (int32_t i = src.ndim - 1; i >= 0; --i) {
-        strides_[i] = stride;
-        stride *= src.shape[i];
-      }
-      this->strides = strides_.data();
+  DLPackTensorObj(TManaged* managed, bool strides_in_tail) : managed_(managed) {
+    static_cast<DLTensor&>(*this) = managed->dl_tensor;
+    if (strides_in_tail) {
+      this->strides = reinterpret_cast<int64_t*>(reinterpret_cast<char*>(this) + sizeof(*this));
+      details::FillCompactStrides(ShapeView(this->shape, this->ndim), this->strides);
     }
   }
   ~DLPackTensorObj() {
-    if (versioned_ && versioned_->deleter) versioned_->deleter(versioned_);
-    if (legacy_ && legacy_->deleter) legacy_->deleter(legacy_);
+    if (managed_->deleter != nullptr) managed_->deleter(managed_);
   }
   bool read_only() const {
-    return versioned_ != nullptr && (versioned_->flags & DLPACK_FLAG_BITMASK_READ_ONLY);
+    if constexpr (std::is_same_v<TManaged, DLManagedTensorVersioned>) {
+      return (managed_->flags & DLPACK_FLAG_BITMASK_READ_ONLY) != 0;
+    }
+    return false;
   }
 
  private:
-  DLManagedTensorVersioned* versioned_;
-  DLManagedTensor* legacy_;
-  std::vector<int64_t> strides_;
+  TManaged* managed_;
 };
 
-void CheckRequirements(const Tensor& tensor, int32_t require_alignment,
-                       int32_t require_contiguous) {
-  if (require_alignment > 0 &&
-      reinterpret_cast<uintptr_t>(tensor.data_ptr()) % static_cast<uintptr_t>(require_alignment)) {
-    TVM_FFI_THROW(ValueError) << "tensor data is not aligned to " << require_alignment << " bytes";
-  }
-  if (require_contiguous && !tensor.IsContiguous()) {
-    TVM_FFI_THROW(ValueError) << "tensor is not contiguous";
-  }
-}
+/*! \brief The memory of a view: borrowed from the source tensor, which it keeps alive. */
+class SourceViewAlloc {
+ public:
+  SourceViewAlloc(ObjectPtr<Object> source, bool read_only)
+      : source_(std::move(source)), read_only_(read_only) {}
+  void AllocData(DLTensor* tensor, void* data) { tensor->data = data; }
+  void FreeData(DLTensor*) {}
+  bool read_only() const { return read_only_; }
+
+ private:
+  ObjectPtr<Object> source_;
+  bool read_only_;
+};
+
+using ViewTensorObj = details::TensorObjFromNDAlloc<SourceViewAlloc>;
 
 /*!
- * \brief Whether the tensor came from a producer that marked it read-only. Read-only
- * tensors are passed to kernels as they are (a kernel may only read them) and stay
- * read-only when exported again.
+ * \brief Whether the tensor came from a producer that marked it read-only (or is a view of
+ * one). Kernels may take such tensors to read them; an export keeps the flag.
  */
-bool IsReadOnly(const TVMFFIObject* header) {
-  // Only tensors imported from DLPack carry the flag; their deleter identifies them.
-  if (header->deleter != details::ObjectDeleter<DLPackTensorObj>) return false;
-  return static_cast<const DLPackTensorObj*>(
-             static_cast<const TensorObj*>(
-                 details::ObjectUnsafe::FromHeader(const_cast<TVMFFIObject*>(header))))
-      ->read_only();
+bool IsReadOnly(TVMFFIObject* header) {
+  Object* obj = details::ObjectUnsafe::FromHeader(header);
+  if (header->deleter == details::ObjectDeleter<DLPackTensorObj<DLManagedTensorVersioned>>) {
+    return static_cast<DLPackTensorObj<DLManagedTensorVersioned>*>(obj)->read_only();
+  }
+  if (header->deleter == details::ObjectDeleter<ViewTensorObj>) {
+    return static_cast<ViewTensorObj*>(obj)->allocator().read_only();
+  }
+  return false;
 }
 
-/*! \brief Export context: keeps the tensor alive until the consumer calls the deleter. */
-template <typename TManaged>
-struct ExportContext {
-  TManaged managed;
-  TVMFFIObject* tensor;
-  static void Delete(TManaged* self) {
-    auto* ctx = reinterpret_cast<ExportContext*>(self);
-    TVMFFIObjectDecRef(ctx->tensor);
-    delete ctx;
+/*! \brief Refuses a DLPack tensor that does not meet the caller's requirements. */
+void CheckImportable(const DLTensor& tensor, int32_t require_alignment,
+                     int32_t require_contiguous) {
+  if (require_alignment > 0 && !IsAligned(tensor, static_cast<size_t>(require_alignment))) {
+    TVM_FFI_THROW(RuntimeError) << "FromDLPack: data is not aligned to " << require_alignment
+                                << " bytes";
   }
-};
+  if (require_contiguous && !IsContiguous(tensor)) {
+    TVM_FFI_THROW(RuntimeError) << "FromDLPack: tensor is not contiguous";
+  }
+}
 
+/*! \brief Wraps `managed` once it passed the checks; from here on the tensor owns it. */
+template <typename TManaged>
+TVMFFIObject* Import(TManaged* managed) {
+  const DLTensor& src = managed->dl_tensor;
+  bool strides_in_tail = src.strides == nullptr && src.ndim > 0;
+  ObjectPtr<DLPackTensorObj<TManaged>> tensor =
+      make_inplace_array_object<DLPackTensorObj<TManaged>, int64_t>(
+          strides_in_tail ? static_cast<size_t>(src.ndim) : 0, managed, strides_in_tail);
+  return details::ObjectUnsafe::MoveToOwned(std::move(tensor));
+}
+
+const TensorObj* AsTensor(TVMFFIObjectHandle handle) {
+  auto* header = static_cast<TVMFFIObject*>(handle);
+  if (header == nullptr || header->type_index != kTVMFFITensor) {
+    TVM_FFI_THROW(TypeError) << "expected a Tensor";
+  }
+  return static_cast<const TensorObj*>(details::ObjectUnsafe::FromHeader(header));
+}
+
+/*! \brief The managed tensor handed to a consumer; it holds one reference to the tensor. */
 template <typename TManaged>
 TManaged* Export(TVMFFIObjectHandle from) {
-  auto* header = static_cast<TVMFFIObject*>(from);
-  if (header == nullptr || header->type_index != kTVMFFITensor) {
-    TVM_FFI_THROW(TypeError) << "expected a Tensor to export to DLPack";
-  }
-  const auto* tensor = static_cast<const TensorObj*>(details::ObjectUnsafe::FromHeader(header));
-  auto* ctx = new ExportContext<TManaged>();
-  TVMFFIObjectIncRef(header);
-  ctx->tensor = header;
-  ctx->managed.dl_tensor = static_cast<const DLTensor&>(*tensor);
-  ctx->managed.manager_ctx = nullptr;
-  ctx->managed.deleter = ExportContext<TManaged>::Delete;
+  const TensorObj* tensor = AsTensor(from);
+  auto* managed = new TManaged();
+  managed->dl_tensor = static_cast<const DLTensor&>(*tensor);
+  managed->manager_ctx = from;
+  managed->deleter = [](TManaged* self) {
+    TVMFFIObjectDecRef(self->manager_ctx);
+    delete self;
+  };
   if constexpr (std::is_same_v<TManaged, DLManagedTensorVersioned>) {
-    ctx->managed.version = {DLPACK_MAJOR_VERSION, DLPACK_MINOR_VERSION};
-    ctx->managed.flags = IsReadOnly(header) ? DLPACK_FLAG_BITMASK_READ_ONLY : 0;
+    managed->version.major = DLPACK_MAJOR_VERSION;
+    managed->version.minor = DLPACK_MINOR_VERSION;
+    managed->flags =
+        IsReadOnly(static_cast<TVMFFIObject*>(from)) ? DLPACK_FLAG_BITMASK_READ_ONLY : 0;
   }
-  return &ctx->managed;
+  TVMFFIObjectIncRef(from);
+  return managed;
 }
 
 }  // namespace
@@ -110,25 +131,25 @@ extern "C" {
 int TVMFFITensorFromDLPack(DLManagedTensor* from, int32_t require_alignment,
                            int32_t require_contiguous, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  Tensor tensor(make_object<DLPackTensorObj>(nullptr, from));
-  CheckRequirements(tensor, require_alignment, require_contiguous);
-  *out = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(tensor));
+  CheckImportable(from->dl_tensor, require_alignment, require_contiguous);
+  *out = Import(from);
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFITensorFromDLPackVersioned(DLManagedTensorVersioned* from, int32_t require_alignment,
                                     int32_t require_contiguous, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  DLManagedTensorVersioned* managed = from;
-  if (managed->version.major != DLPACK_MAJOR_VERSION) {
-    uint32_t major = managed->version.major;
-    if (managed->deleter) managed->deleter(managed);
-    TVM_FFI_THROW(ValueError) << "unsupported DLPack major version " << major << " (expected "
-                              << DLPACK_MAJOR_VERSION << ")";
+  if (from->version.major != DLPACK_MAJOR_VERSION) {
+    // No other field may be read; the caller still owns the tensor and calls its deleter.
+    TVM_FFI_THROW(RuntimeError) << "FromDLPack: unsupported DLPack major version "
+                                << from->version.major << " (expected " << DLPACK_MAJOR_VERSION
+                                << ")";
   }
-  Tensor tensor(make_object<DLPackTensorObj>(managed, nullptr));
-  CheckRequirements(tensor, require_alignment, require_contiguous);
-  *out = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(tensor));
+  CheckImportable(from->dl_tensor, require_alignment, require_contiguous);
+  if (from->flags & DLPACK_FLAG_BITMASK_IS_SUBBYTE_TYPE_PADDED) {
+    TVM_FFI_THROW(RuntimeError) << "FromDLPack: padded sub-byte types are not supported";
+  }
+  *out = Import(from);
   TVM_FFI_SAFE_CALL_END();
 }
 
@@ -141,6 +162,18 @@ int TVMFFITensorToDLPack(TVMFFIObjectHandle from, DLManagedTensor** out) {
 int TVMFFITensorToDLPackVersioned(TVMFFIObjectHandle from, DLManagedTensorVersioned** out) {
   TVM_FFI_SAFE_CALL_BEGIN();
   *out = Export<DLManagedTensorVersioned>(from);
+  TVM_FFI_SAFE_CALL_END();
+}
+
+int TVMFFITensorCreateUnsafeView(TVMFFIObjectHandle source, const DLTensor* prototype,
+                                 TVMFFIObjectHandle* out) {
+  TVM_FFI_SAFE_CALL_BEGIN();
+  AsTensor(source);
+  auto* header = static_cast<TVMFFIObject*>(source);
+  SourceViewAlloc alloc(details::ObjectUnsafe::PtrFromBorrowed<Object>(header), IsReadOnly(header));
+  ObjectPtr<ViewTensorObj> view = make_inplace_array_object<ViewTensorObj, int64_t>(
+      static_cast<size_t>(prototype->ndim) * 2, std::move(alloc), *prototype, prototype->data);
+  *out = details::ObjectUnsafe::MoveToOwned(std::move(view));
   TVM_FFI_SAFE_CALL_END();
 }
 

@@ -202,15 +202,17 @@ int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out) {
   if (capsule == nullptr) return -1;
   int code = 0;
   TVMFFIObjectHandle handle = nullptr;
+  // On success the tensor owns the managed tensor and the capsule is marked used; on
+  // failure the capsule keeps it and its destructor calls the deleter.
   if (PyCapsule_IsValid(capsule, kVersionedName)) {
     void* managed = PyCapsule_GetPointer(capsule, kVersionedName);
-    PyCapsule_SetName(capsule, "used_dltensor_versioned");  // ownership moves to the tensor
     code = TVMFFITensorFromDLPackVersioned(static_cast<DLManagedTensorVersioned*>(managed), 0, 0,
                                            &handle);
+    if (code == 0) PyCapsule_SetName(capsule, "used_dltensor_versioned");
   } else if (PyCapsule_IsValid(capsule, kLegacyName)) {
     void* managed = PyCapsule_GetPointer(capsule, kLegacyName);
-    PyCapsule_SetName(capsule, "used_dltensor");
     code = TVMFFITensorFromDLPack(static_cast<DLManagedTensor*>(managed), 0, 0, &handle);
+    if (code == 0) PyCapsule_SetName(capsule, "used_dltensor");
   } else {
     Py_DECREF(capsule);
     PyErr_Format(PyExc_TypeError, "%s.__dlpack__ did not return a DLPack capsule",

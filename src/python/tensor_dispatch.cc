@@ -150,6 +150,7 @@ int ManagedFromExchangeAPI(PyObject* obj, const DLPackExchangeAPI* api, TVMFFIOb
   TVMFFIObjectHandle handle = nullptr;
   int code = TVMFFITensorFromDLPackVersioned(managed, 0, 0, &handle);
   if (code != 0) {
+    if (managed->deleter != nullptr) managed->deleter(managed);  // a refused import stays ours
     RaiseFromSafeCallCode(code);
     return -1;
   }

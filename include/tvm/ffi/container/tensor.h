@@ -1,6 +1,8 @@
 /*
- * Tensor (owning, a TensorObj = Object + DLTensor) and TensorView (borrowing a DLTensor).
- * Both read shape, strides, dtype, device and data; Tensor converts to and from DLPack.
+ * Tensor (owning; a TensorObj is the object header followed by a DLTensor) and TensorView
+ * (a borrowed DLTensor). Both read shape, strides, dtype, device and data; Tensor converts
+ * to and from DLPack, allocates through the environment or a user allocator, and makes
+ * strided views.
  */
 #ifndef TVM_FFI_CONTAINER_TENSOR_H_
 #define TVM_FFI_CONTAINER_TENSOR_H_
@@ -9,23 +11,143 @@
 #include <tvm/ffi/dtype.h>
 #include <tvm/ffi/extra/c_env_api.h>
 
+#include <algorithm>
+#include <optional>
+#include <utility>
+
 namespace tvm {
 namespace ffi {
 
-/*! \brief Object layout of a tensor: header then DLTensor (strides always set). */
+/*! \brief Whether the device's data pointers are plain addresses (alignment is meaningful). */
+inline bool IsDirectAddressDevice(const DLDevice& device) {
+  switch (device.device_type) {
+    case kDLCPU:
+    case kDLCUDA:
+    case kDLCUDAHost:
+    case kDLCUDAManaged:
+    case kDLROCM:
+    case kDLROCMHost:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/*! \brief Whether the elements are row-major without gaps (unit dims and empty tensors are). */
+inline bool IsContiguous(const DLTensor& tensor) {
+  if (tensor.strides == nullptr) return true;
+  for (int32_t i = 0; i < tensor.ndim; ++i) {
+    if (tensor.shape[i] == 0) return true;
+  }
+  int64_t expected = 1;
+  for (int32_t i = tensor.ndim - 1; i >= 0; --i) {
+    if (tensor.shape[i] == 1) continue;  // any stride is fine for an extent of one
+    if (tensor.strides[i] != expected) return false;
+    expected *= tensor.shape[i];
+  }
+  return true;
+}
+
+/*!
+ * \brief Whether the first element is aligned to `alignment` bytes: the address on devices
+ * with plain addresses, else the byte offset alone.
+ */
+inline bool IsAligned(const DLTensor& tensor, size_t alignment) {
+  if (IsDirectAddressDevice(tensor.device)) {
+    auto address = reinterpret_cast<uintptr_t>(tensor.data) + tensor.byte_offset;
+    return address % alignment == 0;
+  }
+  return tensor.byte_offset % alignment == 0;
+}
+
+/*! \brief Bytes of `numel` packed elements of `dtype` (sub-byte types round up at the end). */
+inline size_t GetDataSize(size_t numel, DLDataType dtype) {
+  return static_cast<size_t>((static_cast<uint64_t>(numel) * dtype.bits * dtype.lanes + 7) / 8);
+}
+
+/*! \brief Bytes of the tensor's elements. */
+inline size_t GetDataSize(const DLTensor& tensor) {
+  size_t numel = 1;
+  for (int32_t i = 0; i < tensor.ndim; ++i) numel *= static_cast<size_t>(tensor.shape[i]);
+  return GetDataSize(numel, tensor.dtype);
+}
+
+/*! \brief Object layout of a tensor: the header, then a DLTensor; subclasses own the rest. */
 class TensorObj : public Object, public DLTensor {
  public:
   TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Tensor", kTVMFFITensor)
 };
 
 namespace details {
+/*! \brief Row-major compact strides of `shape`, written to `strides`. */
+inline void FillCompactStrides(ShapeView shape, int64_t* strides) {
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i != 0; --i) {
+    strides[i - 1] = stride;
+    stride *= shape.data()[i - 1];
+  }
+}
+
+/*!
+ * \brief A tensor whose memory comes from `TNDAlloc` (AllocData(DLTensor*, extra...) sets
+ * `data`, FreeData(DLTensor*) releases it). Shape and strides live right after the object,
+ * in the tail make_inplace_array_object reserves (2 * ndim int64 values).
+ */
+template <typename TNDAlloc>
+class TensorObjFromNDAlloc : public TensorObj {
+ public:
+  template <typename... ExtraArgs>
+  TensorObjFromNDAlloc(TNDAlloc alloc, ShapeView shape, DLDataType dtype, DLDevice device,
+                       ExtraArgs&&... extra_args)
+      : alloc_(std::move(alloc)) {
+    this->data = nullptr;
+    this->device = device;
+    this->ndim = static_cast<int32_t>(shape.size());
+    this->dtype = dtype;
+    this->byte_offset = 0;
+    PointAtTail();
+    std::copy(shape.begin(), shape.end(), this->shape);
+    FillCompactStrides(shape, this->strides);
+    alloc_.AllocData(static_cast<DLTensor*>(this), std::forward<ExtraArgs>(extra_args)...);
+  }
+
+  /*! \brief Takes everything but `data` from `prototype`, whose strides must be set. */
+  template <typename... ExtraArgs>
+  TensorObjFromNDAlloc(TNDAlloc alloc, const DLTensor& prototype, ExtraArgs&&... extra_args)
+      : alloc_(std::move(alloc)) {
+    static_cast<DLTensor&>(*this) = prototype;
+    PointAtTail();
+    std::copy(prototype.shape, prototype.shape + prototype.ndim, this->shape);
+    if (prototype.strides != nullptr) {
+      std::copy(prototype.strides, prototype.strides + prototype.ndim, this->strides);
+    } else {
+      FillCompactStrides(ShapeView(prototype.shape, prototype.ndim), this->strides);
+    }
+    alloc_.AllocData(static_cast<DLTensor*>(this), std::forward<ExtraArgs>(extra_args)...);
+  }
+
+  ~TensorObjFromNDAlloc() { alloc_.FreeData(static_cast<DLTensor*>(this)); }
+  const TNDAlloc& allocator() const { return alloc_; }
+
+ private:
+  void PointAtTail() {
+    this->shape = reinterpret_cast<int64_t*>(reinterpret_cast<char*>(this) + sizeof(*this));
+    this->strides = this->shape + this->ndim;
+  }
+
+  TNDAlloc alloc_;
+};
+
 /*! \brief Read accessors shared by Tensor and TensorView over a `const DLTensor*`. */
 template <typename Derived>
 class TensorReadMethods {
  public:
+  /*! \brief Address of the first element (data plus byte_offset). */
   void* data_ptr() const { return static_cast<char*>(dl()->data) + dl()->byte_offset; }
   int32_t ndim() const { return dl()->ndim; }
+  int32_t dim() const { return ndim(); }
   ShapeView shape() const { return ShapeView(dl()->shape, static_cast<size_t>(dl()->ndim)); }
+  ShapeView sizes() const { return shape(); }
   /*! \brief Strides in elements; empty when the producer left them unset (compact). */
   ShapeView strides() const {
     return dl()->strides ? ShapeView(dl()->strides, static_cast<size_t>(dl()->ndim)) : ShapeView();
@@ -46,21 +168,35 @@ class TensorReadMethods {
   DLDevice device() const { return dl()->device; }
   uint64_t byte_offset() const { return dl()->byte_offset; }
   /*! \brief Whether the elements are laid out row-major without gaps. */
-  bool IsContiguous() const {
-    if (dl()->strides == nullptr) return true;
-    int64_t expected = 1;
-    for (int32_t i = dl()->ndim - 1; i >= 0; --i) {
-      if (dl()->shape[i] == 1) continue;
-      if (dl()->strides[i] != expected) return false;
-      expected *= dl()->shape[i];
-    }
-    return true;
-  }
+  bool IsContiguous() const { return ::tvm::ffi::IsContiguous(*dl()); }
+  bool is_contiguous() const { return IsContiguous(); }
+  bool IsAligned(size_t alignment) const { return ::tvm::ffi::IsAligned(*dl(), alignment); }
   const DLTensor* GetDLTensorPtr() const { return dl(); }
 
  private:
   const DLTensor* dl() const { return static_cast<const Derived*>(this)->dltensor(); }
 };
+
+/*! \brief A DLTensor describing `shape`/`strides` over `base`'s memory from `element_offset`. */
+inline DLTensor StridedPrototype(const DLTensor& base, ShapeView shape, ShapeView strides,
+                                 std::optional<int64_t> element_offset) {
+  TVM_FFI_CHECK(shape.size() == strides.size(), ValueError)
+      << "as_strided: shape has " << shape.size() << " dimensions but strides has "
+      << strides.size();
+  int64_t offset = element_offset.value_or(0);
+  TVM_FFI_CHECK(offset >= 0, ValueError) << "as_strided: negative element offset " << offset;
+  DLTensor prototype = base;
+  prototype.ndim = static_cast<int32_t>(shape.size());
+  prototype.shape = const_cast<int64_t*>(shape.data());
+  prototype.strides = const_cast<int64_t*>(strides.data());
+  prototype.byte_offset += GetDataSize(static_cast<size_t>(offset), base.dtype);
+  if (prototype.byte_offset != 0 && IsDirectAddressDevice(prototype.device)) {
+    // Plain addresses: fold the offset into the pointer, as producers usually do.
+    prototype.data = static_cast<char*>(prototype.data) + prototype.byte_offset;
+    prototype.byte_offset = 0;
+  }
+  return prototype;
+}
 }  // namespace details
 
 /*! \brief An owning reference to a tensor. */
@@ -68,37 +204,69 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
  public:
   TVM_FFI_DEFINE_OBJECT_REF_METHODS(Tensor, ObjectRef, TensorObj)
 
-  /*! \brief Wraps a legacy DLPack tensor; takes ownership (its deleter runs on free). */
-  static Tensor FromDLPack(DLManagedTensor* from, int32_t require_alignment = 0,
-                           bool require_contiguous = false) {
-    TVMFFIObjectHandle out = nullptr;
-    TVM_FFI_CHECK_SAFE_CALL(
-        TVMFFITensorFromDLPack(from, require_alignment, require_contiguous, &out));
-    return FromHandle(out);
-  }
-  /*! \brief Wraps a DLPack 1.x tensor; takes ownership. */
-  static Tensor FromDLPackVersioned(DLManagedTensorVersioned* from, int32_t require_alignment = 0,
-                                    bool require_contiguous = false) {
-    TVMFFIObjectHandle out = nullptr;
-    TVM_FFI_CHECK_SAFE_CALL(
-        TVMFFITensorFromDLPackVersioned(from, require_alignment, require_contiguous, &out));
-    return FromHandle(out);
-  }
   /*!
-   * \brief Allocates through the environment allocator: the calling framework's (torch's
-   * when called with torch tensors), else the runtime's CPU allocator.
+   * \brief A tensor allocated by `alloc` (see details::TensorObjFromNDAlloc), compact
+   * row-major. Its deleter lives in the calling library, which must outlive the tensor.
    */
-  static Tensor FromEnvAlloc(ShapeView shape, DLDataType dtype, DLDevice device) {
-    DLTensor prototype;
-    prototype.data = nullptr;
+  template <typename TNDAlloc, typename... ExtraArgs>
+  static Tensor FromNDAlloc(TNDAlloc alloc, ShapeView shape, DLDataType dtype, DLDevice device,
+                            ExtraArgs&&... extra_args) {
+    return Tensor(make_inplace_array_object<details::TensorObjFromNDAlloc<TNDAlloc>, int64_t>(
+        shape.size() * 2, std::move(alloc), shape, dtype, device,
+        std::forward<ExtraArgs>(extra_args)...));
+  }
+  /*! \brief FromNDAlloc with explicit strides (the allocator must size the memory for them). */
+  template <typename TNDAlloc, typename... ExtraArgs>
+  static Tensor FromNDAllocStrided(TNDAlloc alloc, ShapeView shape, ShapeView strides,
+                                   DLDataType dtype, DLDevice device, ExtraArgs&&... extra_args) {
+    TVM_FFI_CHECK(shape.size() == strides.size(), ValueError)
+        << "FromNDAllocStrided: shape and strides differ in length";
+    DLTensor prototype{};
     prototype.device = device;
     prototype.ndim = static_cast<int32_t>(shape.size());
     prototype.dtype = dtype;
     prototype.shape = const_cast<int64_t*>(shape.data());
-    prototype.strides = nullptr;
-    prototype.byte_offset = 0;
+    prototype.strides = const_cast<int64_t*>(strides.data());
+    return Tensor(make_inplace_array_object<details::TensorObjFromNDAlloc<TNDAlloc>, int64_t>(
+        shape.size() * 2, std::move(alloc), prototype, std::forward<ExtraArgs>(extra_args)...));
+  }
+  /*!
+   * \brief Allocates through `env_alloc` (pass TVMFFIEnvTensorAlloc): the calling
+   * framework's allocator (torch's when called with torch tensors), else, on this runtime,
+   * CPU memory for a CPU device.
+   */
+  static Tensor FromEnvAlloc(int (*env_alloc)(DLTensor*, TVMFFIObjectHandle*), ShapeView shape,
+                             DLDataType dtype, DLDevice device) {
+    DLTensor prototype{};
+    prototype.device = device;
+    prototype.ndim = static_cast<int32_t>(shape.size());
+    prototype.dtype = dtype;
+    prototype.shape = const_cast<int64_t*>(shape.data());
     TVMFFIObjectHandle out = nullptr;
-    TVM_FFI_CHECK_SAFE_CALL(TVMFFIEnvTensorAlloc(&prototype, &out));
+    TVM_FFI_CHECK_SAFE_CALL(env_alloc(&prototype, &out));
+    return FromHandle(out);
+  }
+  /*! \brief FromEnvAlloc(TVMFFIEnvTensorAlloc, ...). */
+  static Tensor FromEnvAlloc(ShapeView shape, DLDataType dtype, DLDevice device) {
+    return FromEnvAlloc(TVMFFIEnvTensorAlloc, shape, dtype, device);
+  }
+  /*!
+   * \brief Wraps a legacy DLPack tensor, taking ownership on success (its deleter runs when
+   * the tensor is freed); on failure (alignment, contiguity) the caller still owns it.
+   */
+  static Tensor FromDLPack(DLManagedTensor* from, size_t require_alignment = 0,
+                           bool require_contiguous = false) {
+    TVMFFIObjectHandle out = nullptr;
+    TVM_FFI_CHECK_SAFE_CALL(TVMFFITensorFromDLPack(from, static_cast<int32_t>(require_alignment),
+                                                   require_contiguous, &out));
+    return FromHandle(out);
+  }
+  /*! \brief FromDLPack for DLPack 1.x tensors (padded sub-byte types are refused). */
+  static Tensor FromDLPackVersioned(DLManagedTensorVersioned* from, size_t require_alignment = 0,
+                                    bool require_contiguous = false) {
+    TVMFFIObjectHandle out = nullptr;
+    TVM_FFI_CHECK_SAFE_CALL(TVMFFITensorFromDLPackVersioned(
+        from, static_cast<int32_t>(require_alignment), require_contiguous, &out));
     return FromHandle(out);
   }
   /*! \brief Exports as DLPack 1.x; the caller owns the result and calls its deleter. */
@@ -113,6 +281,18 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
     TVM_FFI_CHECK_SAFE_CALL(TVMFFITensorToDLPack(details::ObjectUnsafe::GetHandle(*this), &out));
     return out;
   }
+  /*!
+   * \brief A tensor of `shape`/`strides` over this one's memory, starting `element_offset`
+   * elements in; it keeps this tensor alive. Nothing checks that it stays in bounds.
+   */
+  Tensor as_strided(ShapeView shape, ShapeView strides,
+                    std::optional<int64_t> element_offset = std::nullopt) const {
+    DLTensor prototype = details::StridedPrototype(*dltensor(), shape, strides, element_offset);
+    TVMFFIObjectHandle out = nullptr;
+    TVM_FFI_CHECK_SAFE_CALL(
+        TVMFFITensorCreateUnsafeView(details::ObjectUnsafe::GetHandle(*this), &prototype, &out));
+    return FromHandle(out);
+  }
   const DLTensor* dltensor() const { return static_cast<const DLTensor*>(get()); }
   // None is not a Tensor; take Optional<Tensor> to accept None.
   static constexpr bool _type_is_nullable = false;
@@ -123,16 +303,30 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
   }
 };
 
-/*! \brief A borrowed tensor: a kernel argument that neither owns nor copies the data. */
+/*!
+ * \brief A borrowed tensor: a kernel argument that neither owns nor copies the data. It
+ * keeps its own copy of the DLTensor fields; shape and strides stay the owner's.
+ */
 class TensorView : public details::TensorReadMethods<TensorView> {
  public:
-  TensorView() = default;
-  TensorView(const DLTensor* tensor) : tensor_(tensor) {}           // NOLINT(*)
-  TensorView(const Tensor& tensor) : tensor_(tensor.dltensor()) {}  // NOLINT(*)
-  const DLTensor* dltensor() const { return tensor_; }
+  TensorView() : tensor_{} {}
+  TensorView(const DLTensor* tensor) : tensor_(*tensor) {}           // NOLINT(*)
+  TensorView(const Tensor& tensor) : tensor_(*tensor.dltensor()) {}  // NOLINT(*)
+  // A temporary Tensor would free the memory the view points at.
+  TensorView(Tensor&& tensor) = delete;  // NOLINT(*)
+  const DLTensor* dltensor() const { return &tensor_; }
+  /*!
+   * \brief A view of `shape`/`strides` (which must outlive it) over the same memory,
+   * starting `element_offset` elements in.
+   */
+  TensorView as_strided(ShapeView shape, ShapeView strides,
+                        std::optional<int64_t> element_offset = std::nullopt) const {
+    DLTensor prototype = details::StridedPrototype(tensor_, shape, strides, element_offset);
+    return TensorView(&prototype);
+  }
 
  private:
-  const DLTensor* tensor_{nullptr};
+  DLTensor tensor_;
 };
 
 template <>

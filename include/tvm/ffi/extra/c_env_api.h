@@ -14,15 +14,6 @@ extern "C" {
 /* A device stream (cudaStream_t on CUDA); NULL is the default stream. */
 typedef void* TVMFFIStreamHandle;
 
-/*
- * A framework allocator: fills *out with a tensor shaped like `prototype` (whose data is
- * NULL), or returns non-zero after calling SetError(error_ctx, kind, message).
- */
-typedef int (*DLPackManagedTensorAllocator)(DLTensor* prototype, DLManagedTensorVersioned** out,
-                                            void* error_ctx,
-                                            void (*SetError)(void* error_ctx, const char* kind,
-                                                             const char* message));
-
 /* Sets this thread's stream for a device; the previous one goes to *opt_out_original_stream. */
 TVM_FFI_DLL int TVMFFIEnvSetStream(int32_t device_type, int32_t device_id,
                                    TVMFFIStreamHandle stream,
