@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ffi/context_symbols.h"
 #include "ffi/elf_reader.h"
 #include "ffi/library_open.h"
 
@@ -164,6 +165,7 @@ Module LoadLibrary(const std::string& path) {
       [handle](const std::string& symbol) { return dlsym(handle, symbol.c_str()); },
       [path] { return ListElfExports(path); });
   module->dl_handle_ = handle;
+  InitContextSymbols([handle](const char* name) { return dlsym(handle, name); });
   if (void** ctx = static_cast<void**>(dlsym(handle, "__tvm_ffi__library_ctx"))) {
     *ctx = details::ObjectUnsafe::GetHeader(module.get());
     module->library_ctx_ = ctx;
