@@ -2,20 +2,9 @@
 could crash runs in a fresh interpreter, so a crash fails one test, not the run."""
 
 import struct
-import subprocess
-import sys
-import textwrap
 
 import pytest
-
-
-def run_isolated(code: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+from isolated import run_isolated
 
 
 def test_empty_sequences_carry_a_buffer_deleter():

@@ -1,11 +1,8 @@
 """Edge cases that must never crash, hang or leak: found by review, kept fixed by these tests."""
 
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pytest
+from isolated import run_isolated
 
 import tvm_ffi_jit as ffi
 
@@ -69,16 +66,6 @@ def mod():
     import tvm_ffi_jit.cpp
 
     return tvm_ffi_jit.cpp.load_inline("robustness_test", cpp_sources=SOURCE, functions=FUNCTIONS)
-
-
-def run_isolated(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Runs code in a fresh interpreter: a crash or hang fails one test, not the run."""
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_empty_function_and_tensor_cannot_be_made():

@@ -1,8 +1,9 @@
 /*
- * Global functions behind the Python containers Array and Shape: construction, length,
- * item access. (Map and Dict: container_map.cc.)
+ * Global functions behind the Python containers Array, List and Shape: construction, length,
+ * item access, and List's in-place edits. (Map and Dict: container_map.cc.)
  */
 #include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/list.h>
 #include <tvm/ffi/container/shape.h>
 #include <tvm/ffi/reflection/registry.h>
 
@@ -53,4 +54,30 @@ TVM_FFI_STATIC_INIT_BLOCK() {
   reflection::GlobalDef().def("ffi.DataTypeFields", [](DLDataType dtype) {
     return Array<int64_t>{dtype.code, dtype.bits, dtype.lanes};
   });
+}
+
+TVM_FFI_STATIC_INIT_BLOCK() {
+  reflection::GlobalDef()
+      .def_packed("ffi.List",
+                  [](PackedArgs args, Any* result) {
+                    List<Any> list;
+                    for (int32_t i = 0; i < args.size(); ++i) list.push_back(Any(args[i]));
+                    *result = list;
+                  })
+      .def("ffi.ListSize", [](const List<Any>& list) { return static_cast<int64_t>(list.size()); })
+      .def("ffi.ListGetItem",
+           [](const List<Any>& list, int64_t index) {
+             return list[NormalizeIndex(index, static_cast<int64_t>(list.size()), "List")];
+           })
+      .def("ffi.ListSetItem",
+           [](List<Any> list, int64_t index, Any value) {
+             list.Set(NormalizeIndex(index, static_cast<int64_t>(list.size()), "List"),
+                      std::move(value));
+           })
+      .def("ffi.ListAppend", [](List<Any> list, Any value) { list.push_back(std::move(value)); })
+      .def("ffi.ListPop", [](List<Any> list) {
+        Any last = list[NormalizeIndex(-1, static_cast<int64_t>(list.size()), "List")];
+        list.pop_back();
+        return last;
+      });
 }

@@ -144,29 +144,38 @@ template <typename T>
 struct HasCustomObjectRefTraits<Array<T>> : std::true_type {};
 }  // namespace details
 
-template <typename T>
-struct TypeTraits<Array<T>> {
+namespace details {
+/*!
+ * \brief Conversions of a sequence reference SeqRef<T> (Array or List) whose objects have
+ * `kTypeIndex`: a cast checks that every element converts to T (SeqRef<Any> takes any).
+ */
+template <typename SeqRef, typename T, int32_t kTypeIndex>
+struct SeqTypeTraits {
   static constexpr bool convert_enabled = true;
-  static void CopyToAnyView(const Array<T>& v, TVMFFIAny* out) {
-    details::SetPod(out, kTVMFFIArray);
-    out->v_obj = details::ObjectUnsafe::GetHandle(v);
+  static void CopyToAnyView(const SeqRef& v, TVMFFIAny* out) {
+    SetPod(out, kTypeIndex);
+    out->v_obj = ObjectUnsafe::GetHandle(v);
   }
-  static void MoveToAny(Array<T> v, TVMFFIAny* out) {
-    details::SetPod(out, kTVMFFIArray);
-    out->v_obj = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
+  static void MoveToAny(SeqRef v, TVMFFIAny* out) {
+    SetPod(out, kTypeIndex);
+    out->v_obj = ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
   }
-  /*! Checks every element converts to T (Array<Any> accepts any array). */
-  static std::optional<Array<T>> TryCastFromAnyView(const TVMFFIAny* src) {
-    if (src->type_index != kTVMFFIArray) return std::nullopt;
-    Array<T> array(details::ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));
+  static std::optional<SeqRef> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index != kTypeIndex) return std::nullopt;
+    SeqRef seq(ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));
     if constexpr (!std::is_same_v<T, Any>) {
-      const ArrayObj* obj = array.get();
+      const SeqStorage* obj = seq.get();
       for (int64_t i = 0; i < obj->size; ++i) {
         if (!obj->At(i).template try_cast<T>().has_value()) return std::nullopt;
       }
     }
-    return array;
+    return seq;
   }
+};
+}  // namespace details
+
+template <typename T>
+struct TypeTraits<Array<T>> : details::SeqTypeTraits<Array<T>, T, kTVMFFIArray> {
   static std::string TypeStr() { return "Array<" + TypeTraits<T>::TypeStr() + ">"; }
 };
 

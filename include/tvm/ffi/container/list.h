@@ -100,28 +100,7 @@ struct HasCustomObjectRefTraits<List<T>> : std::true_type {};
 }  // namespace details
 
 template <typename T>
-struct TypeTraits<List<T>> {
-  static constexpr bool convert_enabled = true;
-  static void CopyToAnyView(const List<T>& v, TVMFFIAny* out) {
-    details::SetPod(out, kTVMFFIList);
-    out->v_obj = details::ObjectUnsafe::GetHandle(v);
-  }
-  static void MoveToAny(List<T> v, TVMFFIAny* out) {
-    details::SetPod(out, kTVMFFIList);
-    out->v_obj = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
-  }
-  /*! Checks every element converts to T (List<Any> accepts any list). */
-  static std::optional<List<T>> TryCastFromAnyView(const TVMFFIAny* src) {
-    if (src->type_index != kTVMFFIList) return std::nullopt;
-    List<T> list(details::ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));
-    if constexpr (!std::is_same_v<T, Any>) {
-      const ListObj* obj = list.get();
-      for (int64_t i = 0; i < obj->size; ++i) {
-        if (!obj->At(i).template try_cast<T>().has_value()) return std::nullopt;
-      }
-    }
-    return list;
-  }
+struct TypeTraits<List<T>> : details::SeqTypeTraits<List<T>, T, kTVMFFIList> {
   static std::string TypeStr() { return "List<" + TypeTraits<T>::TypeStr() + ">"; }
 };
 
