@@ -191,3 +191,27 @@ def test_callback_error_is_raised_once_where_its_caller_looks():
         "frame local alive False",
         "later RuntimeError",
     ]
+
+
+@pytest.mark.skipif(not _apache_tvm_ffi_importable(), reason="apache-tvm-ffi is not installed")
+def test_object_of_a_type_registered_in_the_other_runtime_keeps_its_key():
+    result = run_isolated(
+        r"""
+        import tvm_ffi  # first: modules loaded afterwards bind to its runtime
+        import tvm_ffi_jit, tvm_ffi_jit.cpp as cpp
+        src = r'''
+        #include <tvm/ffi/tvm_ffi.h>
+        namespace ffi = tvm::ffi;
+        class BObj : public ffi::Object {
+         public:
+          TVM_FFI_DECLARE_OBJECT_INFO_FINAL("robust.B", BObj, ffi::Object);
+        };
+        ffi::ObjectRef make_b() { return ffi::ObjectRef(ffi::make_object<BObj>()); }
+        '''
+        m = cpp.load_inline("robust_foreign_type", cpp_sources=src, functions=["make_b"])
+        b = m.make_b()
+        print(b.type_key, type(b).__name__)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "robust.B Object"

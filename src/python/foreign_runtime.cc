@@ -70,7 +70,8 @@ bool Adopt(void* scope, void* identity) {
       !Resolve(scope, "TVMFFIErrorSetRaised", &found.error_set_raised) ||
       !Resolve(scope, "TVMFFIEnvSetStream", &found.env_set_stream) ||
       !Resolve(scope, "TVMFFIEnvSetDLPackManagedTensorAllocator", &found.env_set_allocator) ||
-      !Resolve(scope, "TVMFFIFunctionGetGlobal", &found.function_get_global)) {
+      !Resolve(scope, "TVMFFIFunctionGetGlobal", &found.function_get_global) ||
+      !Resolve(scope, "TVMFFIGetTypeInfo", &found.get_type_info)) {
     return false;
   }
   adopted = found;
@@ -141,6 +142,16 @@ bool RunsOnForeignRuntime(const void* callee) {
 
 void RaiseInForeignRuntime(TVMFFIObjectHandle error) {
   if (foreign_runtime != nullptr) foreign_runtime->error_set_raised(error);
+}
+
+const TVMFFITypeInfo* TypeInfoOfObject(const TVMFFIObject* object) {
+  // Static indices mean the same in every runtime; a dynamic one belongs to the runtime the
+  // object's code (its deleter) is bound to.
+  if (object->type_index >= kTVMFFIDynObjectBegin && foreign_runtime != nullptr &&
+      RunsOnForeignRuntime(reinterpret_cast<const void*>(object->deleter))) {
+    return foreign_runtime->get_type_info(object->type_index);
+  }
+  return TVMFFIGetTypeInfo(object->type_index);
 }
 
 int ForeignGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out) {

@@ -22,6 +22,7 @@ struct ForeignRuntime {
   int (*env_set_allocator)(DLPackManagedTensorAllocator allocator, int write_to_global_context,
                            DLPackManagedTensorAllocator* opt_out_original_allocator);
   int (*function_get_global)(const TVMFFIByteArray* name, TVMFFIObjectHandle* out);
+  const TVMFFITypeInfo* (*get_type_info)(int32_t type_index);
 };
 
 /*!
@@ -49,6 +50,12 @@ bool RunsOnForeignRuntime(const void* callee);
 void RaiseInForeignRuntime(TVMFFIObjectHandle error);
 
 /*! \brief The foreign runtime's global function `name` (owned), or nullptr; -1 on failure. */
+/*!
+ * \brief The type information of `object` from the registry that gave its type index: a
+ * dynamic type of an object made by code bound to the foreign runtime is registered there.
+ */
+const TVMFFITypeInfo* TypeInfoOfObject(const TVMFFIObject* object);
+
 int ForeignGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out);
 
 /*! \brief Adds _check_module_runtime to the module and looks for a foreign runtime. */

@@ -71,7 +71,7 @@ PyObject* ObjectGetTypeIndex(PyObject* self, void*) {
 PyObject* ObjectGetTypeKey(PyObject* self, void*) {
   TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(self)->handle;
   if (handle == nullptr) Py_RETURN_NONE;
-  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(handle->type_index);
+  const TVMFFITypeInfo* info = TypeInfoOfObject(handle);
   if (info == nullptr) Py_RETURN_NONE;
   return PyUnicode_FromStringAndSize(info->type_key.data, info->type_key.size);
 }
@@ -324,8 +324,38 @@ PyTypeObject* ClassForTypeIndex(int32_t type_index) {
   return ObjectType;
 }
 
+/*!
+ * \brief The class of an object of a dynamic type from the foreign registry: the class
+ * registered here for the same type key, or for its nearest ancestor's.
+ */
+PyTypeObject* ClassForForeignType(const TVMFFITypeInfo* info) {
+  for (int32_t depth = info->type_depth; depth >= 0; --depth) {
+    const TVMFFITypeInfo* type = depth == info->type_depth ? info : info->type_ancestors[depth];
+    int32_t index = type->type_index;
+    if (index >= kTVMFFIDynObjectBegin) {
+      index = -1;
+      if (TVMFFITypeKeyToIndex(&type->type_key, &index) != 0) {
+        TVMFFIObjectHandle unknown_key = nullptr;  // not registered here: try the parent
+        TVMFFIErrorMoveFromRaised(&unknown_key);
+        if (unknown_key != nullptr) TVMFFIObjectDecRef(unknown_key);
+        continue;
+      }
+    }
+    if (index >= 0 && static_cast<size_t>(index) < class_by_index.size() &&
+        class_by_index[index] != nullptr) {
+      return class_by_index[index];
+    }
+  }
+  return ObjectType;
+}
+
 PyObject* WrapOwnedObject(TVMFFIObject* handle) {
-  PyTypeObject* cls = ClassForTypeIndex(handle->type_index);
+  const TVMFFITypeInfo* foreign_info =
+      handle->type_index >= kTVMFFIDynObjectBegin ? TypeInfoOfObject(handle) : nullptr;
+  PyTypeObject* cls =
+      foreign_info != nullptr && foreign_info != TVMFFIGetTypeInfo(handle->type_index)
+          ? ClassForForeignType(foreign_info)
+          : ClassForTypeIndex(handle->type_index);
   PyObject* self = cls->tp_alloc(cls, 0);
   if (self == nullptr) {
     TVMFFIObjectDecRef(handle);
