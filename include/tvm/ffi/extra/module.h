@@ -42,8 +42,11 @@ class ModuleObj : public Object {
     __builtin_unreachable();  // the builder above throws when destroyed
   }
   virtual String InspectSource(const String& format) const { return String(); }
-  /*! \brief Makes `other`'s functions visible to lookups that query imports. */
-  virtual void ImportModule(const Module& other);
+  /*!
+   * \brief Makes `other`'s functions visible to lookups that query imports. Declared inline
+   * so that the class has no key function: no including file emits the vtable.
+   */
+  inline virtual void ImportModule(const Module& other);
   virtual void ClearImports() { imports_ = Array<Any>(); }
 
   /*!
