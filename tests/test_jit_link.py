@@ -14,6 +14,9 @@ RAW_KERNEL = r"""
 
 static int private_helper(int x) { return x + 1; }
 extern "C" int visible_helper(int x) { return x * 3; }
+// Exported on purpose: a slot another runtime or library fills (e.g. a context symbol).
+TVM_FFI_DLL_EXPORT void* exported_slot = nullptr;
+extern "C" TVM_FFI_DLL_EXPORT int exported_helper(int x) { return x - 1; }
 
 extern "C" int __tvm_ffi_my_kernel(void*, const TVMFFIAny* args, int32_t, TVMFFIAny* out) {
   out->type_index = kTVMFFIInt;
@@ -42,15 +45,18 @@ def test_only_tvm_ffi_symbols_are_exported(tmp_path):
     source.write_text(RAW_KERNEL)
     library = ctypes.CDLL(cpp.build("raw_kernel_file", cpp_files=[str(source)]))
     assert hasattr(library, "__tvm_ffi_my_kernel")
-    # extern "C" and default visibility, yet local: the version script keeps it in the module.
+    # extern "C", but not marked for export: it stays in the module.
     assert not hasattr(library, "visible_helper")
+    # Marked with TVM_FFI_DLL_EXPORT: exported as written.
+    assert library.exported_helper(5) == 4
+    assert ctypes.c_void_p.in_dll(library, "exported_slot").value is None
 
 
 def test_export_rules_are_part_of_the_cache_key(monkeypatch):
     job = builder.prepare(
         "keyed", inline=True, cpp=RAW_KERNEL, cuda=None, functions=[], build_directory=None
     )
-    monkeypatch.setattr(link, "EXPORTS_SCRIPT_TEXT", "{ global: *; };\n")
+    monkeypatch.setattr(link, "EXPORTS_RULES", "export everything; v0")
     again = builder.prepare(
         "keyed", inline=True, cpp=RAW_KERNEL, cuda=None, functions=[], build_directory=None
     )

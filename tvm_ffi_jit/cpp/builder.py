@@ -16,10 +16,9 @@ from .digest import sha256_hex
 from .log import logger
 from .sources import CUDA, C
 
-# Default visibility, so hand-written `extern "C"` __tvm_ffi_* functions can be exported (the
-# version script in link.py keeps everything else local); no semantic interposition, so the
-# compiler still inlines and calls directly as it would for hidden symbols.
-_CXX_FLAGS = ["-std=c++17", "-O2", "-fPIC", "-fno-semantic-interposition"]
+# Hidden by default: a module exports what link.py's link step selects (__tvm_ffi_* and what
+# the sources export on purpose).
+_CXX_FLAGS = ["-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden"]
 # Plain C kernels mark nothing as exported (see the seeds' __tvm_ffi_<name> examples), so C
 # objects keep default visibility.
 _C_FLAGS = ["-O2", "-fPIC"]
@@ -27,7 +26,7 @@ _CUDA_FLAGS = [
     "-Xcompiler",
     "-fPIC",
     "-Xcompiler",
-    "-fno-semantic-interposition",
+    "-fvisibility=hidden",
     "-std=c++17",
     "-O2",
     "--expt-relaxed-constexpr",
@@ -98,7 +97,7 @@ class BuildPlan:
             "cuda_flags": self.cuda_flags,
             "cuda_archs": self.cuda_archs,
             "ldflags": self.ldflags,
-            "exports": link.EXPORTS_SCRIPT_TEXT,
+            "exports": link.EXPORTS_RULES,
         }
 
 
@@ -167,7 +166,7 @@ class Request:
             self.name,
             [(f.path, f.language, f.digest) for f in self.files],
             self.options,
-            (_CXX_FLAGS, _C_FLAGS, _CUDA_FLAGS, link.LINK_FLAGS, link.EXPORTS_SCRIPT_TEXT),
+            (_CXX_FLAGS, _C_FLAGS, _CUDA_FLAGS, link.LINK_FLAGS, link.EXPORTS_RULES),
             [os.environ.get(v) for v in _REQUEST_VARIABLES],
         ]
         if any(f.language == CUDA for f in self.files):
@@ -275,7 +274,6 @@ def _build_locked(plan: BuildPlan, entry: str, key: str, source_paths, verbose: 
     build_dir = cache.new_build_dir(entry)
     sources.write_generated(plan.sources, build_dir)
     ninja_build.write_build_file(build_dir, plan)
-    link.write_exports_script(build_dir)
     built = os.path.join(build_dir, plan.library_file)
     if os.path.exists(built):
         os.unlink(built)  # always relink: the published copy may be what went stale

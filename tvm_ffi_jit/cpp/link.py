@@ -1,17 +1,76 @@
 """How a module is linked: what it exports, and undefined symbols caught at link time.
 
-A module exports the symbols the runtime looks up, ``__tvm_ffi_<name>`` functions and the
-``__tvm_ffi__*`` context symbols, and nothing else: sources compile with default visibility
-(so ``extern "C" int __tvm_ffi_f(...)`` written by hand is exported too) and a version script
-makes every other symbol local. ``-z defs`` makes a function declared but never defined a link
-error, reported by :func:`undefined_symbols_summary`, rather than a load failure later.
+A module exports the symbols the runtime looks up (``__tvm_ffi_<name>`` functions and
+``__tvm_ffi__*`` symbols) and what its sources export on purpose (``TVM_FFI_DLL_EXPORT``,
+e.g. a context-symbol slot), nothing else. C++ and CUDA compile with hidden visibility; just
+before the link, :func:`prepare_exports` (run by the link step: ``python link.py MAP OBJ...``)
+gives ``__tvm_ffi_*`` definitions default visibility in the objects (so a hand-written
+``extern "C" int __tvm_ffi_f(...)`` is exported) and writes a version script that keeps the
+strong default-visibility definitions global and every other symbol local (vague-linkage
+template code of the standard library included). ``-z defs`` makes a function declared but
+never defined a link error, reported by :func:`undefined_symbols_summary`.
 """
 
-EXPORTS_SCRIPT = "exports.map"  # written into the build directory, where the linker runs
-EXPORTS_SCRIPT_TEXT = "{\n  global: __tvm_ffi_*;\n  local: *;\n};\n"
+import struct
+import sys
+
+EXPORTS_SCRIPT = "exports.map"  # written into the build directory by the link step
+# Bumped when what prepare_exports exports changes (part of the cache key).
+EXPORTS_RULES = "hidden-by-default; __tvm_ffi_* and strong default definitions global; v1"
 
 # After the libraries: everything a module uses must come from its objects or those libraries.
 LINK_FLAGS = ["-Wl,-z,defs", f"-Wl,--version-script={EXPORTS_SCRIPT}"]
+
+_RUNTIME_PREFIX = b"__tvm_ffi_"
+_SHT_SYMTAB = 2
+_STB_GLOBAL = 1
+_STV_MASK = 0x3  # visibility bits of st_other; 0 is STV_DEFAULT
+
+
+def _object_symbols(data: bytearray):
+    """(offset of the Elf64_Sym, name, st_info, st_other, st_shndx) of each symbol of an
+    ELF64 little-endian relocatable object; nothing for any other file."""
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return
+    (shoff,) = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    for i in range(shnum):
+        header = shoff + i * shentsize
+        (sh_type,) = struct.unpack_from("<I", data, header + 4)
+        if sh_type != _SHT_SYMTAB:
+            continue
+        offset, size, link, _, entsize = struct.unpack_from("<QQIIQ", data, header + 0x18)[0:5]
+        (str_offset,) = struct.unpack_from("<Q", data, shoff + link * shentsize + 0x18)
+        for sym in range(offset, offset + size, entsize or 24):
+            st_name, st_info, st_other, st_shndx = struct.unpack_from("<IBBH", data, sym)
+            end = data.index(b"\0", str_offset + st_name)
+            yield sym, bytes(data[str_offset + st_name : end]), st_info, st_other, st_shndx
+
+
+def prepare_exports(script_path: str, objects) -> None:
+    """Marks ``__tvm_ffi_*`` definitions of `objects` default-visibility (in place) and writes
+    the version script exporting them and the other strong default-visibility definitions."""
+    exported = set()
+    for path in objects:
+        with open(path, "rb") as f:
+            data = bytearray(f.read())
+        changed = False
+        for offset, name, info, other, shndx in _object_symbols(data):
+            if shndx == 0 or info >> 4 != _STB_GLOBAL:
+                continue  # undefined, local or weak (vague linkage): never exported
+            if name.startswith(_RUNTIME_PREFIX) and other & _STV_MASK:
+                data[offset + 5] = other & ~_STV_MASK
+                other &= ~_STV_MASK
+                changed = True
+            if other & _STV_MASK == 0:
+                exported.add(name.decode("utf-8", "replace"))
+        if changed:
+            with open(path, "wb") as f:
+                f.write(data)
+    names = "".join(f"    {name};\n" for name in sorted(exported))
+    with open(script_path, "w", encoding="utf-8") as f:
+        f.write("{\n  global:\n    __tvm_ffi_*;\n" + names + "  local: *;\n};\n")
+
 
 # GNU ld and gold: "<where>: undefined reference to `<symbol>'" after "in function `<f>':".
 _GNU_UNDEFINED = (
@@ -22,20 +81,6 @@ _GNU_FUNCTION = r"in function [`'](?P<function>.+)':\s*$"
 # lld: "error: undefined symbol: <symbol>" then ">>> referenced by <where>" lines.
 _LLD_UNDEFINED = r"undefined symbol: (?P<symbol>.+?)\s*$"
 _LLD_REFERENCE = r">>> referenced by (?P<where>\S+)"
-
-
-def write_exports_script(build_dir: str) -> None:
-    import os
-
-    path = os.path.join(build_dir, EXPORTS_SCRIPT)
-    try:
-        with open(path, encoding="utf-8") as f:
-            if f.read() == EXPORTS_SCRIPT_TEXT:
-                return
-    except OSError:
-        pass
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(EXPORTS_SCRIPT_TEXT)
 
 
 def undefined_symbols(linker_output: str) -> "list[tuple[str, str | None, str | None]]":
@@ -87,3 +132,7 @@ def undefined_symbols_summary(linker_output: str) -> str:
         "define them, or link the library that does with extra_ldflags=['-L<dir>', '-l<name>']"
     )
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # the link step: python link.py exports.map a.o b.o ...
+    prepare_exports(sys.argv[1], sys.argv[2:])

@@ -9,7 +9,7 @@ import threading
 import time
 
 from ..build_error import BuildError, ToolchainError
-from .link import undefined_symbols_summary
+from .link import EXPORTS_SCRIPT, undefined_symbols_summary
 from .sources import CUDA, C
 
 logger = logging.getLogger("tvm_ffi_jit")
@@ -26,6 +26,13 @@ def _path(path: str) -> str:
 def _command(words) -> str:
     """Words as one shell command inside a ninja variable."""
     return " ".join(shlex.quote(w) for w in words).replace("$", "$$")
+
+
+def link_script_path() -> str:
+    """link.py, which the link step runs as a script to select the exports."""
+    from . import link
+
+    return os.path.abspath(link.__file__)
 
 
 def object_names(sources) -> "list[str]":
@@ -81,7 +88,14 @@ def render(plan) -> str:
             "  description = NVCC $out",
             "",
         ]
-    lines += ["rule link", "  command = $cxx $in $ldflags -o $out", "  description = LINK $out", ""]
+    # The link step first selects the exports (link.py run as a script: no package import).
+    prepare = _command([sys.executable, link_script_path(), EXPORTS_SCRIPT]) + " $in"
+    lines += [
+        "rule link",
+        f"  command = {prepare} && $cxx $in $ldflags -o $out",
+        "  description = LINK $out",
+        "",
+    ]
     objects = object_names(plan.sources)
     for src, obj in zip(plan.sources, objects):
         rule = {CUDA: "nvcc", C: "cc"}.get(src.language, "cxx")
