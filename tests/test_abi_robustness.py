@@ -215,3 +215,33 @@ def test_object_of_a_type_registered_in_the_other_runtime_keeps_its_key():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "robust.B Object"
+
+
+@pytest.mark.skipif(not _apache_tvm_ffi_importable(), reason="apache-tvm-ffi is not installed")
+def test_library_opened_by_both_runtimes_reports_errors_to_both():
+    # The second dlopen of a file returns the first: the library stays bound to this runtime,
+    # and its errors must reach apache-tvm-ffi's callers too (and not linger here).
+    result = run_isolated(
+        r"""
+        import tvm_ffi_jit, tvm_ffi_jit.cpp as cpp
+        src = r'''
+        #include <tvm/ffi/tvm_ffi.h>
+        int64_t boom(int64_t x) { TVM_FFI_THROW(ValueError) << "boom " << x; }
+        '''
+        path = cpp.build_inline("robust_boom", cpp_sources=src, functions=["boom"])
+        ours = tvm_ffi_jit.load_module(path)
+        import tvm_ffi
+        theirs = tvm_ffi.load_module(path)
+        for label, mod in (("tvm_ffi", theirs), ("tvm_ffi_jit", ours), ("tvm_ffi", theirs)):
+            try:
+                mod.boom(1)
+            except ValueError as err:
+                print(label, str(err).splitlines()[0])
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:3] == [
+        "tvm_ffi boom 1",
+        "tvm_ffi_jit boom 1",
+        "tvm_ffi boom 1",
+    ]

@@ -24,9 +24,28 @@ struct RaisedErrorSlot {
 };
 thread_local RaisedErrorSlot raised;
 
+/*!
+ * \brief The other TVM-FFI runtime's TVMFFIErrorSetRaised, when one is in the global scope
+ * (e.g. apache-tvm-ffi's, loaded RTLD_GLOBAL); looked up on the error path only.
+ */
+using SetRaisedFn = void (*)(TVMFFIObjectHandle);
+SetRaisedFn ForeignSetRaised() {
+  static void* main_program = dlopen(nullptr, RTLD_LAZY);
+  void* symbol = main_program != nullptr ? dlsym(main_program, "TVMFFIErrorSetRaised") : nullptr;
+  if (symbol == reinterpret_cast<void*>(static_cast<SetRaisedFn>(&TVMFFIErrorSetRaised))) {
+    return nullptr;
+  }
+  return reinterpret_cast<SetRaisedFn>(symbol);
+}
+
 void SetRaisedOwned(TVMFFIObject* error) {
   if (raised.error != nullptr) TVMFFIObjectDecRef(raised.error);
   raised.error = error;
+  // Code bound to this runtime may have been called by the other one (a library opened by
+  // both shares one binding): its caller reads errors there. The taker drops the other copy.
+  if (error != nullptr) {
+    if (SetRaisedFn foreign = ForeignSetRaised()) foreign(error);
+  }
 }
 
 TVMFFIObject* MakeError(std::string kind, std::string message, std::string backtrace) {

@@ -618,6 +618,7 @@ PyObject* RaiseFromSafeCallCode(int code, const void* callee) {
     PyErr_Format(PyExc_RuntimeError, "call failed with code %d and no error was raised", code);
     return nullptr;
   }
+  DropMirroredError(handle);
   auto* cell =
       reinterpret_cast<TVMFFIErrorCell*>(static_cast<char*>(handle) + sizeof(TVMFFIObject));
   auto* extra = static_cast<TVMFFIObject*>(cell->extra_context);

@@ -154,6 +154,18 @@ const TVMFFITypeInfo* TypeInfoOfObject(const TVMFFIObject* object) {
   return TVMFFIGetTypeInfo(object->type_index);
 }
 
+void DropMirroredError(TVMFFIObjectHandle error) {
+  if (foreign_runtime == nullptr) return;
+  TVMFFIObjectHandle own = nullptr, other = nullptr;
+  TVMFFIErrorMoveFromRaised(&own);
+  foreign_runtime->error_move_from_raised(&other);
+  // Anything else still raised stays where it was.
+  if (own != nullptr && own != error) TVMFFIErrorSetRaised(own);
+  if (other != nullptr && other != error) foreign_runtime->error_set_raised(other);
+  if (own != nullptr) TVMFFIObjectDecRef(own);
+  if (other != nullptr) TVMFFIObjectDecRef(other);
+}
+
 int ForeignGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out) {
   *out = nullptr;
   RefreshForeignRuntime();

@@ -56,6 +56,12 @@ void RaiseInForeignRuntime(TVMFFIObjectHandle error);
  */
 const TVMFFITypeInfo* TypeInfoOfObject(const TVMFFIObject* object);
 
+/*!
+ * \brief After taking `error` from one runtime: the runtime raises an error in both when two
+ * are loaded (its code may have been called by either), so the copy in the other goes too.
+ */
+void DropMirroredError(TVMFFIObjectHandle error);
+
 int ForeignGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out);
 
 /*! \brief Adds _check_module_runtime to the module and looks for a foreign runtime. */
