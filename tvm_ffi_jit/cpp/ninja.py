@@ -148,8 +148,9 @@ class _Progress:
         self.done, self.total, self.start = 0, total, time.monotonic()
         self.shown = False
         self._stop = threading.Event()
-        if enabled:
-            threading.Thread(target=self._tick, daemon=True).start()
+        self._ticker = threading.Thread(target=self._tick, daemon=True) if enabled else None
+        if self._ticker is not None:
+            self._ticker.start()
 
     def update(self, done: int, total: int) -> None:
         self.done, self.total = done, total
@@ -167,6 +168,8 @@ class _Progress:
 
     def close(self) -> None:
         self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()  # a tick being written must land before the line is cleared
         if self.shown:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
