@@ -58,6 +58,24 @@ class SeqStorage : public Object, public TVMFFISeqCell {
     data_deleter = FreeSeqBuffer;
   }
 };
+
+/*! \brief Iterates a sequence reference (Array or List) by index, yielding its operator[]. */
+template <typename SeqRef, typename T>
+class SeqIterator {
+ public:
+  SeqIterator(const SeqRef* seq, int64_t index) : seq_(seq), index_(index) {}
+  T operator*() const { return (*seq_)[index_]; }
+  SeqIterator& operator++() {
+    ++index_;
+    return *this;
+  }
+  bool operator!=(const SeqIterator& other) const { return index_ != other.index_; }
+  bool operator==(const SeqIterator& other) const { return index_ == other.index_; }
+
+ private:
+  const SeqRef* seq_;
+  int64_t index_;
+};
 }  // namespace details
 
 /*! \brief An immutable sequence object (copy-on-write through Array<T>). */
@@ -103,21 +121,7 @@ class Array : public ObjectRef {
   }
 
   /*! \brief Iterates values converted to T. */
-  class iterator {
-   public:
-    iterator(const Array* array, int64_t index) : array_(array), index_(index) {}
-    T operator*() const { return (*array_)[index_]; }
-    iterator& operator++() {
-      ++index_;
-      return *this;
-    }
-    bool operator!=(const iterator& other) const { return index_ != other.index_; }
-    bool operator==(const iterator& other) const { return index_ == other.index_; }
-
-   private:
-    const Array* array_;
-    int64_t index_;
-  };
+  using iterator = details::SeqIterator<Array, T>;
   iterator begin() const { return iterator(this, 0); }
   iterator end() const { return iterator(this, static_cast<int64_t>(size())); }
 

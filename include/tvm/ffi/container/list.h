@@ -61,21 +61,7 @@ class List : public ObjectRef {
     while (!empty()) pop_back();
   }
 
-  class iterator {
-   public:
-    iterator(const List* list, int64_t index) : list_(list), index_(index) {}
-    T operator*() const { return (*list_)[index_]; }
-    iterator& operator++() {
-      ++index_;
-      return *this;
-    }
-    bool operator!=(const iterator& other) const { return index_ != other.index_; }
-    bool operator==(const iterator& other) const { return index_ == other.index_; }
-
-   private:
-    const List* list_;
-    int64_t index_;
-  };
+  using iterator = details::SeqIterator<List, T>;
   iterator begin() const { return iterator(this, 0); }
   iterator end() const { return iterator(this, static_cast<int64_t>(size())); }
 
