@@ -149,21 +149,27 @@ struct HasCustomObjectRefTraits<Array<T>> : std::true_type {};
 }  // namespace details
 
 namespace details {
+/*! \brief How a container reference (Array, List, Map, Dict) of objects `kTypeIndex` goes into
+ * an Any: as its object handle, borrowed or moved. */
+template <typename TRef, int32_t kTypeIndex>
+struct ContainerToAny {
+  static constexpr bool convert_enabled = true;
+  static void CopyToAnyView(const TRef& v, TVMFFIAny* out) {
+    SetPod(out, kTypeIndex);
+    out->v_obj = ObjectUnsafe::GetHandle(v);
+  }
+  static void MoveToAny(TRef v, TVMFFIAny* out) {
+    SetPod(out, kTypeIndex);
+    out->v_obj = ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
+  }
+};
+
 /*!
  * \brief Conversions of a sequence reference SeqRef<T> (Array or List) whose objects have
  * `kTypeIndex`: a cast checks that every element converts to T (SeqRef<Any> takes any).
  */
 template <typename SeqRef, typename T, int32_t kTypeIndex>
-struct SeqTypeTraits {
-  static constexpr bool convert_enabled = true;
-  static void CopyToAnyView(const SeqRef& v, TVMFFIAny* out) {
-    SetPod(out, kTypeIndex);
-    out->v_obj = ObjectUnsafe::GetHandle(v);
-  }
-  static void MoveToAny(SeqRef v, TVMFFIAny* out) {
-    SetPod(out, kTypeIndex);
-    out->v_obj = ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
-  }
+struct SeqTypeTraits : ContainerToAny<SeqRef, kTypeIndex> {
   static std::optional<SeqRef> TryCastFromAnyView(const TVMFFIAny* src) {
     if (src->type_index != kTypeIndex) return std::nullopt;
     SeqRef seq(ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));

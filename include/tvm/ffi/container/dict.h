@@ -79,16 +79,7 @@ struct HasCustomObjectRefTraits<Dict<K, V>> : std::true_type {};
 }  // namespace details
 
 template <typename K, typename V>
-struct TypeTraits<Dict<K, V>> {
-  static constexpr bool convert_enabled = true;
-  static void CopyToAnyView(const Dict<K, V>& v, TVMFFIAny* out) {
-    details::SetPod(out, kTVMFFIDict);
-    out->v_obj = details::ObjectUnsafe::GetHandle(v);
-  }
-  static void MoveToAny(Dict<K, V> v, TVMFFIAny* out) {
-    details::SetPod(out, kTVMFFIDict);
-    out->v_obj = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
-  }
+struct TypeTraits<Dict<K, V>> : details::ContainerToAny<Dict<K, V>, kTVMFFIDict> {
   /*! A Dict (shared) or a Map (copied) whose every key converts to K and value to V. */
   static std::optional<Dict<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
     return details::MapLikeFromAnyView<Dict<K, V>, K, V>(src, kTVMFFIDict, kTVMFFIMap);

@@ -8,6 +8,7 @@
 #define TVM_FFI_CONTAINER_MAP_H_
 
 #include <tvm/ffi/any.h>
+#include <tvm/ffi/container/array.h>
 #include <tvm/ffi/container/map_base.h>
 
 #include <initializer_list>
@@ -173,16 +174,7 @@ std::optional<TRef> MapLikeFromAnyView(const TVMFFIAny* src, int32_t own_index,
 }  // namespace details
 
 template <typename K, typename V>
-struct TypeTraits<Map<K, V>> {
-  static constexpr bool convert_enabled = true;
-  static void CopyToAnyView(const Map<K, V>& v, TVMFFIAny* out) {
-    details::SetPod(out, kTVMFFIMap);
-    out->v_obj = details::ObjectUnsafe::GetHandle(v);
-  }
-  static void MoveToAny(Map<K, V> v, TVMFFIAny* out) {
-    details::SetPod(out, kTVMFFIMap);
-    out->v_obj = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(v));
-  }
+struct TypeTraits<Map<K, V>> : details::ContainerToAny<Map<K, V>, kTVMFFIMap> {
   /*! A Map (shared) or a Dict (copied) whose every key converts to K and value to V. */
   static std::optional<Map<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
     return details::MapLikeFromAnyView<Map<K, V>, K, V>(src, kTVMFFIMap, kTVMFFIDict);
