@@ -8,19 +8,27 @@ Importing this package never imports torch, numpy or cupy.
 """
 
 from . import _core
-from .build_error import BuildError
 from .device import Device, device, dtype
-from .errors import register_error
-from .objects import Array, Dict, Function, List, Map, Module, Object, Shape, Tensor
-from .registry import (
-    convert,
-    get_global_func,
-    list_global_func_names,
-    load_module,
-    register_global_func,
-    system_lib,
-)
 from .stream import get_raw_stream, use_raw_stream, use_torch_stream
+
+# Objects, functions, modules, containers and errors.
+from ._convert import convert, convert_func
+from .container import Array, CContainerBase, Dict, List, Map, Shape
+from .error import BuildError, register_error
+from .function import Function
+from .module import Module, load_module, system_lib
+from .reflection import register_object
+from .registry import (
+    get_global_func,
+    get_global_func_metadata,
+    init_ffi_api,
+    list_global_func_names,
+    register_global_func,
+    remove_global_func,
+)
+
+Object = _core.Object
+Tensor = _core.Tensor
 
 from_dlpack = _core.from_dlpack
 _core._register_python_types(Device, dtype)
@@ -30,6 +38,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Array",
     "BuildError",
+    "CContainerBase",
     "Device",
     "Dict",
     "Function",
@@ -40,15 +49,20 @@ __all__ = [
     "Shape",
     "Tensor",
     "convert",
+    "convert_func",
     "device",
     "dtype",
     "from_dlpack",
     "get_global_func",
+    "get_global_func_metadata",
     "get_raw_stream",
+    "init_ffi_api",
     "list_global_func_names",
     "load_module",
     "register_error",
     "register_global_func",
+    "register_object",
+    "remove_global_func",
     "system_lib",
     "use_raw_stream",
     "use_torch_stream",

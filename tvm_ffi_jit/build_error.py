@@ -1,9 +1,5 @@
-"""Errors raised when a JIT build cannot produce a shared library."""
+"""Old import path of the build errors; they live in ``tvm_ffi_jit.error``."""
 
+from .error import BuildError, ToolchainError
 
-class BuildError(RuntimeError):
-    """A compile or link step failed; the message holds the compiler's diagnostics."""
-
-
-class ToolchainError(BuildError):
-    """A tool the build needs (compiler, ninja, nvcc, CUDA arch list) is missing or unusable."""
+__all__ = ["BuildError", "ToolchainError"]

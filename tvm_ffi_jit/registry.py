@@ -1,79 +1,99 @@
-"""Global functions, modules and value conversion: the thin Python layer over ``_core``."""
+"""The global function registry: look up, register and remove functions by name."""
 
 from __future__ import annotations
 
-import os
+import json
+import sys
 
-from . import _core
-
-_global_func_cache: dict = {}
+from . import _core, _ffi_api
+from .function import describe
+from .module import load_module, system_lib  # noqa: F401 - the JIT loader's import path
+from .reflection import register_object  # noqa: F401 - apache-tvm-ffi's import path
 
 
 def _builtin(name: str):
-    """A runtime built-in function, looked up once."""
-    func = _global_func_cache.get(name)
-    if func is None:
-        func = _global_func_cache[name] = _core.get_global_func(name)
-    return func
+    """A runtime built-in function ``ffi.<Name>``, looked up once."""
+    return getattr(_ffi_api, name.removeprefix("ffi."))
+
+
+def _global_metadata(name: str) -> str:
+    try:
+        return _ffi_api.GetGlobalFuncMetadata(name)
+    except ValueError:  # registered only in another runtime (apache-tvm-ffi)
+        return ""
 
 
 def get_global_func(name: str, allow_missing: bool = False):
-    """The global function registered as ``name``; None if missing and ``allow_missing``."""
-    func = _core.get_global_func(name, allow_missing)
-    if func is not None:
-        doc = _builtin("ffi.FunctionGetGlobalDoc")(name)
-        if doc is not None:
-            func.__doc__ = doc
-    return func
+    """The global function registered as ``name``; None if missing and ``allow_missing``.
 
-
-def register_global_func(name: str, f=None, override: bool = False):
-    """Registers a Python callable as the global function ``name``.
-
-    Use directly, ``register_global_func("ns.f", f)``, or as a decorator,
-    ``@register_global_func("ns.f")``. C++ code then calls it like any function.
+    The function carries the docstring and type schema it was registered with.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"global function name must be a str, got {type(name).__name__}")
+    func = _core.get_global_func(name, allow_missing)
+    if func is None:
+        return None
+    return describe(func, name, _ffi_api.FunctionGetGlobalDoc(name), _global_metadata(name))
+
+
+def get_global_func_metadata(name: str) -> dict:
+    """The metadata a global function was registered with (``{"type_schema": ...}``), or {}."""
+    metadata = _ffi_api.GetGlobalFuncMetadata(name)
+    return json.loads(metadata) if metadata else {}
+
+
+def register_global_func(func_name, f=None, override: bool = False):
+    """Registers a Python callable as the global function ``func_name``; returns the Function.
+
+    Forms: ``register_global_func("ns.f", f)``, the decorators ``@register_global_func("ns.f")``
+    and ``@register_global_func`` (named after the function). C++ code then calls it like any
+    function; ``override=True`` replaces an existing one.
+    """
+    if callable(func_name) and not isinstance(func_name, str):
+        func_name, f = func_name.__name__, func_name
+    if not isinstance(func_name, str):
+        raise TypeError(f"global function name must be a str, got {type(func_name).__name__}")
 
     def register(func):
         if not callable(func):
             raise TypeError(f"register_global_func expects a callable, got {type(func).__name__}")
-        _core._register_global_func(name, func, override)
-        return func
+        registered = _core._register_global_func(func_name, func, override)
+        return describe(registered, func_name, getattr(func, "__doc__", None))
 
     return register if f is None else register(f)
 
 
+def remove_global_func(name: str) -> None:
+    """Removes the global function ``name``; ValueError if none is registered."""
+    if not _ffi_api.FunctionRemoveGlobal(name):
+        raise ValueError(f"Global function `{name}` is not registered")
+
+
 def list_global_func_names() -> list[str]:
     """Names of all registered global functions."""
-    return list(_builtin("ffi.FunctionListGlobalNames")())
+    return list(_ffi_api.FunctionListGlobalNames())
 
 
-def convert(value):
-    """The TVM-FFI value for a Python value: list/tuple -> Array, dict -> Map,
-    callable -> Function, objects with ``__dlpack__`` -> Tensor; scalars stay as they are."""
-    return _core.convert(value)
+def get_registered_type_keys() -> list[str]:
+    """Keys of all object types registered in the runtime."""
+    return _core._registered_type_keys()
 
 
-def load_module(path) -> Module:  # noqa: F821 - Module is defined in objects
-    """Loads a shared library that exports ``__tvm_ffi_<name>`` functions.
+def init_ffi_api(namespace: str, target_module_name: str | None = None) -> None:
+    """Puts the global functions ``<namespace>.<name>`` into a module as ``<name>``.
 
-    ImportError when the library cannot be loaded (e.g. it uses a symbol nothing defines).
+    ``init_ffi_api("mypackage", __name__)`` in ``mypackage/_ffi_api.py`` makes
+    ``_ffi_api.func(...)`` call the global ``mypackage.func``; names with a further dot are
+    skipped. A namespace ``tvm.x`` looks up functions named ``x.*``.
     """
-    path = os.fspath(path)
-    module = _builtin("ffi.ModuleLoadFromFile")(path)
-    # With another TVM-FFI runtime loaded (apache-tvm-ffi), the library may have bound to it.
-    _core._check_module_runtime(path)
-    return module
-
-
-def system_lib(prefix: str = ""):
-    """The module of symbols registered with ``TVMFFIEnvModRegisterSystemLibSymbol``
-    under ``__tvm_ffi_<prefix><name>``."""
-    return _builtin("ffi.SystemLib")(prefix)
+    target = sys.modules[target_module_name or namespace]
+    prefix = namespace.removeprefix("tvm.") + "."
+    for name in list_global_func_names():
+        short = name[len(prefix) :]
+        if name.startswith(prefix) and short and "." not in short:
+            func = get_global_func(name)
+            func.__name__ = short
+            setattr(target, short, func)
 
 
 def dtype_fields(text: str) -> tuple[int, int, int]:
     """(type_code, bits, lanes) of a data type name; ValueError when unknown."""
-    return tuple(_builtin("ffi.DataTypeFields")(text))
+    return tuple(_ffi_api.DataTypeFields(text))

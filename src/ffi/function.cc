@@ -43,6 +43,7 @@ class CFunctionObj : public FunctionObj {
 struct GlobalEntry {
   Function func;
   std::string doc;
+  std::string metadata;  // JSON, e.g. {"type_schema": "..."}
 };
 
 class GlobalRegistry {
@@ -56,8 +57,19 @@ class GlobalRegistry {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(name);
     if (it != entries_.end() && !allow_override) return false;
-    replaced = std::move(entries_[name].func);
-    entries_[name].func = std::move(func);
+    GlobalEntry& entry = entries_[name];
+    replaced = std::move(entry.func);
+    // A new function brings its own doc and metadata (set right after, if it has any).
+    entry = GlobalEntry{std::move(func), {}, {}};
+    return true;
+  }
+  bool Remove(const std::string& name) {
+    Function removed;  // destroyed after unlocking, like a replaced function
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return false;
+    removed = std::move(it->second.func);
+    entries_.erase(it);
     return true;
   }
   std::optional<Function> Get(const std::string& name) {
@@ -73,11 +85,25 @@ class GlobalRegistry {
     it->second.doc = std::move(doc);
     return true;
   }
+  bool SetMetadata(const std::string& name, std::string metadata) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return false;
+    it->second.metadata = std::move(metadata);
+    return true;
+  }
   std::optional<std::string> GetDoc(const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(name);
     if (it == entries_.end() || it->second.doc.empty()) return std::nullopt;
     return it->second.doc;
+  }
+  /*! \brief The metadata JSON of a registered function ("" when it has none). */
+  std::optional<std::string> GetMetadata(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second.metadata;
   }
   Array<String> Names() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -143,6 +169,9 @@ int TVMFFIFunctionSetGlobalFromMethodInfo(const TVMFFIMethodInfo* method_info, i
                               << "` is already registered (pass override to replace it)";
   }
   if (method_info->doc.size != 0) GlobalRegistry::Global()->SetDoc(name, ToStd(&method_info->doc));
+  if (method_info->metadata.size != 0) {
+    GlobalRegistry::Global()->SetMetadata(name, ToStd(&method_info->metadata));
+  }
   TVM_FFI_SAFE_CALL_END();
 }
 
@@ -193,9 +222,20 @@ int TVMFFIAnyViewToOwnedAny(const TVMFFIAny* any_view, TVMFFIAny* out) {
 TVM_FFI_STATIC_INIT_BLOCK() {
   reflection::GlobalDef()
       .def("ffi.FunctionListGlobalNames", [] { return GlobalRegistry::Global()->Names(); })
-      .def("ffi.FunctionGetGlobalDoc", [](const std::string& name) -> Optional<String> {
-        std::optional<std::string> doc = GlobalRegistry::Global()->GetDoc(name);
-        if (!doc.has_value()) return Optional<String>();
-        return String(*doc);
-      });
+      .def("ffi.FunctionGetGlobalDoc",
+           [](const std::string& name) -> Optional<String> {
+             std::optional<std::string> doc = GlobalRegistry::Global()->GetDoc(name);
+             if (!doc.has_value()) return Optional<String>();
+             return String(*doc);
+           })
+      .def("ffi.GetGlobalFuncMetadata",
+           [](const std::string& name) {
+             std::optional<std::string> metadata = GlobalRegistry::Global()->GetMetadata(name);
+             if (!metadata.has_value()) {
+               TVM_FFI_THROW(ValueError) << "Global function `" << name << "` is not registered";
+             }
+             return String(*metadata);
+           })
+      .def("ffi.FunctionRemoveGlobal",
+           [](const std::string& name) { return GlobalRegistry::Global()->Remove(name); });
 }

@@ -21,10 +21,11 @@ struct PyFFIObject {
   PyObject_HEAD TVMFFIObject* handle;
 };
 
-/*! \brief Function adds the vectorcall slot and a per-instance docstring. */
+/*! \brief Function adds the vectorcall slot, a per-instance docstring and attributes. */
 struct PyFFIFunction {
   PyFFIObject base;
   vectorcallfunc vectorcall;
+  PyObject* dict;  // __dict__: __name__ and the metadata the package attaches
   PyObject* doc;
   char release_gil;  // release the GIL during calls (long kernels, callbacks from threads)
 };
@@ -47,7 +48,11 @@ extern PyTypeObject* TensorType;
 
 /*! \brief Wraps an owned handle in the Python class registered for its type (steals it). */
 PyObject* WrapOwnedObject(TVMFFIObject* handle);
-/*! \brief The Python class registered for a type index (Object when none is). */
+/*!
+ * \brief The Python class for objects of a type index: the one registered for it, else the
+ * one the package's class factory makes for it, else its nearest registered ancestor's, else
+ * Object. NULL with an error set if the factory failed.
+ */
 PyTypeObject* ClassForTypeIndex(int32_t type_index);
 /*! \brief Wraps objects of `type_index` in `cls` from now on. */
 void RegisterClassForTypeIndex(int32_t type_index, PyTypeObject* cls);
@@ -155,6 +160,7 @@ int InitObjectTypes(PyObject* module);
 int InitTensorType(PyObject* module);
 int InitConvert(PyObject* module);
 int InitEnv(PyObject* module);
+int InitReflection(PyObject* module);
 
 /*! \brief Python classes the package registers: Device, dtype factories. */
 extern PyObject* DeviceClass;

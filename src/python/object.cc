@@ -2,6 +2,7 @@
  * The Object and Function Python types, the type-index -> Python class registry,
  * and the module's entry point.
  */
+#include <string>
 #include <unordered_map>
 
 #include "python/core.h"
@@ -17,6 +18,9 @@ PyTypeObject* FunctionType = nullptr;
 namespace {
 
 std::vector<PyTypeObject*> class_by_index;
+// Classes the factory made for types without a registered class, by type index.
+std::vector<PyTypeObject*> made_class_by_index;
+PyObject* class_factory = nullptr;  // Python callable: type_index -> class, or None
 
 void ObjectDealloc(PyObject* self) {
   auto* obj = reinterpret_cast<PyFFIObject*>(self);
@@ -54,6 +58,39 @@ PyObject* ObjectInitByConstructor(PyObject* self, PyObject* const* args, Py_ssiz
   source->handle = nullptr;
   Py_DECREF(result);
   Py_RETURN_NONE;
+}
+
+/*! Object.__move_handle_from__(other): self takes other's handle; other becomes empty. */
+PyObject* ObjectMoveHandleFrom(PyObject* self, PyObject* other) {
+  if (!PyObject_TypeCheck(other, ObjectType)) {
+    PyErr_Format(PyExc_TypeError, "__move_handle_from__ expects an Object, got %s",
+                 Py_TYPE(other)->tp_name);
+    return nullptr;
+  }
+  auto* target = reinterpret_cast<PyFFIObject*>(self);
+  auto* source = reinterpret_cast<PyFFIObject*>(other);
+  if (target == source) Py_RETURN_NONE;
+  if (target->handle != nullptr) TVMFFIObjectDecRef(target->handle);
+  target->handle = source->handle;
+  source->handle = nullptr;
+  Py_RETURN_NONE;
+}
+
+/*!
+ * Object.__reduce__: objects are not picklable or copyable unless their class says how
+ * (containers and reflected classes do); the default would make an empty wrapper.
+ */
+PyObject* ObjectReduce(PyObject* self, PyObject*) {
+  TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(self)->handle;
+  const TVMFFITypeInfo* info = handle != nullptr ? TypeInfoOfObject(handle) : nullptr;
+  if (info != nullptr) {
+    std::string key(info->type_key.data, info->type_key.size);
+    PyErr_Format(PyExc_TypeError, "cannot pickle or copy `%s` objects (%s)", key.c_str(),
+                 Py_TYPE(self)->tp_name);
+  } else {
+    PyErr_Format(PyExc_TypeError, "cannot pickle or copy %s objects", Py_TYPE(self)->tp_name);
+  }
+  return nullptr;
 }
 
 PyObject* ObjectSameAs(PyObject* self, PyObject* other) {
@@ -102,6 +139,9 @@ PyObject* ObjectRichCompare(PyObject* self, PyObject* other, int op) {
 PyMethodDef object_methods[] = {
     {"__init_handle_by_constructor__", reinterpret_cast<PyCFunction>(ObjectInitByConstructor),
      METH_FASTCALL, "Initializes this object with the object a constructor function returns."},
+    {"__move_handle_from__", ObjectMoveHandleFrom, METH_O,
+     "Takes the other object's handle; the other object becomes empty."},
+    {"__reduce__", ObjectReduce, METH_NOARGS, "Objects are not picklable by default."},
     {"same_as", ObjectSameAs, METH_O, "Whether both refer to the same underlying object."},
     {nullptr, nullptr, 0, nullptr}};
 
@@ -137,6 +177,7 @@ PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargs
 }
 
 void FunctionDealloc(PyObject* self) {
+  Py_CLEAR(reinterpret_cast<PyFFIFunction*>(self)->dict);
   Py_CLEAR(reinterpret_cast<PyFFIFunction*>(self)->doc);
   ObjectDealloc(self);
 }
@@ -164,10 +205,12 @@ int FunctionSetDoc(PyObject* self, PyObject* value, void*) {
 
 PyGetSetDef function_getset[] = {
     {"__doc__", FunctionGetDoc, FunctionSetDoc, "Docstring of this function.", nullptr},
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, "Attributes.", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
 PyMemberDef function_members[] = {
     {"__vectorcalloffset__", T_PYSSIZET, offsetof(PyFFIFunction, vectorcall), READONLY, nullptr},
+    {"__dictoffset__", T_PYSSIZET, offsetof(PyFFIFunction, dict), READONLY, nullptr},
     {"release_gil", T_BOOL, offsetof(PyFFIFunction, release_gil), 0,
      "Release the GIL during calls: set it for long-running kernels and for functions whose "
      "C++ threads call back into Python."},
@@ -196,6 +239,45 @@ PyObject* RegisterObjectClass(PyObject*, PyObject* const* args, Py_ssize_t nargs
   }
   RegisterClassForTypeIndex(index, reinterpret_cast<PyTypeObject*>(args[1]));
   Py_RETURN_NONE;
+}
+
+PyObject* ClassForTypeIndexPy(PyObject*, PyObject* arg) {
+  long index = PyLong_AsLong(arg);
+  if (index == -1 && PyErr_Occurred()) return nullptr;
+  PyTypeObject* cls = ClassForTypeIndex(static_cast<int32_t>(index));
+  return cls != nullptr ? Py_NewRef(reinterpret_cast<PyObject*>(cls)) : nullptr;
+}
+
+PyObject* SetClassFactory(PyObject*, PyObject* factory) {
+  if (factory != Py_None && !PyCallable_Check(factory)) {
+    PyErr_SetString(PyExc_TypeError, "the class factory must be callable or None");
+    return nullptr;
+  }
+  Py_INCREF(factory);
+  Py_XSETREF(class_factory, factory);
+  Py_RETURN_NONE;
+}
+
+/*! _registered_type_keys(): the keys of every type registered in this runtime. */
+PyObject* RegisteredTypeKeys(PyObject*, PyObject*) {
+  PyObject* keys = PyList_New(0);
+  if (keys == nullptr) return nullptr;
+  // Static indices are sparse below kTVMFFIDynObjectBegin; dynamic ones are dense above it.
+  for (int32_t index = 0;; ++index) {
+    const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(index);
+    if (info == nullptr) {
+      if (index >= kTVMFFIDynObjectBegin) break;
+      continue;
+    }
+    PyObject* key = PyUnicode_FromStringAndSize(info->type_key.data, info->type_key.size);
+    if (key == nullptr || PyList_Append(keys, key) != 0) {
+      Py_XDECREF(key);
+      Py_DECREF(keys);
+      return nullptr;
+    }
+    Py_DECREF(key);
+  }
+  return keys;
 }
 
 PyObject* TypeKeyToIndex(PyObject*, PyObject* arg) {
@@ -256,9 +338,11 @@ PyObject* RegisterGlobalFunc(PyObject*, PyObject* const* args, Py_ssize_t nargs)
   }
   TVMFFIByteArray bytes = {name, static_cast<size_t>(size)};
   int code = TVMFFIFunctionSetGlobal(&bytes, func, override);
-  TVMFFIObjectDecRef(func);
-  if (code != 0) return RaiseFromSafeCallCode(code);
-  Py_RETURN_NONE;
+  if (code != 0) {
+    TVMFFIObjectDecRef(func);
+    return RaiseFromSafeCallCode(code);
+  }
+  return WrapOwnedObject(func);  // the registered Function
 }
 
 PyObject* Convert(PyObject*, PyObject* arg) {
@@ -283,7 +367,7 @@ PyMethodDef module_methods[] = {
     {"get_global_func", reinterpret_cast<PyCFunction>(GetGlobalFunc), METH_FASTCALL,
      "get_global_func(name, allow_missing=False): the global function `name`."},
     {"_register_global_func", reinterpret_cast<PyCFunction>(RegisterGlobalFunc), METH_FASTCALL,
-     "_register_global_func(name, func, override)."},
+     "_register_global_func(name, func, override) -> the registered Function."},
     {"convert", Convert, METH_O,
      "convert(value): the TVM-FFI value for a Python value (list -> Array, callable -> "
      "Function, ...)."},
@@ -292,6 +376,13 @@ PyMethodDef module_methods[] = {
     {"_register_python_types", reinterpret_cast<PyCFunction>(RegisterPythonTypes), METH_FASTCALL,
      "_register_python_types(Device, dtype)."},
     {"_type_key_to_index", TypeKeyToIndex, METH_O, "_type_key_to_index(key) -> int."},
+    {"_class_for_type_index", ClassForTypeIndexPy, METH_O,
+     "_class_for_type_index(index): the class objects of this type are wrapped in."},
+    {"_set_class_factory", SetClassFactory, METH_O,
+     "_set_class_factory(f): f(type_index) makes the class of a type no class is registered "
+     "for (None: the nearest registered ancestor's)."},
+    {"_registered_type_keys", RegisteredTypeKeys, METH_NOARGS,
+     "_registered_type_keys(): keys of all types registered in this runtime."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "tvm_ffi_jit._core",
@@ -305,13 +396,46 @@ void RegisterClassForTypeIndex(int32_t index, PyTypeObject* cls) {
   Py_INCREF(cls);
   Py_XDECREF(reinterpret_cast<PyObject*>(class_by_index[index]));
   class_by_index[index] = cls;
+  // Made classes derive from their ancestors' classes: make them again on next use.
+  for (PyTypeObject*& made : made_class_by_index) Py_CLEAR(made);
 }
+
+namespace {
+/*! \brief The class the factory makes for a dynamic type; nullptr for none, or on error. */
+PyTypeObject* MadeClassForTypeIndex(int32_t type_index) {
+  if (class_factory == nullptr || class_factory == Py_None || type_index < kTVMFFIDynObjectBegin) {
+    return nullptr;
+  }
+  if (static_cast<size_t>(type_index) < made_class_by_index.size() &&
+      made_class_by_index[type_index] != nullptr) {
+    return made_class_by_index[type_index];
+  }
+  PyObject* made = PyObject_CallFunction(class_factory, "i", type_index);
+  if (made == nullptr) return nullptr;
+  if (made == Py_None) {
+    Py_DECREF(made);
+    return nullptr;
+  }
+  if (!PyType_Check(made) || !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(made), ObjectType)) {
+    Py_DECREF(made);
+    PyErr_SetString(PyExc_TypeError, "the class factory must return an Object subclass");
+    return nullptr;
+  }
+  if (static_cast<size_t>(type_index) >= made_class_by_index.size()) {
+    made_class_by_index.resize(type_index + 1, nullptr);
+  }
+  Py_XSETREF(made_class_by_index[type_index], reinterpret_cast<PyTypeObject*>(made));
+  return made_class_by_index[type_index];
+}
+}  // namespace
 
 PyTypeObject* ClassForTypeIndex(int32_t type_index) {
   if (type_index >= 0 && static_cast<size_t>(type_index) < class_by_index.size() &&
       class_by_index[type_index] != nullptr) {
     return class_by_index[type_index];
   }
+  if (PyTypeObject* made = MadeClassForTypeIndex(type_index)) return made;
+  if (PyErr_Occurred()) return nullptr;
   // An unregistered subtype is wrapped in the class of its nearest registered ancestor.
   if (const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index)) {
     for (int32_t depth = info->type_depth - 1; depth >= 0; --depth) {
@@ -356,7 +480,7 @@ PyObject* WrapOwnedObject(TVMFFIObject* handle) {
       foreign_info != nullptr && foreign_info != TVMFFIGetTypeInfo(handle->type_index)
           ? ClassForForeignType(foreign_info)
           : ClassForTypeIndex(handle->type_index);
-  PyObject* self = cls->tp_alloc(cls, 0);
+  PyObject* self = cls != nullptr ? cls->tp_alloc(cls, 0) : nullptr;
   if (self == nullptr) {
     TVMFFIObjectDecRef(handle);
     return nullptr;
@@ -364,6 +488,7 @@ PyObject* WrapOwnedObject(TVMFFIObject* handle) {
   reinterpret_cast<PyFFIObject*>(self)->handle = handle;
   if (PyType_IsSubtype(cls, FunctionType)) {
     reinterpret_cast<PyFFIFunction*>(self)->vectorcall = FunctionVectorcall;
+    reinterpret_cast<PyFFIFunction*>(self)->dict = nullptr;
     reinterpret_cast<PyFFIFunction*>(self)->doc = nullptr;
     reinterpret_cast<PyFFIFunction*>(self)->release_gil = 0;
   }
@@ -392,7 +517,7 @@ PyMODINIT_FUNC PyInit__core(void) {
   PyObject* module = PyModule_Create(&core_module);
   if (module == nullptr) return nullptr;
   if (InitObjectTypes(module) != 0 || InitTensorType(module) != 0 || InitConvert(module) != 0 ||
-      InitEnv(module) != 0 || InitForeignRuntime(module) != 0) {
+      InitEnv(module) != 0 || InitForeignRuntime(module) != 0 || InitReflection(module) != 0) {
     Py_DECREF(module);
     return nullptr;
   }

@@ -68,13 +68,13 @@ def build_inline(
     one (declare functions defined in ``cuda_sources`` there), else to the CUDA source.
     Compiler diagnostics name ``<name>/cpp_sources`` and ``<name>/cuda_sources``.
     """
-    names, _ = normalize_functions(functions)
+    names, docs = normalize_functions(functions)
     return build_library(
         name,
         inline=True,
         cpp=cpp_sources,
         cuda=cuda_sources,
-        functions=names,
+        functions={fn: docs.get(fn, "") for fn in names} if docs else names,
         extra_cflags=extra_cflags,
         extra_cuda_cflags=extra_cuda_cflags,
         extra_ldflags=extra_ldflags,

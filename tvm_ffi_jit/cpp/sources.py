@@ -100,16 +100,29 @@ def _with_line_directives(name: str, kind: str, texts: "list[str]") -> str:
     return "".join(parts)
 
 
-def _exports(name: str, functions: "list[str]", directive_line: int) -> str:
+def _c_string(text: str) -> str:
+    """``text`` as a C string literal (UTF-8 passes through)."""
+    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    body = "".join(escapes.get(c, f"\\{ord(c):03o}" if ord(c) < 32 else c) for c in text)
+    return f'"{body}"'
+
+
+def _exports(name: str, functions, directive_line: int) -> str:
+    """One export per function; a function with a docstring (``functions`` as a dict name ->
+    doc) also exports it, so the library itself carries it."""
     if not functions:
         return ""
+    docs = functions if isinstance(functions, dict) else {}
     # Reset the location so an error here is not blamed on the user's last line.
     lines = [f'#line {directive_line + 1} "{name}/generated_exports"']
-    lines += [f"TVM_FFI_DLL_EXPORT_TYPED_FUNC({fn}, {fn});" for fn in functions]
+    for fn in functions:
+        lines.append(f"TVM_FFI_DLL_EXPORT_TYPED_FUNC({fn}, {fn});")
+        if docs.get(fn):
+            lines.append(f"TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC({fn}, {_c_string(docs[fn])});")
     return "\n".join(lines) + "\n"
 
 
-def decorate(name: str, kind: str, texts: "list[str]", functions: "list[str]") -> str:
+def decorate(name: str, kind: str, texts: "list[str]", functions) -> str:
     """The generated file for one kind of inline source (``cpp_sources`` or ``cuda_sources``)."""
     head = "#include <tvm/ffi/function.h>\n"
     body = _with_line_directives(name, kind, texts)
@@ -118,10 +131,10 @@ def decorate(name: str, kind: str, texts: "list[str]", functions: "list[str]") -
 
 
 def inline_files(
-    name: str, cpp_sources: StrOrList, cuda_sources: StrOrList, functions: "list[str]"
+    name: str, cpp_sources: StrOrList, cuda_sources: StrOrList, functions
 ) -> "list[SourceFile]":
     """Generated ``main.cpp`` / ``cuda.cu`` (paths relative to the build directory); the
-    exports go to the C++ file when there is one."""
+    exports go to the C++ file when there is one. ``functions``: names, or name -> doc."""
     cpp_texts = as_list(cpp_sources, "cpp_sources")
     cuda_texts = as_list(cuda_sources, "cuda_sources")
     if not cpp_texts and not cuda_texts:

@@ -1,0 +1,41 @@
+"""Errors: C++ error kinds mapped to Python exception classes, and the JIT's build errors.
+
+A C++ error of kind "ValueError" raises Python's ValueError, and back. Kinds naming a Python
+built-in exception map to it; others map to RuntimeError unless registered with
+``register_error``.
+"""
+
+from __future__ import annotations
+
+from . import _core
+
+_ERROR_CLASSES: dict[str, type] = {}
+_core._set_error_classes(_ERROR_CLASSES)
+
+
+class BuildError(RuntimeError):
+    """A compile or link step failed; the message holds the compiler's diagnostics."""
+
+
+class ToolchainError(BuildError):
+    """A tool the build needs (compiler, ninja, nvcc, CUDA arch list) is missing or unusable."""
+
+
+def register_error(name_or_cls: str | type | None = None, cls: type | None = None):
+    """Maps the C++ error kind ``name_or_cls`` (default: the class name) to exception ``cls``.
+
+    Forms: ``register_error("Kind", cls)``, ``@register_error("Kind")``, ``@register_error``
+    and ``@register_error()`` (the kind is the class name).
+    """
+    if isinstance(name_or_cls, type):
+        cls, name_or_cls = name_or_cls, None
+    if name_or_cls is not None and not isinstance(name_or_cls, str):
+        raise TypeError(f"error kind must be a str, got {type(name_or_cls).__name__}")
+
+    def register(exc_cls):
+        if not (isinstance(exc_cls, type) and issubclass(exc_cls, BaseException)):
+            raise TypeError(f"register_error expects an exception class, got {exc_cls!r}")
+        _ERROR_CLASSES[name_or_cls or exc_cls.__name__] = exc_cls
+        return exc_cls
+
+    return register if cls is None else register(cls)

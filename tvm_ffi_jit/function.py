@@ -1,0 +1,170 @@
+"""What a Function says about itself: its name, docstring and signature.
+
+Libraries describe their exports in metadata (``{"type_schema": "<json>"}``, from
+``__tvm_ffi__metadata_<name>``) and docstrings (``__tvm_ffi__doc_<name>``); global functions
+carry theirs in the registry. Whoever hands out a Function (a module, ``get_global_func``)
+attaches them with ``describe``; ``repr``, ``__doc__`` and ``inspect.signature`` read them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import _core
+
+Function = _core.Function
+
+# Type keys of the type schema, as Python spells the types (the rest keep their key).
+_PYTHON_NAMES = {
+    "None": "None",
+    "int": "int",
+    "bool": "bool",
+    "float": "float",
+    "Any": "Any",
+    "ffi.String": "str",
+    "ffi.SmallStr": "str",
+    "std::string": "str",
+    "const char*": "str",
+    "ffi.Bytes": "bytes",
+    "ffi.SmallBytes": "bytes",
+    "TVMFFIByteArray*": "bytes",
+    "ffi.BigInt": "int",
+    "ffi.Array": "Array",
+    "std::vector": "Array",
+    "ffi.List": "List",
+    "ffi.Map": "Map",
+    "std::map": "Map",
+    "std::unordered_map": "Map",
+    "ffi.Dict": "Dict",
+    "ffi.Shape": "Shape",
+    "ffi.Tensor": "Tensor",
+    "DLTensor*": "Tensor",
+    "ffi.Object": "Object",
+    "ObjectRValueRef": "Object",
+    "ffi.OpaquePyObject": "Any",
+    "ffi.Module": "Module",
+    "Device": "Device",
+    "DataType": "dtype",
+    "void*": "ctypes.c_void_p",
+    "Tuple": "tuple",
+    "std::tuple": "tuple",
+}
+_CALLABLE_KEYS = ("ffi.Function", "std::function")
+_OPTIONAL_KEYS = ("Optional", "std::optional")
+_UNION_KEYS = ("Variant", "std::variant", "Union")
+
+
+def schema_text(schema: dict) -> str:
+    """A type schema (parsed JSON) as a Python annotation: ``Array[int]``, ``str | None``."""
+    key = schema.get("type", "Any")
+    args = [schema_text(a) for a in schema.get("args", ()) if isinstance(a, dict)]
+    if key in _CALLABLE_KEYS:
+        params, ret = _callable_parts(schema)
+        if params is None:
+            return f"Callable[..., {ret}]"
+        return f"Callable[[{', '.join(params)}], {ret}]"
+    if key in _OPTIONAL_KEYS and args:
+        return f"{args[0]} | None"
+    if key in _UNION_KEYS and args:
+        return " | ".join(args)
+    name = _PYTHON_NAMES.get(key, key)
+    return f"{name}[{', '.join(args)}]" if args else name
+
+
+def _callable_parts(schema: dict) -> tuple[list[str] | None, str]:
+    """(parameter annotations or None when unknown, return annotation) of a function schema."""
+    named = schema.get("named_args")
+    if isinstance(named, dict):
+        ret = named.get("return") or [{"type": "Any"}]
+        params = named.get("params")
+        return (None if params is None else [schema_text(p) for p in params]), schema_text(ret[0])
+    args = schema.get("args")
+    if isinstance(args, list) and len(args) == 2 and isinstance(args[1], list):
+        return [schema_text(p) for p in args[1]], schema_text(args[0])  # [return, [params]]
+    return None, "Any"
+
+
+class _Annotation(str):
+    """Annotation text that prints bare in a signature: ``(arg0: int)``, not ``(arg0: 'int')``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _function_schema(func) -> dict | None:
+    metadata = func.__dict__.get("_metadata")
+    if not metadata:
+        return None
+    schema = metadata.get("type_schema")
+    try:
+        schema = json.loads(schema) if isinstance(schema, str) else schema
+    except ValueError:
+        return None
+    return schema if isinstance(schema, dict) and schema.get("type") in _CALLABLE_KEYS else None
+
+
+def _signature_text(func) -> str | None:
+    schema = _function_schema(func)
+    if schema is None:
+        return None
+    params, ret = _callable_parts(schema)
+    if params is None:
+        return None
+    return f"({', '.join(params)}) -> {ret}"
+
+
+def _repr(self) -> str:
+    name = self.__dict__.get("__name__")
+    signature = _signature_text(self)
+    if name is None and signature is None:
+        return f"<tvm_ffi_jit.Function at {self._handle:#x}>"
+    return f"<tvm_ffi_jit.Function {name or '<anonymous>'}{signature or ''}>"
+
+
+def _signature(func):
+    """inspect.Signature from the type schema; ``(*args)`` when the function has none."""
+    import inspect
+
+    params, ret = None, inspect.Signature.empty
+    schema = _function_schema(func)
+    if schema is not None:
+        params, ret_text = _callable_parts(schema)
+        ret = _Annotation(ret_text)
+    if params is None:
+        return inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
+    # The schema has types, not names; TVM-FFI functions take arguments by position only.
+    positional = inspect.Parameter.POSITIONAL_ONLY
+    return inspect.Signature(
+        [inspect.Parameter(f"arg{i}", positional, annotation=_Annotation(p)) for i, p in enumerate(params)],
+        return_annotation=ret,
+    )
+
+
+class _SignatureSlot:
+    """``Function.__signature__``: computed when asked (inspect is not imported before)."""
+
+    def __get__(self, func, owner=None):
+        return None if func is None else _signature(func)
+
+
+def describe(func, name: str | None, doc: str | None = None, metadata=None):
+    """Attaches a function's name, docstring and metadata (a dict, or its JSON text)."""
+    if name is not None:
+        func.__name__ = name
+        func.__qualname__ = name
+    if doc:
+        func.__doc__ = doc
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata) if metadata else None
+        except ValueError:
+            metadata = None
+    if metadata:
+        func._metadata = metadata
+    return func
+
+
+Function.__repr__ = _repr
+Function.__signature__ = _SignatureSlot()
