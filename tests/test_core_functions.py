@@ -12,7 +12,8 @@ def test_register_and_get_global_direct_and_decorator():
     def add(x, y):
         return x + y
 
-    assert ffi.register_global_func("test.core.add", add) is add
+    registered = ffi.register_global_func("test.core.add", add)
+    assert isinstance(registered, ffi.Function) and registered(1, 2) == 3  # as upstream
     assert ffi.get_global_func("test.core.add")(40, 2) == 42
 
     @ffi.register_global_func("test.core.mul")

@@ -115,4 +115,4 @@ def test_shape_and_array_constructors():
     assert ffi.Shape([1, 2, 3]) == (1, 2, 3)
     assert hash(ffi.Shape([4])) == hash((4,))
     assert len(ffi.Array(range(5))) == 5
-    assert ffi.Map(a=1) == {"a": 1}
+    assert ffi.Map(a=1) == ffi.Map({"a": 1}) and dict(ffi.Map(a=1)) == {"a": 1}
