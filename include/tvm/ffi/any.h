@@ -25,6 +25,8 @@ class AnyView;
  *   MoveToAny(T, TVMFFIAny*)              owning store
  *   TryCastFromAnyView(const TVMFFIAny*)  -> std::optional<T>, with the allowed conversions
  *   TypeStr()                             the name used in error messages
+ *   TypeSchema()                          JSON type schema, e.g. {"type":"int"} or
+ *                                         {"type":"ffi.Array","args":[{"type":"float"}]}
  */
 template <typename T, typename = void>
 struct TypeTraits {
@@ -103,6 +105,9 @@ inline std::string TypeIndexToName(int32_t index) {
   __builtin_unreachable();  // the builder above throws when destroyed
 }
 
+/*! \brief The type schema {"type":"<key>"} of a type with no arguments. */
+inline std::string TypeSchemaOfKey(const std::string& key) { return R"({"type":")" + key + R"("})"; }
+
 struct AnyUnsafe;
 inline void SetPod(TVMFFIAny* out, int32_t type_index) {
   out->type_index = type_index;
@@ -128,6 +133,7 @@ struct TypeTraits<Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same
     return std::nullopt;
   }
   static std::string TypeStr() { return "int"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("int"); }
 };
 
 /* ---- bool: stored as Bool; Int converts ---- */
@@ -147,6 +153,7 @@ struct TypeTraits<bool> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "bool"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("bool"); }
 };
 
 /* ---- floating point: stored as Float; Int and Bool convert ---- */
@@ -167,6 +174,7 @@ struct TypeTraits<Float, std::enable_if_t<std::is_floating_point_v<Float>>> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "float"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("float"); }
 };
 
 /* ---- opaque pointers: stored as OpaquePtr; None is nullptr ---- */
@@ -184,6 +192,7 @@ struct TypeTraits<void*> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "void*"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("void*"); }
 };
 
 /* ---- devices ---- */
@@ -200,6 +209,7 @@ struct TypeTraits<DLDevice> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "Device"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("Device"); }
 };
 
 /* ---- raw DLTensor pointers; a Tensor object converts (borrowed) ---- */
@@ -219,6 +229,7 @@ struct TypeTraits<DLTensor*> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "DLTensor*"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("DLTensor*"); }
 };
 
 namespace details {
@@ -275,6 +286,7 @@ struct TypeTraits<String> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "str"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("ffi.String"); }
 };
 
 template <>
@@ -293,6 +305,7 @@ struct TypeTraits<std::string> {
     return std::string(bytes->data, bytes->size);
   }
   static std::string TypeStr() { return "str"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("std::string"); }
 };
 
 template <>
@@ -312,6 +325,7 @@ struct TypeTraits<const char*> {
     return bytes->data;
   }
   static std::string TypeStr() { return "const char*"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("const char*"); }
 };
 
 /* ---- Bytes ---- */
@@ -336,6 +350,7 @@ struct TypeTraits<Bytes> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "bytes"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("ffi.Bytes"); }
 };
 
 /* ---- data types; a string such as "float32" converts ---- */
@@ -357,6 +372,7 @@ struct TypeTraits<DLDataType> {
     return dtype;
   }
   static std::string TypeStr() { return "dtype"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("DataType"); }
 };
 
 /* ---- every ObjectRef subclass: stored as its object; None is a null reference ---- */
@@ -397,6 +413,7 @@ struct TypeTraits<TRef, std::enable_if_t<std::is_base_of_v<ObjectRef, TRef> &&
     while (key[size]) ++size;
     return details::ShortTypeKey(key, size);
   }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey(ContainerType::_type_key); }
 };
 
 /*! \brief Common read-side API of AnyView and Any (CRTP-free: both hold a TVMFFIAny). */
@@ -557,6 +574,7 @@ struct TypeTraits<Any> {
     return Any(details::AnyUnsafe::ViewFromRaw(*src));
   }
   static std::string TypeStr() { return "Any"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("Any"); }
 };
 template <>
 struct TypeTraits<AnyView> {
@@ -568,9 +586,25 @@ struct TypeTraits<AnyView> {
     return details::AnyUnsafe::ViewFromRaw(*src);
   }
   static std::string TypeStr() { return "Any"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("Any"); }
 };
 
 inline Any::Any(const char* str) : Any(String(str)) {}
+
+namespace details {
+/*! \brief Schema of a parameter or return type; `void` is None. */
+template <typename T>
+struct TypeSchemaImpl {
+  static std::string v() { return TypeTraits<T>::TypeSchema(); }
+};
+template <>
+struct TypeSchemaImpl<void> {
+  static std::string v() { return TypeSchemaOfKey("None"); }
+};
+/*! \brief details::TypeSchema<T>::v(): the JSON type schema of T (cv/ref removed). */
+template <typename T>
+using TypeSchema = TypeSchemaImpl<std::remove_cv_t<std::remove_reference_t<T>>>;
+}  // namespace details
 
 }  // namespace ffi
 }  // namespace tvm

@@ -95,6 +95,17 @@ std::string SignatureText(const char* name) {
   return text;
 }
 
+/*! \brief {"type":"ffi.Function","named_args":{"return":[R],"params":[Args...]}}. */
+template <typename R, typename... Args>
+std::string FunctionTypeSchema() {
+  std::string text = R"({"type":"ffi.Function","named_args":{"return":[)" + TypeSchema<R>::v() +
+                     R"(],"params":[)";
+  const char* sep = "";
+  ((text += sep + TypeSchema<Args>::v(), sep = ","), ...);
+  (void)sep;
+  return text + "]}}";
+}
+
 template <typename R, typename... Args>
 [[noreturn]] TVM_FFI_NO_INLINE void ThrowArgTypeError(const char* name, int index,
                                                       const TVMFFIAny* arg,
@@ -258,6 +269,8 @@ class TypedFunction<R(Args...)> {
     }
   }
   operator Function() const { return packed_; }  // NOLINT(*)
+  /*! \brief The JSON type schema of this signature (an ffi.Function with named_args). */
+  static std::string TypeSchema() { return details::FunctionTypeSchema<R, Args...>(); }
   const Function& packed() const { return packed_; }
   bool operator==(std::nullptr_t) const { return packed_ == nullptr; }
   bool operator!=(std::nullptr_t) const { return packed_ != nullptr; }
@@ -281,6 +294,7 @@ struct TypeTraits<TypedFunction<FType>> {
     return TypedFunction<FType>(*std::move(f));
   }
   static std::string TypeStr() { return "Function"; }
+  static std::string TypeSchema() { return TypedFunction<FType>::TypeSchema(); }
 };
 
 }  // namespace ffi

@@ -342,6 +342,7 @@ struct TypeTraits<TensorView> {
     return TensorView(*ptr);
   }
   static std::string TypeStr() { return "Tensor"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("DLTensor*"); }
 };
 
 }  // namespace ffi
