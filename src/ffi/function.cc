@@ -43,7 +43,7 @@ class CFunctionObj : public FunctionObj {
 struct GlobalEntry {
   Function func;
   std::string doc;
-  std::string metadata;  // JSON, e.g. {"type_schema": "..."}
+  std::string metadata;  // JSON, e.g. {"type_schema":"..."}; empty when not given
 };
 
 class GlobalRegistry {
@@ -59,18 +59,32 @@ class GlobalRegistry {
     if (it != entries_.end() && !allow_override) return false;
     GlobalEntry& entry = entries_[name];
     replaced = std::move(entry.func);
-    // A new function brings its own doc and metadata (set right after, if it has any).
-    entry = GlobalEntry{std::move(func), {}, {}};
+    entry.func = std::move(func);
+    entry.doc.clear();  // a replaced function's doc and metadata described the old one
+    entry.metadata.clear();
     return true;
   }
+  /*! \brief Removes `name`; false when it was not registered. */
   bool Remove(const std::string& name) {
-    Function removed;  // destroyed after unlocking, like a replaced function
+    GlobalEntry removed;  // destroyed after unlocking, as in Set
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(name);
     if (it == entries_.end()) return false;
-    removed = std::move(it->second.func);
+    removed = std::move(it->second);
     entries_.erase(it);
     return true;
+  }
+  bool SetMetadata(const std::string& name, std::string metadata) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return false;
+    it->second.metadata = std::move(metadata);
+    return true;
+  }
+  std::string GetMetadata(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(name);
+    return it == entries_.end() ? std::string() : it->second.metadata;
   }
   std::optional<Function> Get(const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -85,25 +99,11 @@ class GlobalRegistry {
     it->second.doc = std::move(doc);
     return true;
   }
-  bool SetMetadata(const std::string& name, std::string metadata) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = entries_.find(name);
-    if (it == entries_.end()) return false;
-    it->second.metadata = std::move(metadata);
-    return true;
-  }
   std::optional<std::string> GetDoc(const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(name);
     if (it == entries_.end() || it->second.doc.empty()) return std::nullopt;
     return it->second.doc;
-  }
-  /*! \brief The metadata JSON of a registered function ("" when it has none). */
-  std::optional<std::string> GetMetadata(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = entries_.find(name);
-    if (it == entries_.end()) return std::nullopt;
-    return it->second.metadata;
   }
   Array<String> Names() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -228,14 +228,18 @@ TVM_FFI_STATIC_INIT_BLOCK() {
              if (!doc.has_value()) return Optional<String>();
              return String(*doc);
            })
-      .def("ffi.GetGlobalFuncMetadata",
-           [](const std::string& name) {
-             std::optional<std::string> metadata = GlobalRegistry::Global()->GetMetadata(name);
-             if (!metadata.has_value()) {
-               TVM_FFI_THROW(ValueError) << "Global function `" << name << "` is not registered";
-             }
-             return String(*metadata);
+      // The names one at a time: f(-1) is the count, f(i) the i-th name (TVM-FFI's protocol).
+      .def("ffi.FunctionListGlobalNamesFunctor",
+           [] {
+             Array<String> names = GlobalRegistry::Global()->Names();
+             return Function::FromTyped([names](int64_t i) -> Any {
+               if (i < 0) return static_cast<int64_t>(names.size());
+               return names[i];
+             });
            })
       .def("ffi.FunctionRemoveGlobal",
-           [](const std::string& name) { return GlobalRegistry::Global()->Remove(name); });
+           [](const std::string& name) { return GlobalRegistry::Global()->Remove(name); })
+      // JSON ({"type_schema": ...} for typed C++ functions), "" when none was recorded.
+      .def("ffi.GetGlobalFuncMetadata",
+           [](const std::string& name) { return GlobalRegistry::Global()->GetMetadata(name); });
 }

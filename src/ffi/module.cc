@@ -14,7 +14,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "ffi/context_symbols.h"
@@ -26,9 +25,6 @@ namespace ffi {
 namespace {
 
 constexpr const char* kSymbolPrefix = "__tvm_ffi_";
-// What TVM_FFI_DLL_EXPORT_TYPED_FUNC(_DOC) export beside __tvm_ffi_<name>.
-constexpr const char* kMetadataPrefix = "__tvm_ffi__metadata_";
-constexpr const char* kDocPrefix = "__tvm_ffi__doc_";
 
 /*! \brief The runtime's module: resolves symbols through `lookup`, caches functions. */
 class RuntimeModuleObj : public ModuleObj {
@@ -45,12 +41,14 @@ class RuntimeModuleObj : public ModuleObj {
   int GetPropertyMask() const final { return Module::kRunnable; }
   Optional<Function> GetFunction(const String& name) final;
   using ModuleObj::GetFunction;
-  Optional<String> GetFunctionMetadata(const String& name) final {
-    return CallStringSymbol(kMetadataPrefix + std::string(name));
-  }
   Optional<String> GetFunctionDoc(const String& name) final {
-    return CallStringSymbol(kDocPrefix + std::string(name));
+    return CallStringSymbol(symbol::tvm_ffi_doc_prefix + std::string(name));
   }
+  using ModuleObj::GetFunctionDoc;
+  Optional<String> GetFunctionMetadata(const String& name) final {
+    return CallStringSymbol(symbol::tvm_ffi_metadata_prefix + std::string(name));
+  }
+  using ModuleObj::GetFunctionMetadata;
   void ImportModule(const Module& other) final {
     std::lock_guard<std::mutex> lock(mutex_);
     ModuleObj::ImportModule(other);
@@ -63,16 +61,14 @@ class RuntimeModuleObj : public ModuleObj {
   const std::string& path() const { return path_; }
 
  private:
-  /*! \brief Calls the exported `symbol` (a safe call taking nothing) for the String it returns. */
+  /*! \brief The String returned by the exported getter `symbol`, or empty if there is none. */
   Optional<String> CallStringSymbol(const std::string& symbol) {
-    void* address = lookup_(symbol);
-    if (address == nullptr) return Optional<String>();
-    TVMFFIAny raw{};
-    raw.type_index = kTVMFFINone;
-    TVM_FFI_CHECK_SAFE_CALL(
-        reinterpret_cast<TVMFFISafeCallType>(address)(nullptr, nullptr, 0, &raw));
-    Any result = details::AnyUnsafe::FromOwnedRaw(raw);
-    if (result == nullptr) return Optional<String>();
+    void* getter = lookup_(symbol);
+    if (getter == nullptr) return Optional<String>();
+    Any result;
+    int code = reinterpret_cast<TVMFFISafeCallType>(getter)(
+        nullptr, nullptr, 0, details::AnyUnsafe::MutableRaw(&result));
+    if (code != 0) details::ThrowRaised(code);
     return result.cast<String>();
   }
 
@@ -241,30 +237,6 @@ class SystemLibRegistry {
   std::unordered_map<std::string, Module> modules_;
 };
 
-/*!
- * \brief `get(module)` of the module, else (when `query_imports`) of its imports, depth first,
- * each module once: the lookup order of ModuleObj::GetFunction(name, query_imports).
- */
-Optional<String> FindInModules(const Module& module, bool query_imports,
-                               const std::function<Optional<String>(ModuleObj*)>& get) {
-  std::unordered_set<const ModuleObj*> visited;
-  std::vector<ModuleObj*> pending{AsModuleObj(module)};
-  while (!pending.empty()) {
-    ModuleObj* current = pending.back();
-    pending.pop_back();
-    if (!visited.insert(current).second) continue;
-    Optional<String> found = get(current);
-    if (found.has_value() || !query_imports) return found;
-    Array<Any> imports = current->imports();
-    for (int64_t i = static_cast<int64_t>(imports.size()) - 1; i >= 0; --i) {
-      if (const auto* imported = imports[i].as<ModuleObj>()) {
-        pending.push_back(const_cast<ModuleObj*>(imported));
-      }
-    }
-  }
-  return Optional<String>();
-}
-
 Array<String> ToArray(const std::vector<std::string>& names) {
   Array<String> result;
   for (const std::string& name : names) result.push_back(String(name));
@@ -321,6 +293,14 @@ TVM_FFI_STATIC_INIT_BLOCK() {
              RuntimeModuleObj* own = AsRuntimeModule(module);
              return own != nullptr ? ToArray(own->ListFunctions()) : Array<String>();
            })
+      .def("ffi.ModuleGetFunctionDoc",
+           [](const Module& module, const std::string& name, bool query_imports) {
+             return AsModuleObj(module)->GetFunctionDoc(String(name), query_imports);
+           })
+      .def("ffi.ModuleGetFunctionMetadata",
+           [](const Module& module, const std::string& name, bool query_imports) {
+             return AsModuleObj(module)->GetFunctionMetadata(String(name), query_imports);
+           })
       .def("ffi.ModuleImportModule",
            [](const Module& module, const Module& other) {
              AsModuleObj(module)->ImportModule(other);
@@ -332,18 +312,6 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def("ffi.ModuleImplementsFunction",
            [](const Module& module, const String& name, bool query_imports) {
              return AsModuleObj(module)->GetFunction(name, query_imports).has_value();
-           })
-      .def("ffi.ModuleGetFunctionMetadata",
-           [](const Module& module, const String& name, bool query_imports) {
-             return FindInModules(module, query_imports, [&name](ModuleObj* current) {
-               return current->GetFunctionMetadata(name);
-             });
-           })
-      .def("ffi.ModuleGetFunctionDoc",
-           [](const Module& module, const String& name, bool query_imports) {
-             return FindInModules(module, query_imports, [&name](ModuleObj* current) {
-               return current->GetFunctionDoc(name);
-             });
            })
       .def("ffi.ModuleGetImports",
            [](const Module& module) { return AsModuleObj(module)->imports(); })

@@ -103,6 +103,9 @@ struct TypeTraits<Optional<T>> {
     return Optional<T>(*std::move(value));
   }
   static std::string TypeStr() { return "Optional<" + TypeTraits<T>::TypeStr() + ">"; }
+  static std::string TypeSchema() {
+    return R"({"type":"Optional","args":[)" + details::TypeSchema<T>::v() + "]}";
+  }
 };
 
 }  // namespace ffi

@@ -187,6 +187,9 @@ struct SeqTypeTraits : ContainerToAny<SeqRef, kTypeIndex> {
 template <typename T>
 struct TypeTraits<Array<T>> : details::SeqTypeTraits<Array<T>, T, kTVMFFIArray> {
   static std::string TypeStr() { return "Array<" + TypeTraits<T>::TypeStr() + ">"; }
+  static std::string TypeSchema() {
+    return R"({"type":"ffi.Array","args":[)" + details::TypeSchema<T>::v() + "]}";
+  }
 };
 
 }  // namespace ffi

@@ -87,6 +87,10 @@ struct TypeTraits<Dict<K, V>> : details::ContainerToAny<Dict<K, V>, kTVMFFIDict>
   static std::string TypeStr() {
     return "Dict<" + TypeTraits<K>::TypeStr() + ", " + TypeTraits<V>::TypeStr() + ">";
   }
+  static std::string TypeSchema() {
+    return R"({"type":"ffi.Dict","args":[)" + details::TypeSchema<K>::v() + "," +
+           details::TypeSchema<V>::v() + "]}";
+  }
 };
 
 }  // namespace ffi

@@ -88,6 +88,9 @@ struct HasCustomObjectRefTraits<List<T>> : std::true_type {};
 template <typename T>
 struct TypeTraits<List<T>> : details::SeqTypeTraits<List<T>, T, kTVMFFIList> {
   static std::string TypeStr() { return "List<" + TypeTraits<T>::TypeStr() + ">"; }
+  static std::string TypeSchema() {
+    return R"({"type":"ffi.List","args":[)" + details::TypeSchema<T>::v() + "]}";
+  }
 };
 
 }  // namespace ffi

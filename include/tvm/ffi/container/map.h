@@ -182,6 +182,10 @@ struct TypeTraits<Map<K, V>> : details::ContainerToAny<Map<K, V>, kTVMFFIMap> {
   static std::string TypeStr() {
     return "Map<" + TypeTraits<K>::TypeStr() + ", " + TypeTraits<V>::TypeStr() + ">";
   }
+  static std::string TypeSchema() {
+    return R"({"type":"ffi.Map","args":[)" + details::TypeSchema<K>::v() + "," +
+           details::TypeSchema<V>::v() + "]}";
+  }
 };
 
 }  // namespace ffi
