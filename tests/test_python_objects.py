@@ -9,15 +9,13 @@ import inspect
 import pickle
 
 import pytest
+from isolated import run_isolated
 
 import tvm_ffi_jit
 import tvm_ffi_jit.cpp
 from tvm_ffi_jit import Array, Dict, List, Map, Shape
 
-from isolated import run_isolated
-
-SOURCE = (
-    r"""
+SOURCE = r"""
 #include <tvm/ffi/container/dict.h>
 #include <tvm/ffi/container/list.h>
 #include <tvm/ffi/extra/c_env_api.h>
@@ -110,9 +108,10 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def_static("origin", []() { return ffi::ObjectRef(ffi::make_object<PointObj>()); });
   refl::ObjectDef<Point3Obj>().def_ro("z", &Point3Obj::z);
   refl::ObjectDef<HandleObj>().def_ro("id", &HandleObj::id);
-  refl::ObjectDef<BoxObj>().def_ro("value", &BoxObj::value).def_static("__ffi_init__", [](int64_t v) {
-    return ffi::ObjectRef(ffi::make_object<BoxObj>(v));
-  });
+  refl::ObjectDef<BoxObj>()
+      .def_ro("value", &BoxObj::value)
+      .def_static("__ffi_init__",
+                  [](int64_t v) { return ffi::ObjectRef(ffi::make_object<BoxObj>(v)); });
   refl::ObjectDef<BareObj>().def_ro("v", &BareObj::v);
 
   // A global function registered with its doc and metadata, as GlobalDef records them.
@@ -153,9 +152,8 @@ ffi::String point_name(ffi::ObjectRef p) { return p.as<PointObj>()->name; }
 int64_t entry(int64_t x) { return x * 100; }
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(main, entry);  // what calling the module calls
 """
-)
 
-# A dict gives docstrings: load_inline exports them from the library (TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC).
+# As a dict, functions= gives docstrings, which load_inline puts into the library.
 FUNCTIONS = {
     "add_ints": "Adds two ints.",
     "describe_me": "",
@@ -310,8 +308,8 @@ def test_register_global_func_direct_form_returns_the_function_and_honours_overr
 
 
 def test_init_ffi_api_puts_a_namespace_into_a_module(mod):
-    import types
     import sys
+    import types
 
     target = types.ModuleType("pyobj_api")
     sys.modules["pyobj_api"] = target
@@ -414,7 +412,7 @@ def test_dict_edits_are_seen_by_cpp(mod):
 
 
 def test_containers_print_like_apache_tvm_ffi():
-    assert repr(Array([1, "a\"b", None, True, 1.5])) == '(1, "a\\"b", None, True, 1.5)'
+    assert repr(Array([1, 'a"b', None, True, 1.5])) == '(1, "a\\"b", None, True, 1.5)'
     assert repr(Array([1])) == "(1,)" and repr(Array([])) == "()"
     assert repr(List([1, Array([2])])) == "[1, (2,)]"
     assert repr(Map({"k": List([1])})) == '{"k": [1]}'

@@ -8,12 +8,9 @@ Importing this package never imports torch, numpy or cupy.
 """
 
 from . import _core
-from .device import Device, device, dtype
-from .stream import get_raw_stream, use_raw_stream, use_torch_stream
-
-# Objects, functions, modules, containers and errors.
 from ._convert import convert, convert_func
 from .container import Array, CContainerBase, Dict, List, Map, Shape
+from .device import Device, device, dtype
 from .error import BuildError, register_error
 from .function import Function
 from .module import Module, load_module, system_lib
@@ -26,6 +23,7 @@ from .registry import (
     register_global_func,
     remove_global_func,
 )
+from .stream import get_raw_stream, use_raw_stream, use_torch_stream
 
 Object = _core.Object
 Tensor = _core.Tensor

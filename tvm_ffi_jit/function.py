@@ -137,7 +137,10 @@ def _signature(func):
     # The schema has types, not names; TVM-FFI functions take arguments by position only.
     positional = inspect.Parameter.POSITIONAL_ONLY
     return inspect.Signature(
-        [inspect.Parameter(f"arg{i}", positional, annotation=_Annotation(p)) for i, p in enumerate(params)],
+        [
+            inspect.Parameter(f"arg{i}", positional, annotation=_Annotation(p))
+            for i, p in enumerate(params)
+        ],
         return_annotation=ret,
     )
 
