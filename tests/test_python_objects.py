@@ -533,6 +533,35 @@ def test_bare_register_object_uses_the_class_name(mod):
         tvm_ffi_jit.register_object("pyobj.Plain")(int)
 
 
+def test_object_convertible_values_pass_as_their_object(mod):
+    class Wrapped(tvm_ffi_jit.ObjectConvertible):
+        def __init__(self, point):
+            self.point = point
+
+        def asobject(self):
+            return self.point
+
+    class Protocol:
+        def __init__(self, point):
+            self.point = point
+
+        def __tvm_ffi_object__(self):
+            return self.point
+
+    p = mod.make_point(1, 2.5, "wrapped")
+    assert mod.point_name(Wrapped(p)) == "wrapped"
+    assert mod.point_name(Protocol(p)) == "wrapped"
+    assert tvm_ffi_jit.convert(Wrapped(p)).same_as(p)
+    assert list(Array([Wrapped(p)]))[0].same_as(p)
+
+    class Broken(tvm_ffi_jit.ObjectConvertible):
+        def asobject(self):
+            return 3
+
+    with pytest.raises(TypeError, match="must return a tvm_ffi_jit.Object"):
+        mod.point_name(Broken())
+
+
 # ---- errors ----
 
 
@@ -562,6 +591,7 @@ UPSTREAM_NAMES = [
     "Map",
     "Module",
     "Object",
+    "ObjectConvertible",
     "Shape",
     "convert",
     "convert_func",

@@ -8,7 +8,7 @@ Importing this package never imports torch, numpy or cupy.
 """
 
 from . import _core
-from ._convert import convert, convert_func
+from ._convert import ObjectConvertible, convert, convert_func
 from .container import Array, CContainerBase, Dict, List, Map, Shape
 from .device import Device, device, dtype
 from .error import BuildError, register_error
@@ -45,6 +45,7 @@ __all__ = [
     "Map",
     "Module",
     "Object",
+    "ObjectConvertible",
     "Shape",
     "StreamContext",
     "Tensor",

@@ -5,6 +5,19 @@ from __future__ import annotations
 from . import _core
 
 
+class ObjectConvertible:
+    """Base of Python classes that stand for an Object: a function argument or ``convert``
+    passes ``asobject()`` in their place. (Classes with ``__tvm_ffi_object__`` convert alike.)
+    """
+
+    def asobject(self):
+        """The Object this value stands for."""
+        raise NotImplementedError
+
+
+_core._set_object_convertible(ObjectConvertible)
+
+
 def convert(value):
     """The TVM-FFI value for a Python value: list/tuple -> Array, dict -> Map,
     callable -> Function, objects with ``__dlpack__`` -> Tensor; scalars stay as they are."""

@@ -19,6 +19,7 @@ namespace details = tvm::ffi::details;
 
 PyObject* DeviceClass = nullptr;
 PyObject* DTypeClass = nullptr;
+PyObject* ObjectConvertibleClass = nullptr;
 
 namespace {
 
@@ -241,6 +242,36 @@ int NumberToAny(PyObject* obj, TVMFFIAny* out) {
     return 0;
   }
   return 1;
+}
+
+/*!
+ * \brief A Python value standing for an object (an ObjectConvertible's asobject(), or
+ * __tvm_ffi_object__()) as that object, owned; 1 if `obj` is neither.
+ */
+int ConvertibleToAny(PyObject* obj, TVMFFIAny* out) {
+  const char* method = nullptr;
+  if (ObjectConvertibleClass != nullptr) {
+    int is_convertible = PyObject_IsInstance(obj, ObjectConvertibleClass);
+    if (is_convertible < 0) return -1;
+    if (is_convertible) method = "asobject";
+  }
+  if (method == nullptr &&
+      PyObject_HasAttrString(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "__tvm_ffi_object__")) {
+    method = "__tvm_ffi_object__";
+  }
+  if (method == nullptr) return 1;
+  PyObject* object = PyObject_CallMethod(obj, method, nullptr);
+  if (object == nullptr) return -1;
+  if (!PyObject_TypeCheck(object, ObjectType)) {
+    PyErr_Format(PyExc_TypeError, "%s.%s() must return a tvm_ffi_jit.Object, got %s",
+                 Py_TYPE(obj)->tp_name, method, Py_TYPE(object)->tp_name);
+    Py_DECREF(object);
+    return -1;
+  }
+  WrappedObjectToAny(object, out);
+  if (out->type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectIncRef(out->v_obj);
+  Py_DECREF(object);
+  return 0;
 }
 
 /*! \brief Python exception class for an error kind. */
@@ -551,6 +582,8 @@ int PyToOwnedAny(PyObject* obj, TVMFFIAny* out) {
     SetObject(out, func);
     return 0;
   }
+  code = ConvertibleToAny(obj, out);
+  if (code <= 0) return code;
   // Anything else travels as an opaque Python object and comes back as itself.
   auto opaque = tvm::ffi::make_object<OpaquePyObjectObj>(obj);
   SetObject(out, details::ObjectUnsafe::MoveToOwned(std::move(opaque)));

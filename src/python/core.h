@@ -165,6 +165,8 @@ int InitReflection(PyObject* module);
 /*! \brief Python classes the package registers: Device, dtype factories. */
 extern PyObject* DeviceClass;
 extern PyObject* DTypeClass;
+/*! \brief tvm_ffi_jit.ObjectConvertible: its instances convert as their asobject(). */
+extern PyObject* ObjectConvertibleClass;
 
 }  // namespace tvm_ffi_jit
 #endif  // TVM_FFI_JIT_PYTHON_CORE_H_

@@ -363,6 +363,16 @@ PyObject* RegisterPythonTypes(PyObject*, PyObject* const* args, Py_ssize_t nargs
   Py_RETURN_NONE;
 }
 
+PyObject* SetObjectConvertible(PyObject*, PyObject* cls) {
+  if (!PyType_Check(cls)) {
+    PyErr_SetString(PyExc_TypeError, "_set_object_convertible expects a class");
+    return nullptr;
+  }
+  Py_INCREF(cls);
+  Py_XSETREF(ObjectConvertibleClass, cls);
+  Py_RETURN_NONE;
+}
+
 PyMethodDef module_methods[] = {
     {"get_global_func", reinterpret_cast<PyCFunction>(GetGlobalFunc), METH_FASTCALL,
      "get_global_func(name, allow_missing=False): the global function `name`."},
@@ -376,6 +386,8 @@ PyMethodDef module_methods[] = {
     {"_register_python_types", reinterpret_cast<PyCFunction>(RegisterPythonTypes), METH_FASTCALL,
      "_register_python_types(Device, dtype)."},
     {"_type_key_to_index", TypeKeyToIndex, METH_O, "_type_key_to_index(key) -> int."},
+    {"_set_object_convertible", SetObjectConvertible, METH_O,
+     "_set_object_convertible(cls): instances of cls convert as their asobject()."},
     {"_class_for_type_index", ClassForTypeIndexPy, METH_O,
      "_class_for_type_index(index): the class objects of this type are wrapped in."},
     {"_set_class_factory", SetClassFactory, METH_O,
