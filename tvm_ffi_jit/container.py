@@ -60,24 +60,24 @@ class CContainerBase(Object):
 
 
 class _SequenceBase(CContainerBase):
-    """Read side shared by Array and List; ``_kind`` names their global functions."""
+    """Read side shared by Array and List; the subclass names its runtime functions
+    (Functions are not descriptors: ``self._size(self)`` calls the runtime's)."""
 
     __slots__ = ()
-    _kind = "Array"
 
     def __init__(self, items=()):
-        self.__init_handle_by_constructor__(getattr(_ffi_api, self._kind), *items)
+        self.__init_handle_by_constructor__(self._constructor, *items)
 
     def __len__(self) -> int:
-        return getattr(_ffi_api, f"{self._kind}Size")(self)
+        return self._size(self)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return getattr(_ffi_api, f"{self._kind}GetItem")(self, _index(len(self), index))
+        return self._get_item(self, _index(len(self), index))
 
     def __iter__(self):
-        get_item = getattr(_ffi_api, f"{self._kind}GetItem")
+        get_item = self._get_item
         for i in range(len(self)):
             yield get_item(self, i)
 
@@ -107,7 +107,7 @@ class Array(_SequenceBase, Sequence):
     """An immutable sequence of values (what lists and tuples become across the ABI)."""
 
     __slots__ = ()
-    _kind = "Array"
+    _constructor, _size, _get_item = _ffi_api.Array, _ffi_api.ArraySize, _ffi_api.ArrayGetItem
 
     def __repr__(self) -> str:
         items = [ffi_repr(v) for v in self]
@@ -118,7 +118,7 @@ class List(_SequenceBase, MutableSequence):
     """A mutable sequence shared with C++: changes on either side are seen by both."""
 
     __slots__ = ()
-    _kind = "List"
+    _constructor, _size, _get_item = _ffi_api.List, _ffi_api.ListSize, _ffi_api.ListGetItem
 
     def __setitem__(self, index, value):
         if isinstance(index, slice):
@@ -181,30 +181,29 @@ class _FlatValuesView(ValuesView):
 
 
 class _MappingBase(CContainerBase):
-    """Read side shared by Map and Dict; ``_kind`` names their global functions."""
+    """Read side shared by Map and Dict; the subclass names its runtime functions."""
 
     __slots__ = ()
-    _kind = "Map"
 
     def __init__(self, mapping=None, **kwargs):
         items = dict(mapping or {}, **kwargs)
         flat = [x for kv in items.items() for x in kv]
-        self.__init_handle_by_constructor__(getattr(_ffi_api, self._kind), *flat)
+        self.__init_handle_by_constructor__(self._constructor, *flat)
 
     def __len__(self) -> int:
-        return getattr(_ffi_api, f"{self._kind}Size")(self)
+        return self._size(self)
 
     def __getitem__(self, key):
-        return getattr(_ffi_api, f"{self._kind}GetItem")(self, key)
+        return self._get_item(self, key)
 
     def __contains__(self, key) -> bool:
-        return getattr(_ffi_api, f"{self._kind}Count")(self, key) > 0
+        return self._count(self, key) > 0
 
     def get(self, key, default=None):
         return self[key] if key in self else default
 
     def _item_pairs(self) -> list:
-        flat = list(getattr(_ffi_api, f"{self._kind}Items")(self))
+        flat = list(self._items(self))
         return list(zip(flat[::2], flat[1::2]))
 
     def keys(self):
@@ -250,14 +249,16 @@ class Map(_MappingBase, Mapping):
     """An insertion-ordered, immutable mapping (what dicts become across the ABI)."""
 
     __slots__ = ()
-    _kind = "Map"
+    _constructor, _size, _get_item = _ffi_api.Map, _ffi_api.MapSize, _ffi_api.MapGetItem
+    _count, _items = _ffi_api.MapCount, _ffi_api.MapItems
 
 
 class Dict(_MappingBase, MutableMapping):
     """An insertion-ordered mutable mapping; every holder, in C++ or Python, sees its edits."""
 
     __slots__ = ()
-    _kind = "Dict"
+    _constructor, _size, _get_item = _ffi_api.Dict, _ffi_api.DictSize, _ffi_api.DictGetItem
+    _count, _items = _ffi_api.DictCount, _ffi_api.DictItems
 
     def __setitem__(self, key, value):
         _ffi_api.DictSetItem(self, key, value)
