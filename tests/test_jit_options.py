@@ -14,6 +14,7 @@ import pytest
 
 import tvm_ffi_jit
 import tvm_ffi_jit.cpp as cpp
+import tvm_ffi_jit.libinfo
 from tvm_ffi_jit.cpp import builder, cache, toolchain
 from tvm_ffi_jit.cpp import ninja as ninja_build
 
@@ -169,6 +170,30 @@ def test_embedded_cubin_bytes_are_in_the_library_under_upstreams_symbols(shared)
 def test_embedded_data_is_followed_by_a_nul_so_ptx_text_is_a_c_string(shared):
     module = shared[0]
     assert module.ptx_as_c_string() == PTX
+
+
+def _has_cubin_launcher() -> bool:
+    header = os.path.join("tvm", "ffi", "extra", "cuda", "cubin_launcher.h")
+    return any(os.path.isfile(os.path.join(d, header)) for d in tvm_ffi_jit.libinfo.include_dirs())
+
+
+@needs_nvcc
+@pytest.mark.skipif(not _has_cubin_launcher(), reason="cubin_launcher.h is not installed yet")
+def test_the_embed_cubin_macro_finds_the_embedded_bytes():
+    source = r"""
+    #include <tvm/ffi/extra/cuda/cubin_launcher.h>
+
+    TVM_FFI_EMBED_CUBIN(kernels);
+
+    void launch_later() { (void)TVM_FFI_EMBED_CUBIN_GET_KERNEL(kernels, "add_one"); }
+    tvm::ffi::Bytes embedded() {
+      return tvm::ffi::Bytes(__tvm_ffi__cubin_kernels,
+                             __tvm_ffi__cubin_kernels_end - __tvm_ffi__cubin_kernels);
+    }
+    """
+    options = dict(cuda_sources=source, functions=["launch_later", "embedded"])
+    module = cpp.load_inline("macro_cubin", embed_cubin={"kernels": CUBIN}, **options)
+    assert module.embedded() == CUBIN  # loading needs libcudart only; nothing launches
 
 
 def test_embed_cubin_is_part_of_the_key():
