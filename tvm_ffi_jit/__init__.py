@@ -20,7 +20,7 @@ from .registry import (
     register_global_func,
     system_lib,
 )
-from .stream import get_raw_stream, use_raw_stream, use_torch_stream
+from .stream import StreamContext, get_raw_stream, use_raw_stream, use_torch_stream
 
 from_dlpack = _core.from_dlpack
 _core._register_python_types(Device, dtype)
@@ -38,6 +38,7 @@ __all__ = [
     "Module",
     "Object",
     "Shape",
+    "StreamContext",
     "Tensor",
     "convert",
     "device",
