@@ -460,3 +460,17 @@ def test_to_cpp_dtype_takes_our_torch_and_numpy_dtypes():
 def test_to_cpp_dtype_rejects_unknown_dtypes_by_name():
     with pytest.raises(ValueError, match="'complex64'"):
         cpp.to_cpp_dtype("complex64")
+
+
+def test_to_cpp_dtype_takes_upstreams_keyword():
+    assert cpp.to_cpp_dtype(dtype_str="int16") == "int16_t"
+
+
+def test_functions_may_be_one_name_or_any_mapping():
+    import types
+
+    from tvm_ffi_jit.cpp.sources import normalize_functions
+
+    assert normalize_functions("f") == (["f"], {})
+    mapping = types.MappingProxyType({"f": "doc of f", "g": ""})
+    assert normalize_functions(mapping) == (["f", "g"], {"f": "doc of f", "g": ""})

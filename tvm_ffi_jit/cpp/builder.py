@@ -108,7 +108,7 @@ def _str_list(value, what: str) -> "list[str]":
     return sources.as_list(value, what)
 
 
-_SHELL_SPECIAL = frozenset(" \t\n\"'")
+_QUOTES = frozenset("\"'\\")
 
 
 def split_flags(value, what: str) -> "list[str]":
@@ -117,15 +117,15 @@ def split_flags(value, what: str) -> "list[str]":
     loaders pass them through a shell command line."""
     flags = []
     for flag in _str_list(value, what):
-        if not flag or not _SHELL_SPECIAL.isdisjoint(flag):
-            import shlex  # rare: most flags are single words
+        if _QUOTES.isdisjoint(flag):
+            flags += flag.split()
+            continue
+        import shlex  # rare: quoting inside a flag
 
-            try:
-                flags += shlex.split(flag)
-            except ValueError as err:
-                raise ValueError(f"{what}: cannot split {flag!r} into arguments: {err}") from None
-        else:
-            flags.append(flag)
+        try:
+            flags += shlex.split(flag)
+        except ValueError as err:
+            raise ValueError(f"{what}: cannot split {flag!r} into arguments: {err}") from None
     return flags
 
 

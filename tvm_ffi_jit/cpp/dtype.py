@@ -27,15 +27,15 @@ _CUDA_TYPES = {
 }
 
 
-def to_cpp_dtype(dtype) -> str:
-    """The C++ type name of ``dtype``: a name such as ``"float32"``, a ``torch.dtype``, a
+def to_cpp_dtype(dtype_str) -> str:
+    """The C++ type name of ``dtype_str``: a name such as ``"float32"``, a ``torch.dtype``, a
     numpy dtype or a ``tvm_ffi_jit.dtype`` (anything whose ``str()`` is such a name).
 
     ``"float32"`` -> ``"float"``, ``"int64"`` -> ``"int64_t"``, ``"bfloat16"`` ->
     ``"__nv_bfloat16"``. Reduced-precision floats map to CUDA's types whether or not a GPU is
     present (the source that uses them is compiled by nvcc). ValueError for any other dtype.
     """
-    text = dtype if isinstance(dtype, str) else str(dtype)
+    text = dtype_str if isinstance(dtype_str, str) else str(dtype_str)
     if text.startswith("torch."):
         text = text[len("torch.") :]
     name = _HOST_TYPES.get(text) or _CUDA_TYPES.get(text)

@@ -10,7 +10,7 @@ Embedded cubins become one small generated assembly file each (see :func:`embedd
 
 import os
 
-from .digest import sha256_hex
+from .digest import bulk_hex, sha256_hex
 
 CXX = "c++"
 C = "c"
@@ -69,7 +69,7 @@ def normalize_functions(functions) -> "tuple[list[str], dict[str, str]]":
         return [], {}
     if isinstance(functions, str):
         functions = [functions]
-    if isinstance(functions, dict):
+    if isinstance(functions, dict) or hasattr(functions, "items"):  # any mapping
         names, docs = list(functions), {str(k): str(v) for k, v in functions.items()}
     elif isinstance(functions, (list, tuple)):
         names, docs = list(functions), {}
@@ -117,7 +117,9 @@ def user_files(cpp_files: StrOrList, cuda_files: StrOrList, sources: StrOrList =
                     data = f.read()
             except OSError as err:
                 raise FileNotFoundError(f"{kind}: cannot read {path}: {err.strerror}") from None
-            files.append(SourceFile(path, language_of(path), _digest(data)))
+            language = language_of(path)
+            digest = bulk_hex(data) if language == OBJECT else _digest(data)
+            files.append(SourceFile(path, language, digest))
     if not files:
         raise ValueError("nothing to build: pass sources (or cpp_files and/or cuda_files)")
     return files
@@ -240,7 +242,7 @@ def embedded_cubins(embed_cubin) -> "list[SourceFile]":
             raise ValueError(f"embed_cubin[{cubin_name!r}] is empty")
         payload_name = f"{cubin_name}.cubin"
         text = _CUBIN_ASSEMBLY.format(symbol=f"__tvm_ffi__cubin_{cubin_name}", file=payload_name)
-        digest = _digest(text.encode() + b"\0" + _digest(data).encode())
+        digest = _digest(text.encode() + b"\0" + bulk_hex(data).encode())
         files.append(
             SourceFile(f"cubin_{cubin_name}.s", ASM, digest, text, payload=(payload_name, data))
         )
