@@ -33,6 +33,7 @@ __all__ = [
     "Device",
     "Dict",
     "Function",
+    "LIB",
     "List",
     "Map",
     "Module",
@@ -62,4 +63,12 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".cpp", __name__)
+    if name == "LIB":
+        # The runtime as a ctypes library, for calling the C API directly; loaded on first use.
+        import ctypes
+
+        from .libinfo import runtime_library_path
+
+        globals()["LIB"] = ctypes.CDLL(runtime_library_path())
+        return globals()["LIB"]
     raise AttributeError(f"module 'tvm_ffi_jit' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The environment stream API as code written for apache-tvm-ffi uses it."""
+"""The environment stream API and the runtime handle, as apache-tvm-ffi code uses them."""
 
 import ctypes
 import threading
@@ -49,3 +49,15 @@ def test_streams_are_per_thread():
 def test_a_stream_that_is_not_a_handle_is_rejected_by_name(bad):
     with pytest.raises(TypeError, match="stream must be an int handle"):
         ffi.use_raw_stream("cuda:0", bad)
+
+
+def test_lib_is_the_runtime_as_a_ctypes_library():
+    lib = ffi.LIB
+    assert lib is ffi.LIB
+    out = ctypes.create_string_buffer(4)  # a DLDataType
+    text = b"float16"
+    data = (ctypes.c_char_p * 1)(text)
+    arr = (ctypes.c_void_p * 2)(ctypes.cast(data[0], ctypes.c_void_p), len(text))
+    assert lib.TVMFFIDataTypeFromString(arr, out) == 0
+    code, bits, lanes = out.raw[0], out.raw[1], int.from_bytes(out.raw[2:4], "little")
+    assert (code, bits, lanes) == (2, 16, 1)  # kDLFloat, 16 bits, 1 lane
