@@ -11,11 +11,6 @@ from .module import load_module, system_lib  # noqa: F401 - the JIT loader's imp
 from .reflection import register_object  # noqa: F401 - apache-tvm-ffi's import path
 
 
-def _builtin(name: str):
-    """A runtime built-in function ``ffi.<Name>``, looked up once."""
-    return getattr(_ffi_api, name.removeprefix("ffi."))
-
-
 def _global_metadata(name: str) -> str:
     try:
         return _ffi_api.GetGlobalFuncMetadata(name)
