@@ -11,13 +11,6 @@ from .module import load_module, system_lib  # noqa: F401 - the JIT loader's imp
 from .reflection import register_object  # noqa: F401 - apache-tvm-ffi's import path
 
 
-def _global_metadata(name: str) -> str:
-    try:
-        return _ffi_api.GetGlobalFuncMetadata(name)
-    except ValueError:  # registered only in another runtime (apache-tvm-ffi)
-        return ""
-
-
 def get_global_func(name: str, allow_missing: bool = False):
     """The global function registered as ``name``; None if missing and ``allow_missing``.
 
@@ -26,7 +19,8 @@ def get_global_func(name: str, allow_missing: bool = False):
     func = _core.get_global_func(name, allow_missing)
     if func is None:
         return None
-    return describe(func, name, _ffi_api.FunctionGetGlobalDoc(name), _global_metadata(name))
+    doc, metadata = _ffi_api.FunctionGetGlobalDoc(name), _ffi_api.GetGlobalFuncMetadata(name)
+    return describe(func, name, doc, metadata)
 
 
 def get_global_func_metadata(name: str) -> dict:
