@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from interop import harness
 
 from tvm_ffi_jit import libinfo
 from tvm_ffi_jit.cpp import toolchain
@@ -168,9 +169,13 @@ def test_checkout_layout_adds_the_cuda_folder(monkeypatch):
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
 @pytest.mark.parametrize("driver_api", ["0", "1"])
-def test_upstream_style_source_compiles_against_the_installed_tree(
-    built_package, tmp_path, driver_api
-):
+@pytest.mark.parametrize("headers", ["installed", "upstream"])
+def test_upstream_style_source_compiles(built_package, tmp_path, driver_api, headers):
+    """Against our installed tree; against upstream's too, which shows the source is fair."""
+    if headers == "installed":
+        include_dirs = [str(built_package / "include")]
+    else:
+        include_dirs = harness.upstream().include_dirs
     source = tmp_path / "upstream_style.cc"
     source.write_text(UPSTREAM_STYLE)
     command = [
@@ -180,7 +185,7 @@ def test_upstream_style_source_compiles_against_the_installed_tree(
         "-Wall",
         "-Werror",
         f"-DTVM_FFI_CUBIN_LAUNCHER_USE_DRIVER_API={driver_api}",
-        f"-I{built_package / 'include'}",
+        *(f"-I{d}" for d in include_dirs),
         f"-I{os.path.join(CUDA_HOME, 'include')}",
         str(source),
     ]
