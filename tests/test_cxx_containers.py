@@ -281,14 +281,14 @@ def probe_source(names):
 
 HEADER_PROBES = {
     "container/array.h": "ffi::Array<int64_t> a{1}; ffi::Optional<int64_t> o; ffi::Any x = a;"
-    " ffi::String s(\"s\"); const ffi::ArrayObj* p = a.as<ffi::ArrayObj>(); (void)o; (void)p;",
+    ' ffi::String s("s"); const ffi::ArrayObj* p = a.as<ffi::ArrayObj>(); (void)o; (void)p;',
     "container/container_detail.h": "ffi::Any a = int64_t(1); (void)a;",
-    "container/dict.h": "ffi::Dict<ffi::String, int64_t> d{{\"a\", 1}}; d.Set(\"b\", 2);"
-    " ffi::Optional<int64_t> o = d.Get(\"a\"); (void)o;",
+    "container/dict.h": 'ffi::Dict<ffi::String, int64_t> d{{"a", 1}}; d.Set("b", 2);'
+    ' ffi::Optional<int64_t> o = d.Get("a"); (void)o;',
     "container/list.h": "ffi::List<int64_t> l{1}; l.push_back(2); ffi::Array<int64_t> a;"
     " const ffi::ListObj* p = l.as<ffi::ListObj>(); (void)p;",
-    "container/map.h": "ffi::Map<ffi::String, int64_t> m; m.Set(\"a\", 1);"
-    " ffi::Optional<int64_t> o = m.Get(\"a\"); (void)o;",
+    "container/map.h": 'ffi::Map<ffi::String, int64_t> m; m.Set("a", 1);'
+    ' ffi::Optional<int64_t> o = m.Get("a"); (void)o;',
     "container/map_base.h": "const ffi::MapBaseObj* p = nullptr; ffi::Optional<int64_t> o;"
     " (void)p; (void)o;",
     "container/seq_base.h": "const ffi::SeqBaseObj* p = nullptr; ffi::Any a; (void)p;",
