@@ -213,6 +213,22 @@ PROBES = {
         auto back = made.cast<std::vector<int64_t>>();
         (void)f; (void)g; (void)back;
     """,
+    "tensors_in_containers": """
+        } // namespace
+        int64_t with_tensors(ffi::TensorView x, std::optional<ffi::TensorView> bias,
+                             ffi::Optional<ffi::TensorView> scale, ffi::Optional<ffi::Tensor> out,
+                             std::vector<ffi::Tensor> inputs, ffi::Array<ffi::Tensor> more) {
+          int64_t n = x.ndim();
+          if (bias.has_value()) n += bias->ndim();
+          if (scale.has_value()) n += scale.value().ndim();
+          if (out) n += out.value().ndim();
+          for (const ffi::Tensor& t : inputs) n += t.ndim();
+          for (ffi::Tensor t : more) n += t.ndim();
+          return n;
+        }
+        TVM_FFI_DLL_EXPORT_TYPED_FUNC(with_tensors, with_tensors);
+        namespace {
+    """,
     "typed_exports": """
         } // namespace
         ffi::Variant<int64_t, ffi::String> exported_variant(ffi::Variant<int64_t, ffi::String> v) {
@@ -243,6 +259,7 @@ PROBE_PRELUDE = """
 #include <tvm/ffi/container/list.h>
 #include <tvm/ffi/container/map.h>
 #include <tvm/ffi/container/shape.h>
+#include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/container/tuple.h>
 #include <tvm/ffi/container/variant.h>
 #include <tvm/ffi/extra/stl.h>
@@ -270,7 +287,7 @@ def probe_source(names):
     parts = [PROBE_PRELUDE]
     for name in names:
         body = textwrap.dedent(PROBES[name])
-        if name == "typed_exports":  # top-level definitions: the body closes and reopens
+        if body.lstrip().startswith("}"):  # top-level definitions: the body closes and reopens
             parts.append(f"namespace {{\n{body}\n}}  // namespace\n")
         else:
             parts.append(f"namespace {{\n[[maybe_unused]] void probe_{name}() {{\n{body}\n}}\n}}\n")
@@ -434,6 +451,7 @@ FUNCTIONS = [
     "shape_product",
     "shape_strides",
     "shape_text",
+    "tensor_ndims",
     "stl_vector_scale",
     "stl_nested",
     "stl_optional",
@@ -575,6 +593,13 @@ def test_shape_parameter_accepts_a_tuple_or_a_shape(mod):
     assert mod.shape_product(tvm_ffi_jit.Shape((2, 3, 4))) == 24024
     assert tuple(mod.shape_strides((2, 3, 4))) == (12, 4, 1)
     assert mod.shape_text((2, 3)) == "[2, 3]"
+
+
+def test_tensors_inside_optional_and_vector_parameters(mod):
+    np = pytest.importorskip("numpy")
+    x, y = np.zeros((2, 3), dtype=np.float32), np.zeros(4, dtype=np.float32)
+    assert mod.tensor_ndims(x, None, None, []) == 2000
+    assert mod.tensor_ndims(x, y, x, [x, y]) == 2000 + 100 + 20 + 3
 
 
 def test_std_vector_optional_tuple_parameters_and_results(mod):

@@ -5,6 +5,7 @@
 #include <tvm/ffi/container/list.h>
 #include <tvm/ffi/container/map.h>
 #include <tvm/ffi/container/shape.h>
+#include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/container/tuple.h>
 #include <tvm/ffi/container/variant.h>
 #include <tvm/ffi/extra/stl.h>
@@ -118,7 +119,9 @@ ffi::Array<double> array_algorithms(ffi::Array<int64_t> a) {
 
 ffi::Array<double> array_as_double(ffi::Array<double> a) { return a; }
 
-int64_t array_from_list(ffi::Array<int64_t> a) { return a[0] * 10 + static_cast<int64_t>(a.size()); }
+int64_t array_from_list(ffi::Array<int64_t> a) {
+  return a[0] * 10 + static_cast<int64_t>(a.size());
+}
 
 ffi::Array<ffi::Any> array_of_any(ffi::Array<ffi::Any> a) {
   ffi::Array<ffi::Any> out{int64_t(1), ffi::String("two")};
@@ -139,7 +142,8 @@ void list_edit(ffi::List<int64_t> l) {  // every holder sees the edits
 ffi::List<ffi::String> list_build(int64_t n) {
   ffi::List<ffi::String> l;
   l.reserve(n);
-  for (int64_t i = 0; i < n; ++i) l.push_back(ffi::String(std::string(static_cast<size_t>(i + 1), 'x')));
+  for (int64_t i = 0; i < n; ++i)
+    l.push_back(ffi::String(std::string(static_cast<size_t>(i + 1), 'x')));
   l.resize(n + 1);
   l.resize(n);
   return l;
@@ -186,7 +190,8 @@ int64_t dict_from_map(ffi::Dict<ffi::String, int64_t> d) {
 // ---- Optional ----
 int64_t optional_or(ffi::Optional<int64_t> x) { return x.value_or(-1); }
 
-ffi::String optional_describe(ffi::Optional<ffi::Array<int64_t>> arr, ffi::Optional<ffi::String> s) {
+ffi::String optional_describe(ffi::Optional<ffi::Array<int64_t>> arr,
+                              ffi::Optional<ffi::String> s) {
   std::string out;
   out += arr.has_value() ? "arr " + std::to_string(arr->size()) : "no arr";
   out += s == std::nullopt ? ", no str" : ", str " + std::string(*s);
@@ -210,6 +215,16 @@ ffi::String shape_text(ffi::Shape s) {
   std::ostringstream os;
   os << s;
   return os.str();
+}
+
+// ---- tensors inside containers (optional inputs, lists of tensors) ----
+int64_t tensor_ndims(ffi::TensorView x, std::optional<ffi::TensorView> bias,
+                     ffi::Optional<ffi::Tensor> extra, std::vector<ffi::Tensor> more) {
+  int64_t n = x.ndim() * 1000;
+  if (bias.has_value()) n += bias->ndim() * 100;
+  if (extra) n += extra.value().ndim() * 10;
+  for (const ffi::Tensor& t : more) n += t.ndim();
+  return n;
 }
 
 // ---- std containers (tvm/ffi/extra/stl.h) ----

@@ -132,6 +132,11 @@ class Map : public ObjectRef {
       ++it_;
       return old;
     }
+    iterator operator--(int) {
+      iterator old = *this;
+      --it_;
+      return old;
+    }
     bool operator==(const iterator& other) const { return it_ == other.it_; }
     bool operator!=(const iterator& other) const { return it_ != other.it_; }
 
