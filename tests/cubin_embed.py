@@ -1,9 +1,7 @@
 """Test helper: a module that launches an NVRTC-compiled add_one kernel through
-TVM_FFI_EMBED_CUBIN, with the cubin linked in under __tvm_ffi__cubin_<name> the way an
-embedding step lays it out (ld -r -b binary, symbols renamed, data made read-only)."""
+TVM_FFI_EMBED_CUBIN, the cubin placed in the library by load_inline(embed_cubin=...)."""
 
 import os
-import subprocess
 
 ADD_ONE_KERNEL = r"""
 extern "C" __global__ void add_one(const float* x, float* y, long long n) {
@@ -42,43 +40,17 @@ void add_one(ffi::TensorView x, ffi::TensorView y) {
 """
 
 
-def embed_object(cubin: bytes, name: str, out_dir: str) -> str:
-    """An object file defining __tvm_ffi__cubin_<name> (first byte) and ..._end (one past)."""
-    blob = f"{name}.cubin"
-    with open(os.path.join(out_dir, blob), "wb") as f:
-        f.write(cubin)
-    raw, obj = os.path.join(out_dir, f"{name}_raw.o"), os.path.join(out_dir, f"{name}.o")
-    subprocess.run(["ld", "-r", "-b", "binary", "-o", raw, blob], cwd=out_dir, check=True)
-    stem = "_binary_" + blob.replace(".", "_")
-    subprocess.run(
-        [
-            "objcopy",
-            "--rename-section",
-            ".data=.rodata,alloc,load,readonly,data,contents",
-            "--add-section",
-            ".note.GNU-stack=/dev/null",
-            "--redefine-sym",
-            f"{stem}_start=__tvm_ffi__cubin_{name}",
-            "--redefine-sym",
-            f"{stem}_end=__tvm_ffi__cubin_{name}_end",
-            raw,
-            obj,
-        ],
-        check=True,
-    )
-    return obj
-
-
-def build_launcher(cubin: bytes, out_dir: str, cuda_home: str):
-    """The launcher module (compiled by the host compiler, linked to libcudart)."""
+def build_launcher(cubin: bytes, cuda_home: str):
+    """The launcher module: host code only (the C++ compiler), the cubin linked in by
+    load_inline's embed_cubin, libcudart for the launch."""
     import tvm_ffi_jit.cpp
 
-    obj = embed_object(cubin, "add_one_kernels", out_dir)
     cuda_lib = os.path.join(cuda_home, "lib64")
     return tvm_ffi_jit.cpp.load_inline(
         "cubin_launcher_add_one",
         cpp_sources=LAUNCHER,
         functions=["image_size", "image_head", "add_one"],
         extra_include_paths=[os.path.join(cuda_home, "include")],
-        extra_ldflags=[obj, f"-L{cuda_lib}", "-lcudart", f"-Wl,-rpath,{cuda_lib}"],
+        extra_ldflags=[f"-L{cuda_lib}", "-lcudart", f"-Wl,-rpath,{cuda_lib}"],
+        embed_cubin={"add_one_kernels": cubin},
     )

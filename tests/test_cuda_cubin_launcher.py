@@ -1,4 +1,4 @@
-"""TVM_FFI_EMBED_CUBIN finds a cubin linked in under __tvm_ffi__cubin_<name>; launching it
+"""TVM_FFI_EMBED_CUBIN finds the cubin load_inline(embed_cubin=...) links in; launching it
 without a GPU raises a clear RuntimeError (the GPU run is in tests/cuda)."""
 
 import os
@@ -36,8 +36,8 @@ def cubin():
 
 
 @pytest.fixture(scope="module")
-def launcher(cubin, tmp_path_factory):
-    return build_launcher(cubin, str(tmp_path_factory.mktemp("cubin")), CUDA_HOME)
+def launcher(cubin):
+    return build_launcher(cubin, CUDA_HOME)
 
 
 def test_embedded_image_is_the_cubin(launcher, cubin):
