@@ -189,6 +189,16 @@ struct Voidify {
   void operator&(std::ostream&) {}
 };
 
+/*! \brief `value` when it is not null; else throws `kind` with `message`. */
+template <typename T, typename U>
+T NotNullOrThrow(U&& value, const char* kind, const char* message, const char* file, int line,
+                 const char* func) {
+  if (TVM_FFI_UNLIKELY(value == nullptr)) {
+    ErrorBuilder(kind, file, line, func).stream() << message;
+  }
+  return std::forward<U>(value);
+}
+
 /*! \brief Turns a non-zero safe-call code into the matching exception. */
 [[noreturn]] inline void ThrowRaised(int code) {
   if (code == -2) throw EnvErrorAlreadySet();
@@ -298,10 +308,10 @@ TVM_FFI_CHECK_FUNC(_NE, !=)
 #define TVM_FFI_CHECK_LE(x, y, ErrorKind) TVM_FFI_CHECK_BINARY_OP(_LE, <=, x, y, ErrorKind)
 #define TVM_FFI_CHECK_GT(x, y, ErrorKind) TVM_FFI_CHECK_BINARY_OP(_GT, >, x, y, ErrorKind)
 #define TVM_FFI_CHECK_GE(x, y, ErrorKind) TVM_FFI_CHECK_BINARY_OP(_GE, >=, x, y, ErrorKind)
-/* An expression: throws ErrorKind when x is null, else yields x. */
-#define TVM_FFI_CHECK_NOTNULL(x, ErrorKind)                                   \
-  ((x) == nullptr ? TVM_FFI_THROW(ErrorKind) << "Check not null: " #x << ' ', \
-   (x)            : (x))  // NOLINT(*)
+/* An expression: throws ErrorKind when x is null (before x is used), else yields x. */
+#define TVM_FFI_CHECK_NOTNULL(x, ErrorKind)                                                      \
+  ::tvm::ffi::details::NotNullOrThrow<decltype((x))>((x), #ErrorKind, "Check not null: " #x " ", \
+                                                     __FILE__, __LINE__, TVM_FFI_FUNC_SIG)
 
 /* Internal invariants: throw InternalError when violated. */
 #define TVM_FFI_ICHECK(cond) TVM_FFI_CHECK(cond, InternalError)

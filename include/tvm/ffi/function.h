@@ -395,7 +395,7 @@ inline int ReturnRuntimeString(std::string_view text, TVMFFIAny* result) {
 /*! \brief {"type_schema":"<the schema, as a JSON string>"}: what __tvm_ffi__metadata_ holds. */
 // Takes the function itself, not its type: decltype of a lambda is not allowed in C++17.
 template <typename F>
-std::string ExportedFunctionMetadata(const F&) {
+TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadata(const F&) {
   return std::string(R"({"type_schema":)") +
          EscapeStringJSON(FunctionInfo<std::decay_t<F>>::TypeSchema()).c_str() + "}";
 }

@@ -10,11 +10,14 @@
 #include <tvm/ffi/c_api.h>
 #include <tvm/ffi/cast.h>
 #include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/container_detail.h>
 #include <tvm/ffi/container/dict.h>
 #include <tvm/ffi/container/list.h>
 #include <tvm/ffi/container/map.h>
 #include <tvm/ffi/container/shape.h>
 #include <tvm/ffi/container/tensor.h>
+#include <tvm/ffi/container/tuple.h>
+#include <tvm/ffi/container/variant.h>
 #include <tvm/ffi/device.h>
 #include <tvm/ffi/dtype.h>
 #include <tvm/ffi/endian.h>
@@ -30,12 +33,5 @@
 #include <tvm/ffi/rvalue_ref.h>
 #include <tvm/ffi/string.h>
 #include <tvm/ffi/type_traits.h>
-// Containers that arrive with their own headers.
-#if __has_include(<tvm/ffi/container/tuple.h>)
-#include <tvm/ffi/container/tuple.h>
-#endif
-#if __has_include(<tvm/ffi/container/variant.h>)
-#include <tvm/ffi/container/variant.h>
-#endif
 
 #endif  // TVM_FFI_TVM_FFI_H_
