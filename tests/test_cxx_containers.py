@@ -17,6 +17,7 @@ import textwrap
 
 import pytest
 from native_build import INCLUDE_FLAGS
+from upstream_parity import upstream_include_dir
 
 import tvm_ffi_jit
 
@@ -24,15 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 KERNELS = os.path.join(HERE, "cxx_containers", "kernels.cc")
 
 
-def _upstream_include():
-    try:
-        import tvm_ffi.libinfo
-    except ImportError:  # apache-tvm-ffi is the `test` extra
-        return None
-    return tvm_ffi.libinfo.find_include_path()
-
-
-UPSTREAM_INCLUDE = _upstream_include()
+# Found without importing apache-tvm-ffi (the `test` extra): importing it would load its
+# runtime into this process, and libraries later tests load would bind to it.
+UPSTREAM_INCLUDE = upstream_include_dir()
 HEADER_SETS = {"here": INCLUDE_FLAGS}
 if UPSTREAM_INCLUDE:
     HEADER_SETS["upstream"] = [f"-I{UPSTREAM_INCLUDE}"]
