@@ -90,7 +90,9 @@ print("\n".join(out))
 """
 
 SOURCE = r"""
-#include <tvm/ffi/tvm_ffi.h>
+#include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/map.h>
+#include <tvm/ffi/function.h>
 #include <tvm/ffi/reflection/registry.h>
 namespace ffi = tvm::ffi;
 class PointObj : public ffi::Object {
