@@ -8,22 +8,10 @@ Importing this package never imports torch, numpy or cupy.
 """
 
 from . import _core
-from .build_error import BuildError
-from .errors import register_error
-from .objects import Array, Dict, Function, List, Map, Module, Object, Shape
-from .registry import (
-    convert,
-    get_global_func,
-    list_global_func_names,
-    load_module,
-    register_global_func,
-    system_lib,
-)
-from .stream import get_raw_stream, use_raw_stream, use_torch_stream
 
 # Tensors, devices and data types, named as in apache-tvm-ffi. `bool` shadows the builtin
 # in this module's namespace (tvm_ffi_jit.bool is the dtype), so nothing below may call bool().
-from ._dtype import (
+from ._dtype import (  # noqa: F401 - re-exported as upstream does, not in __all__
     bfloat16,
     bool,  # noqa: A004
     dtype,
@@ -51,7 +39,19 @@ from ._dtype import (
     uint32,
     uint64,
 )
-from ._tensor import DLDeviceType, Device, Tensor, device, from_dlpack
+from ._tensor import Device, DLDeviceType, Tensor, device, from_dlpack
+from .build_error import BuildError
+from .errors import register_error
+from .objects import Array, Dict, Function, List, Map, Module, Object, Shape
+from .registry import (
+    convert,
+    get_global_func,
+    list_global_func_names,
+    load_module,
+    register_global_func,
+    system_lib,
+)
+from .stream import get_raw_stream, use_raw_stream, use_torch_stream
 
 _core._register_python_types(Device, dtype)
 

@@ -157,4 +157,3 @@ float6_e3m2fn = dtype("float6_e3m2fn")
 float4_e2m1fn = dtype("float4_e2m1fn")
 float4_e2m1fnx2 = dtype("float4_e2m1fnx2")
 float4_e2m1fn_x2 = float4_e2m1fnx2  # torch's spelling
-

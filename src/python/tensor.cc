@@ -25,8 +25,7 @@ const DLTensor* AsDLTensor(PyObject* self) {
     PyErr_SetString(PyExc_ValueError, "this Tensor holds no tensor (it was never initialized)");
     return nullptr;
   }
-  return reinterpret_cast<const DLTensor*>(reinterpret_cast<char*>(handle) +
-                                           sizeof(TVMFFIObject));
+  return reinterpret_cast<const DLTensor*>(reinterpret_cast<char*>(handle) + sizeof(TVMFFIObject));
 }
 
 PyObject* IntTuple(const int64_t* data, int32_t size) {
@@ -245,7 +244,8 @@ PyMethodDef tensor_methods[] = {
     {"data_ptr", TensorDataPtr, METH_NOARGS,
      "data_ptr(): the address of the first element (byte offset included)."},
     {"numel", TensorNumel, METH_NOARGS, "numel(): the number of elements."},
-    {"size", TensorSize, METH_O, "size(dim): the extent of dimension `dim` (negative counts back)."},
+    {"size", TensorSize, METH_O,
+     "size(dim): the extent of dimension `dim` (negative counts back)."},
     {"is_contiguous", TensorIsContiguous, METH_NOARGS,
      "is_contiguous(): whether the elements are row-major without gaps."},
     {"__dlpack__", reinterpret_cast<PyCFunction>(TensorDLPack), METH_VARARGS | METH_KEYWORDS,

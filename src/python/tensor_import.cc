@@ -291,12 +291,12 @@ PyObject* LayoutProblem(const DLTensor& t, Py_ssize_t alignment, bool contiguous
   if (contiguous && !tvm::ffi::IsContiguous(t)) {
     PyObject* shape = LayoutTuple(t.shape, t);
     PyObject* strides = LayoutTuple(t.strides, t);
-    PyObject* message =
-        shape && strides ? PyUnicode_FromFormat(
-                               "from_dlpack: a tensor of shape %R with strides %R is not "
-                               "contiguous (require_contiguous=True)",
-                               shape, strides)
-                         : nullptr;
+    PyObject* message = shape && strides
+                            ? PyUnicode_FromFormat(
+                                  "from_dlpack: a tensor of shape %R with strides %R is not "
+                                  "contiguous (require_contiguous=True)",
+                                  shape, strides)
+                            : nullptr;
     Py_XDECREF(shape);
     Py_XDECREF(strides);
     return message;
