@@ -168,9 +168,18 @@ def test_dtype_errors_name_the_text():
         ffi.float32.with_lanes(0)
 
 
-def test_complex_dtypes_are_dtypes_here():
+def test_complex_dtypes_are_dtypes_here(kernels):
+    # "complex64" ends in an x and digits, yet it is no vector type.
     assert (ffi.dtype("complex64").type_code, ffi.dtype("complex64").bits) == (5, 64)
+    assert ffi.dtype("complex64x2").lanes == 2
     assert ffi.from_dlpack(np.zeros(2, "complex128")).dtype == "complex128"
+    assert kernels.echo_dtype(ffi.dtype("complex64")) == "complex64"
+
+
+def test_dtype_constants_pass_to_and_from_cpp(kernels):
+    for name in checks.DTYPE_CONSTANTS:
+        back = kernels.echo_dtype(getattr(ffi, name))
+        assert back is getattr(ffi, name), name
 
 
 def test_top_level_names_match_apache_tvm_ffi():

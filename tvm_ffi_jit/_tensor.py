@@ -59,6 +59,8 @@ _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
 def _as_int32(value, what: str, spec) -> int:
+    if type(value) is int and _INT32_MIN <= value <= _INT32_MAX:
+        return value  # the common case, kept cheap: C++ hands devices back this way
     if not isinstance(value, Integral) and callable(getattr(value, "item", None)):
         value = value.item()  # numpy and torch scalars
     if not isinstance(value, Integral):
@@ -67,6 +69,26 @@ def _as_int32(value, what: str, spec) -> int:
     if not _INT32_MIN <= value <= _INT32_MAX:
         raise ValueError(f"{what} {value} in device {spec!r} does not fit in 32 bits")
     return value
+
+
+def _parse_text(text: str, index):
+    """(type code, index) of "cuda:1", "cuda", or torch-style text annotated after a space."""
+    name, colon, number = text.split(" ")[0].partition(":")
+    if name not in _TYPE_CODES:
+        raise ValueError(
+            f"unknown device type {name!r} in {text!r}; expected one of {sorted(_TYPE_CODES)}"
+        )
+    if colon:
+        try:
+            parsed = int(number)
+        except ValueError:
+            raise ValueError(
+                f"invalid device index {number!r} in {text!r}; expected e.g. 'cuda:0'"
+            ) from None
+        if index is not None and index != parsed:
+            raise ValueError(f"device {text!r} already has index {parsed}, not {index}")
+        index = parsed
+    return _TYPE_CODES[name], index
 
 
 class Device:
@@ -82,27 +104,9 @@ class Device:
     def __init__(self, device_type: str | int, index: int | None = None):
         spec = device_type if index is None else (device_type, index)
         if isinstance(device_type, str):
-            # "cuda:1", "cuda", or torch-style text with a trailing annotation after a space.
-            text = device_type.split(" ")[0]
-            name, colon, number = text.partition(":")
-            if name not in _TYPE_CODES:
-                raise ValueError(
-                    f"unknown device type {name!r} in {device_type!r}; "
-                    f"expected one of {sorted(_TYPE_CODES)}"
-                )
-            device_type = _TYPE_CODES[name]
-            if colon:
-                try:
-                    parsed = int(number)
-                except ValueError:
-                    raise ValueError(
-                        f"invalid device index {number!r} in {spec!r}; expected e.g. 'cuda:0'"
-                    ) from None
-                if index is not None and index != parsed:
-                    raise ValueError(f"device {text!r} already has index {parsed}, not {index}")
-                index = parsed
+            device_type, index = _parse_text(device_type, index)
         self.device_type = _as_int32(device_type, "device type", spec)
-        self.device_id = _as_int32(0 if index is None else index, "device index", spec)
+        self.device_id = 0 if index is None else _as_int32(index, "device index", spec)
 
     @property
     def type(self) -> str:
