@@ -58,6 +58,7 @@ NOT_PROVIDED = {
     "structural_walk": "compiler IR feature",
     "serialization": "object-graph serialization",
     "dataclasses": "Python dataclass mirroring of IR nodes",
+    "method": "Python dataclass mirroring of IR nodes (a decorator of tvm_ffi.dataclasses)",
     "access_path": "compiler IR feature (paths into object graphs)",
 }
 
