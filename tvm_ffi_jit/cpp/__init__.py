@@ -84,16 +84,16 @@ def build_inline(
     )
 
 
-def _build_and_load(build, docs=None):
+def _build_and_load(build, docs=None, release_gil=None):
     """``load_module(build())``, building again if the library vanished in between."""
     path = build()
     try:
-        module = _registry.load_module(path)
+        module = _registry.load_module(path, release_gil=release_gil)
     except FileNotFoundError:
         if os.path.exists(path):
             raise
         # `cache prune`/`clean` removed the entry between the lookup and the load.
-        module = _registry.load_module(build())
+        module = _registry.load_module(build(), release_gil=release_gil)
     if docs is not None:
         module._function_docs = dict(docs)
     return module
@@ -110,8 +110,9 @@ def load(
     extra_include_paths=None,
     build_directory=None,
     verbose=False,
+    release_gil=None,
 ):
-    """Like :func:`build`, then returns ``tvm_ffi_jit.load_module(path)``."""
+    """Like :func:`build`, then returns ``tvm_ffi_jit.load_module(path, release_gil=...)``."""
     return _build_and_load(
         lambda: build(
             name,
@@ -123,7 +124,8 @@ def load(
             extra_include_paths=extra_include_paths,
             build_directory=build_directory,
             verbose=verbose,
-        )
+        ),
+        release_gil=release_gil,
     )
 
 
@@ -139,9 +141,10 @@ def load_inline(
     extra_include_paths=None,
     build_directory=None,
     verbose=False,
+    release_gil=None,
 ):
-    """Like :func:`build_inline`, then returns ``tvm_ffi_jit.load_module(path)``; with
-    ``functions`` as a dict, its docstrings become the functions' docs."""
+    """Like :func:`build_inline`, then returns ``tvm_ffi_jit.load_module(path, release_gil=...)``;
+    with ``functions`` as a dict, its docstrings become the functions' docs."""
     _, docs = normalize_functions(functions)
     return _build_and_load(
         lambda: build_inline(
@@ -157,4 +160,5 @@ def load_inline(
             verbose=verbose,
         ),
         docs if isinstance(functions, dict) else None,
+        release_gil,
     )
