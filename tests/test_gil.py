@@ -254,35 +254,94 @@ def test_check_signals_on_a_cpp_thread_does_not_deadlock(library, release_gil):
     assert proc.stdout.split() == ["0"]
 
 
-@pytest.mark.parametrize("function", ["poll_signals", "poll_signals_on_thread"])
-def test_ctrl_c_interrupts_a_kernel_that_polls_signals(library, function):
-    script = f"""
+def run_interrupted(script: str) -> str:
+    """Runs `script` in a fresh interpreter, sends SIGINT 0.3 s after it prints "calling";
+    returns its output after that line."""
+    header = """
         import signal, sys, time
         # A shell may start background jobs with SIGINT ignored: take Python's handler.
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        import tvm_ffi_jit
-        func = tvm_ffi_jit.load_module({library!r}).{function}
-        print("calling", flush=True)
-        start = time.monotonic()
-        try:
-            result = func(10.0)
-        except KeyboardInterrupt:
-            print("interrupted", time.monotonic() - start < 5, flush=True)
-            sys.exit(0)
-        print("finished", result, flush=True)
         """
     proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(script)],
+        [sys.executable, "-c", textwrap.dedent(header) + textwrap.dedent(script)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert proc.stdout.readline().strip() == "calling"
+        assert proc.stdout.readline().strip() == "calling", proc.stderr.read()
         time.sleep(0.3)  # inside the call, polling
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
     assert proc.returncode == 0, err
+    return out
+
+
+@pytest.mark.parametrize("function", ["poll_signals", "poll_signals_on_thread"])
+def test_ctrl_c_interrupts_a_kernel_that_polls_signals(library, function):
+    out = run_interrupted(
+        f"""
+        import tvm_ffi_jit
+        func = tvm_ffi_jit.load_module({library!r}).{function}
+        print("calling", flush=True)
+        start = time.monotonic()
+        try:
+            print("finished", func(10.0))
+        except KeyboardInterrupt:
+            print("interrupted", time.monotonic() - start < 5)
+        """
+    )
     assert out.split() == ["interrupted", "True"]
+
+
+def test_ctrl_c_reaches_a_cpp_thread_after_python_replaced_the_handler(library):
+    out = run_interrupted(
+        f"""
+        import tvm_ffi_jit
+        func = tvm_ffi_jit.load_module({library!r}).poll_signals_on_thread
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # installed anew after import
+        print("calling", flush=True)
+        try:
+            print("finished", func(10.0))
+        except KeyboardInterrupt:
+            print("interrupted")
+        """
+    )
+    assert out.split() == ["interrupted"]
+
+
+def test_a_handler_of_the_programs_own_lets_the_cpp_thread_go_on(library):
+    out = run_interrupted(
+        f"""
+        import tvm_ffi_jit
+        func = tvm_ffi_jit.load_module({library!r}).poll_signals_on_thread
+        seen = []
+        signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+        print("calling", flush=True)
+        result = func(1.5)  # runs to its end: the handler, not C++, decides
+        print(result, seen)
+        """
+    )
+    assert out.split() == ["-1", f"[{int(signal.SIGINT)}]"]
+
+
+def test_a_ctrl_c_python_already_handled_does_not_stop_a_later_call(library):
+    proc = run_script(
+        f"""
+        import os, signal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        import tvm_ffi_jit
+        func = tvm_ffi_jit.load_module({library!r}).poll_signals_on_thread
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):
+                pass
+        except KeyboardInterrupt:
+            print("handled")
+        print(func(0.2))
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["handled", "-1"]

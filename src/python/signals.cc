@@ -3,7 +3,8 @@
  * handlers (KeyboardInterrupt for Ctrl-C). Elsewhere Python runs none, so a C++ thread the main
  * thread waits for would never see Ctrl-C: a SIGINT handler placed in front of Python's (which
  * it still calls) records the signal, and the check on such a thread reports it while the main
- * thread waits in a call. The call then fails and the main thread runs Python's handler.
+ * thread waits in a call and Python's handler raises KeyboardInterrupt. The call then fails and
+ * the main thread raises it.
  */
 #include "python/signals.h"
 
@@ -63,13 +64,33 @@ void ChainInterruptHandler() {
   sigaction(SIGINT, &ours, nullptr);
 }
 
+/*!
+ * \brief Whether Python answers SIGINT with KeyboardInterrupt (its default handler). A handler of
+ * the program's own may choose to go on: then C++ threads go on too, and it runs after the call.
+ */
+bool InterruptRaisesKeyboardInterrupt() {
+  if (!PythonAlive()) return false;
+  PyGILState_STATE state = PyGILState_Ensure();  // free: the main thread waits without it
+  PyObject* module = PyImport_ImportModule("_signal");
+  PyObject* handler = module ? PyObject_CallMethod(module, "getsignal", "i", SIGINT) : nullptr;
+  PyObject* fallback = module ? PyObject_GetAttrString(module, "default_int_handler") : nullptr;
+  bool raises = handler != nullptr && handler == fallback;
+  Py_XDECREF(fallback);
+  Py_XDECREF(handler);
+  Py_XDECREF(module);
+  PyErr_Clear();
+  PyGILState_Release(state);
+  return raises;
+}
+
 /*! \brief Registered with the runtime as the frontend's PyErr_CheckSignals. */
 int CheckSignals() {
   if (!OnPythonMainThread()) {
-    // No GIL here: the main thread may hold it while it waits for this thread.
+    // Only a call that released the GIL tells: a caller holding it may be waiting for this thread.
     if (main_thread_calls_without_gil.load(std::memory_order_relaxed) == 0) return 0;
     ChainInterruptHandler();
-    return interrupt_arrived.load(std::memory_order_relaxed) ? -1 : 0;
+    if (!interrupt_arrived.load(std::memory_order_relaxed)) return 0;
+    return InterruptRaisesKeyboardInterrupt() ? -1 : 0;
   }
   PyGILState_STATE state = PyGILState_Ensure();
   interrupt_arrived.store(false, std::memory_order_relaxed);  // Python's handlers see it now
