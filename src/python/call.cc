@@ -117,10 +117,16 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
                                               static_cast<int32_t>(nargs), &result)
                          : cell->safe_call(func, packed, static_cast<int32_t>(nargs), &result);
   context.Exit();
-  temps.Release();
   if (TVM_FFI_UNLIKELY(code != 0)) {
+    // A signal handler may have raised during the call: the temporaries' deleters, which may run
+    // Python code, must not see that exception pending.
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    temps.Release();
+    PyErr_Restore(type, value, traceback);
     return RaiseFromSafeCallCode(code, reinterpret_cast<const void*>(cell->safe_call));
   }
+  temps.Release();
   if (result.type_index == kTVMFFITensor && context.api != nullptr) {
     return context.TensorResultToPy(result.v_obj);  // the caller's framework type
   }
