@@ -24,6 +24,7 @@ SOURCE = r"""
 #include <time.h>
 
 #include <chrono>
+#include <csignal>
 #include <exception>
 #include <thread>
 
@@ -79,6 +80,12 @@ int check_signals_on_thread() {
   return code;
 }
 
+// Stops for a signal the way code written for apache-tvm-ffi does: an Error of this kind.
+void interrupted_upstream_style() {
+  std::raise(SIGINT);
+  throw ffi::Error("EnvErrorAlreadySet", "", "");
+}
+
 ffi::Any call_on_thread(ffi::Function f, ffi::Any arg) {
   ffi::Any result;
   run_on_thread([&] { result = f(arg); });
@@ -91,6 +98,7 @@ FUNCTIONS = [
     "poll_signals_on_thread",
     "check_signals_on_thread",
     "call_on_thread",
+    "interrupted_upstream_style",
 ]
 
 
@@ -252,6 +260,11 @@ def test_check_signals_on_a_cpp_thread_does_not_deadlock(library, release_gil):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["0"]
+
+
+def test_env_error_already_set_of_upstream_kind_raises_the_pending_signal(mod):
+    with pytest.raises(KeyboardInterrupt):
+        mod.interrupted_upstream_style()
 
 
 def run_interrupted(script: str) -> str:
