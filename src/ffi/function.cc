@@ -43,6 +43,7 @@ class CFunctionObj : public FunctionObj {
 struct GlobalEntry {
   Function func;
   std::string doc;
+  std::string metadata;  // JSON, e.g. {"type_schema":"..."}; empty when not given
 };
 
 class GlobalRegistry {
@@ -56,9 +57,34 @@ class GlobalRegistry {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(name);
     if (it != entries_.end() && !allow_override) return false;
-    replaced = std::move(entries_[name].func);
-    entries_[name].func = std::move(func);
+    GlobalEntry& entry = entries_[name];
+    replaced = std::move(entry.func);
+    entry.func = std::move(func);
+    entry.doc.clear();  // a replaced function's doc and metadata described the old one
+    entry.metadata.clear();
     return true;
+  }
+  /*! \brief Removes `name`; false when it was not registered. */
+  bool Remove(const std::string& name) {
+    GlobalEntry removed;  // destroyed after unlocking, as in Set
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return false;
+    removed = std::move(it->second);
+    entries_.erase(it);
+    return true;
+  }
+  bool SetMetadata(const std::string& name, std::string metadata) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return false;
+    it->second.metadata = std::move(metadata);
+    return true;
+  }
+  std::string GetMetadata(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(name);
+    return it == entries_.end() ? std::string() : it->second.metadata;
   }
   std::optional<Function> Get(const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -143,6 +169,9 @@ int TVMFFIFunctionSetGlobalFromMethodInfo(const TVMFFIMethodInfo* method_info, i
                               << "` is already registered (pass override to replace it)";
   }
   if (method_info->doc.size != 0) GlobalRegistry::Global()->SetDoc(name, ToStd(&method_info->doc));
+  if (method_info->metadata.size != 0) {
+    GlobalRegistry::Global()->SetMetadata(name, ToStd(&method_info->metadata));
+  }
   TVM_FFI_SAFE_CALL_END();
 }
 
@@ -193,9 +222,24 @@ int TVMFFIAnyViewToOwnedAny(const TVMFFIAny* any_view, TVMFFIAny* out) {
 TVM_FFI_STATIC_INIT_BLOCK() {
   reflection::GlobalDef()
       .def("ffi.FunctionListGlobalNames", [] { return GlobalRegistry::Global()->Names(); })
-      .def("ffi.FunctionGetGlobalDoc", [](const std::string& name) -> Optional<String> {
-        std::optional<std::string> doc = GlobalRegistry::Global()->GetDoc(name);
-        if (!doc.has_value()) return Optional<String>();
-        return String(*doc);
-      });
+      .def("ffi.FunctionGetGlobalDoc",
+           [](const std::string& name) -> Optional<String> {
+             std::optional<std::string> doc = GlobalRegistry::Global()->GetDoc(name);
+             if (!doc.has_value()) return Optional<String>();
+             return String(*doc);
+           })
+      // The names one at a time: f(-1) is the count, f(i) the i-th name (TVM-FFI's protocol).
+      .def("ffi.FunctionListGlobalNamesFunctor",
+           [] {
+             Array<String> names = GlobalRegistry::Global()->Names();
+             return Function::FromTyped([names](int64_t i) -> Any {
+               if (i < 0) return static_cast<int64_t>(names.size());
+               return names[i];
+             });
+           })
+      .def("ffi.FunctionRemoveGlobal",
+           [](const std::string& name) { return GlobalRegistry::Global()->Remove(name); })
+      // JSON ({"type_schema": ...} for typed C++ functions), "" when none was recorded.
+      .def("ffi.GetGlobalFuncMetadata",
+           [](const std::string& name) { return GlobalRegistry::Global()->GetMetadata(name); });
 }

@@ -40,6 +40,14 @@ class RuntimeModuleObj : public ModuleObj {
   const char* kind() const final { return kind_.c_str(); }
   Optional<Function> GetFunction(const String& name) final;
   using ModuleObj::GetFunction;
+  Optional<String> GetFunctionDoc(const String& name) final {
+    return CallStringSymbol(symbol::tvm_ffi_doc_prefix + std::string(name));
+  }
+  using ModuleObj::GetFunctionDoc;
+  Optional<String> GetFunctionMetadata(const String& name) final {
+    return CallStringSymbol(symbol::tvm_ffi_metadata_prefix + std::string(name));
+  }
+  using ModuleObj::GetFunctionMetadata;
   void ImportModule(const Module& other) final {
     std::lock_guard<std::mutex> lock(mutex_);
     ModuleObj::ImportModule(other);
@@ -52,6 +60,17 @@ class RuntimeModuleObj : public ModuleObj {
   const std::string& path() const { return path_; }
 
  private:
+  /*! \brief The String returned by the exported getter `symbol`, or empty if there is none. */
+  Optional<String> CallStringSymbol(const std::string& symbol) {
+    void* getter = lookup_(symbol);
+    if (getter == nullptr) return Optional<String>();
+    Any result;
+    int code = reinterpret_cast<TVMFFISafeCallType>(getter)(
+        nullptr, nullptr, 0, details::AnyUnsafe::MutableRaw(&result));
+    if (code != 0) details::ThrowRaised(code);
+    return result.cast<String>();
+  }
+
   std::string kind_, path_;
   std::function<void*(const std::string&)> lookup_;
   std::function<std::vector<std::string>()> list_;
@@ -272,6 +291,14 @@ TVM_FFI_STATIC_INIT_BLOCK() {
            [](const Module& module) {
              RuntimeModuleObj* own = AsRuntimeModule(module);
              return own != nullptr ? ToArray(own->ListFunctions()) : Array<String>();
+           })
+      .def("ffi.ModuleGetFunctionDoc",
+           [](const Module& module, const std::string& name, bool query_imports) {
+             return AsModuleObj(module)->GetFunctionDoc(String(name), query_imports);
+           })
+      .def("ffi.ModuleGetFunctionMetadata",
+           [](const Module& module, const std::string& name, bool query_imports) {
+             return AsModuleObj(module)->GetFunctionMetadata(String(name), query_imports);
            })
       .def("ffi.ModuleImportModule",
            [](const Module& module, const Module& other) {

@@ -5,6 +5,7 @@
 #ifndef TVM_FFI_ANY_H_
 #define TVM_FFI_ANY_H_
 
+#include <tvm/ffi/device.h>
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/string.h>
 
@@ -25,6 +26,8 @@ class AnyView;
  *   MoveToAny(T, TVMFFIAny*)              owning store
  *   TryCastFromAnyView(const TVMFFIAny*)  -> std::optional<T>, with the allowed conversions
  *   TypeStr()                             the name used in error messages
+ *   TypeSchema()                          JSON type schema, e.g. {"type":"int"} or
+ *                                         {"type":"ffi.Array","args":[{"type":"float"}]}
  */
 template <typename T, typename = void>
 struct TypeTraits {
@@ -103,6 +106,11 @@ inline std::string TypeIndexToName(int32_t index) {
   __builtin_unreachable();  // the builder above throws when destroyed
 }
 
+/*! \brief The type schema {"type":"<key>"} of a type with no arguments. */
+inline std::string TypeSchemaOfKey(const std::string& key) {
+  return R"({"type":")" + key + R"("})";
+}
+
 struct AnyUnsafe;
 inline void SetPod(TVMFFIAny* out, int32_t type_index) {
   out->type_index = type_index;
@@ -128,6 +136,7 @@ struct TypeTraits<Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same
     return std::nullopt;
   }
   static std::string TypeStr() { return "int"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("int"); }
 };
 
 /* ---- bool: stored as Bool; Int converts ---- */
@@ -147,6 +156,7 @@ struct TypeTraits<bool> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "bool"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("bool"); }
 };
 
 /* ---- floating point: stored as Float; Int and Bool convert ---- */
@@ -167,6 +177,7 @@ struct TypeTraits<Float, std::enable_if_t<std::is_floating_point_v<Float>>> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "float"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("float"); }
 };
 
 /* ---- opaque pointers: stored as OpaquePtr; None is nullptr ---- */
@@ -184,6 +195,7 @@ struct TypeTraits<void*> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "void*"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("void*"); }
 };
 
 /* ---- devices ---- */
@@ -195,11 +207,10 @@ struct TypeTraits<DLDevice> {
     out->v_device = v;
   }
   static void MoveToAny(DLDevice v, TVMFFIAny* out) { CopyToAnyView(v, out); }
-  static std::optional<DLDevice> TryCastFromAnyView(const TVMFFIAny* src) {
-    if (src->type_index == kTVMFFIDevice) return src->v_device;
-    return std::nullopt;
-  }
+  /*! A Device, or a name such as "cuda:1". */
+  static std::optional<DLDevice> TryCastFromAnyView(const TVMFFIAny* src);
   static std::string TypeStr() { return "Device"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("Device"); }
 };
 
 /* ---- raw DLTensor pointers; a Tensor object converts (borrowed) ---- */
@@ -219,6 +230,7 @@ struct TypeTraits<DLTensor*> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "DLTensor*"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("DLTensor*"); }
 };
 
 namespace details {
@@ -255,6 +267,13 @@ inline std::optional<TVMFFIByteArray> BytesBytesOf(const TVMFFIAny* src) {
 }
 }  // namespace details
 
+inline std::optional<DLDevice> TypeTraits<DLDevice>::TryCastFromAnyView(const TVMFFIAny* src) {
+  if (src->type_index == kTVMFFIDevice) return src->v_device;
+  std::optional<TVMFFIByteArray> name = details::StringBytesOf(src);
+  if (!name.has_value()) return std::nullopt;
+  return details::TryStringViewToDLDevice(std::string_view(name->data, name->size));
+}
+
 /* ---- String (and std::string, const char*) ---- */
 template <>
 struct TypeTraits<String> {
@@ -275,6 +294,7 @@ struct TypeTraits<String> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "str"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("ffi.String"); }
 };
 
 template <>
@@ -293,6 +313,7 @@ struct TypeTraits<std::string> {
     return std::string(bytes->data, bytes->size);
   }
   static std::string TypeStr() { return "str"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("std::string"); }
 };
 
 template <>
@@ -312,6 +333,7 @@ struct TypeTraits<const char*> {
     return bytes->data;
   }
   static std::string TypeStr() { return "const char*"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("const char*"); }
 };
 
 /* ---- Bytes ---- */
@@ -336,6 +358,7 @@ struct TypeTraits<Bytes> {
     return std::nullopt;
   }
   static std::string TypeStr() { return "bytes"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("ffi.Bytes"); }
 };
 
 /* ---- data types; a string such as "float32" converts ---- */
@@ -357,6 +380,7 @@ struct TypeTraits<DLDataType> {
     return dtype;
   }
   static std::string TypeStr() { return "dtype"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("DataType"); }
 };
 
 /* ---- every ObjectRef subclass: stored as its object; None is a null reference ---- */
@@ -397,7 +421,53 @@ struct TypeTraits<TRef, std::enable_if_t<std::is_base_of_v<ObjectRef, TRef> &&
     while (key[size]) ++size;
     return details::ShortTypeKey(key, size);
   }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey(ContainerType::_type_key); }
 };
+
+/* ---- nullptr: None ---- */
+template <>
+struct TypeTraits<std::nullptr_t> {
+  static constexpr bool convert_enabled = true;
+  static void CopyToAnyView(std::nullptr_t, TVMFFIAny* out) { details::SetPod(out, kTVMFFINone); }
+  static void MoveToAny(std::nullptr_t, TVMFFIAny* out) { details::SetPod(out, kTVMFFINone); }
+  static std::optional<std::nullptr_t> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index == kTVMFFINone) return nullptr;
+    return std::nullopt;
+  }
+  static std::string TypeStr() { return "None"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("None"); }
+};
+
+/* ---- TVMFFIByteArray*: borrowed bytes, passed as kTVMFFIByteArrayPtr ---- */
+template <>
+struct TypeTraits<TVMFFIByteArray*> {
+  static constexpr bool convert_enabled = true;
+  static void CopyToAnyView(TVMFFIByteArray* v, TVMFFIAny* out) {
+    details::SetPod(out, kTVMFFIByteArrayPtr);
+    out->v_ptr = v;
+  }
+  static std::optional<TVMFFIByteArray*> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index == kTVMFFIByteArrayPtr) return static_cast<TVMFFIByteArray*>(src->v_ptr);
+    return std::nullopt;
+  }
+  static std::string TypeStr() { return "TVMFFIByteArray*"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("TVMFFIByteArray*"); }
+};
+
+namespace details {
+/*! \brief Schema of a parameter or return type; `void` is None. */
+template <typename T>
+struct TypeSchemaImpl {
+  static std::string v() { return TypeTraits<T>::TypeSchema(); }
+};
+template <>
+struct TypeSchemaImpl<void> {
+  static std::string v() { return TypeSchemaOfKey("None"); }
+};
+/*! \brief details::TypeSchema<T>::v(): the JSON type schema of T (cv/ref removed). */
+template <typename T>
+using TypeSchema = TypeSchemaImpl<std::remove_cv_t<std::remove_reference_t<T>>>;
+}  // namespace details
 
 /*! \brief Common read-side API of AnyView and Any (CRTP-free: both hold a TVMFFIAny). */
 #define TVM_FFI_ANY_READ_METHODS_()                                                           \
@@ -431,10 +501,23 @@ struct TypeTraits<TRef, std::enable_if_t<std::is_base_of_v<ObjectRef, TRef> &&
   operator T() const { /* NOLINT(*) */                                                        \
     return cast<T>();                                                                         \
   }                                                                                           \
+  /* as<T>(), or a TypeError naming both types. */                                            \
+  template <typename T>                                                                       \
+  T as_or_throw() const {                                                                     \
+    std::optional<T> value = TypeTraits<T>::TryCastFromAnyView(&data_);                       \
+    if (TVM_FFI_UNLIKELY(!value.has_value())) {                                               \
+      TVM_FFI_THROW(TypeError) << "Cannot treat type `"                                       \
+                               << details::TypeIndexToName(data_.type_index) << "` as type `" \
+                               << TypeTraits<T>::TypeStr() << "`";                            \
+    }                                                                                         \
+    return *std::move(value);                                                                 \
+  }                                                                                           \
   bool operator==(std::nullptr_t) const { return data_.type_index == kTVMFFINone; }           \
   bool operator!=(std::nullptr_t) const { return data_.type_index != kTVMFFINone; }           \
   /* The type name, as error messages print it. */                                            \
-  std::string GetTypeKey() const { return details::TypeIndexToName(data_.type_index); }
+  std::string GetTypeKey() const { return details::TypeIndexToName(data_.type_index); }       \
+  /* The raw value (for an object: borrowed, no new reference). */                            \
+  TVMFFIAny CopyToTVMFFIAny() const { return data_; }
 
 /*! \brief A borrowed value: copying it touches no reference count. */
 class AnyView {
@@ -451,7 +534,23 @@ class AnyView {
   AnyView(const T& value) {  // NOLINT(*)
     TypeTraitsNoCR<T>::CopyToAnyView(value, &data_);
   }
+  template <typename T, typename = std::enable_if_t<details::kStorable<T>>>
+  AnyView& operator=(const T& value) {
+    TypeTraitsNoCR<T>::CopyToAnyView(value, &data_);
+    return *this;
+  }
   TVM_FFI_ANY_READ_METHODS_()
+  void reset() { Clear(); }
+  void swap(AnyView& other) noexcept { std::swap(data_, other.data_); }
+  /*! \brief Same value bits (for objects: the same object). */
+  bool same_as(const AnyView& other) const {
+    return data_.type_index == other.data_.type_index && data_.v_int64 == other.data_.v_int64;
+  }
+  static AnyView CopyFromTVMFFIAny(TVMFFIAny data) {
+    AnyView view;
+    view.data_ = data;
+    return view;
+  }
 
  private:
   void Clear() {
@@ -499,6 +598,15 @@ class Any {
   void reset() {
     if (data_.type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectDecRef(data_.v_obj);
     Clear();
+  }
+  void swap(Any& other) noexcept { std::swap(data_, other.data_); }
+  /*! \brief Same value bits (for objects: the same object). */
+  bool same_as(const Any& other) const {
+    return data_.type_index == other.data_.type_index && data_.v_int64 == other.data_.v_int64;
+  }
+  bool same_as(const ObjectRef& other) const {
+    return data_.type_index >= kTVMFFIStaticObjectBegin &&
+           data_.v_obj == details::ObjectUnsafe::GetHandle(other);
   }
   TVM_FFI_ANY_READ_METHODS_()
 
@@ -557,6 +665,7 @@ struct TypeTraits<Any> {
     return Any(details::AnyUnsafe::ViewFromRaw(*src));
   }
   static std::string TypeStr() { return "Any"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("Any"); }
 };
 template <>
 struct TypeTraits<AnyView> {
@@ -568,11 +677,94 @@ struct TypeTraits<AnyView> {
     return details::AnyUnsafe::ViewFromRaw(*src);
   }
   static std::string TypeStr() { return "Any"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("Any"); }
 };
 
 inline Any::Any(const char* str) : Any(String(str)) {}
 
+template <typename TRef, typename, typename>
+std::optional<TRef> ObjectRef::as() const {
+  TVMFFIAny raw;
+  TypeTraits<ObjectRef>::CopyToAnyView(*this, &raw);
+  return TypeTraits<TRef>::TryCastFromAnyView(&raw);
+}
+
+template <typename TRef, typename>
+TRef ObjectRef::as_or_throw() const {
+  std::optional<TRef> value = as<TRef>();
+  if (TVM_FFI_UNLIKELY(!value.has_value())) {
+    TVM_FFI_THROW(TypeError) << "Cannot treat type `" << GetTypeKey() << "` as type `"
+                             << TypeTraits<TRef>::TypeStr() << "`";
+  }
+  return *std::move(value);
+}
+
+/*! \brief `ref` as a `TRef`; throws TypeError when the object is not one. */
+template <typename TRef, typename TSrc,
+          typename = std::enable_if_t<std::is_base_of_v<ObjectRef, TRef> &&
+                                      std::is_base_of_v<ObjectRef, TSrc>>>
+TRef Downcast(TSrc ref) {
+  if (!ref.defined()) {
+    if constexpr (TRef::_type_is_nullable) return TRef(UnsafeInit{});
+    TVM_FFI_THROW(TypeError) << "Downcast from None to non-nullable `"
+                             << TypeTraits<TRef>::TypeStr() << "`";
+  }
+  return ref.template as_or_throw<TRef>();
+}
+/*! \brief Downcast of the value an Any holds. */
+template <typename TRef>
+TRef Downcast(const Any& value) {
+  return value.cast<TRef>();
+}
+
+/* ---- raw pointers to objects: borrowed (valid while a reference to the object lives) ---- */
+template <typename TObject>
+struct TypeTraits<TObject*,
+                  std::enable_if_t<std::is_base_of_v<Object, std::remove_cv_t<TObject>>>> {
+  using Obj = std::remove_cv_t<TObject>;
+  static constexpr bool convert_enabled = true;
+  static void CopyToAnyView(TObject* v, TVMFFIAny* out) {
+    TypeTraits<ObjectRef>::CopyToAnyView(GetRef<ObjectRef>(static_cast<const Object*>(v)), out);
+  }
+  static void MoveToAny(TObject* v, TVMFFIAny* out) {
+    TypeTraits<ObjectRef>::MoveToAny(GetRef<ObjectRef>(static_cast<const Object*>(v)), out);
+  }
+  static std::optional<TObject*> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index < kTVMFFIStaticObjectBegin) return std::nullopt;
+    Object* obj = details::ObjectUnsafe::FromHeader(src->v_obj);
+    if (!obj->IsInstance<Obj>()) return std::nullopt;
+    return static_cast<TObject*>(static_cast<Obj*>(obj));
+  }
+  static std::string TypeStr() { return Obj::_type_key; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey(Obj::_type_key); }
+};
+
+/* ---- ObjectPtr<T>: an owning pointer; None is null ---- */
+template <typename TObject>
+struct TypeTraits<ObjectPtr<TObject>, std::enable_if_t<std::is_base_of_v<Object, TObject>>> {
+  static constexpr bool convert_enabled = true;
+  static void CopyToAnyView(const ObjectPtr<TObject>& v, TVMFFIAny* out) {
+    TypeTraits<TObject*>::CopyToAnyView(v.get(), out);
+  }
+  static void MoveToAny(ObjectPtr<TObject> v, TVMFFIAny* out) {
+    TypeTraits<ObjectRef>::MoveToAny(ObjectRef(ObjectPtr<Object>(std::move(v))), out);
+  }
+  static std::optional<ObjectPtr<TObject>> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index == kTVMFFINone) return ObjectPtr<TObject>();
+    std::optional<TObject*> ptr = TypeTraits<TObject*>::TryCastFromAnyView(src);
+    if (!ptr.has_value()) return std::nullopt;
+    return GetObjectPtr<TObject>(*ptr);
+  }
+  static std::string TypeStr() { return TObject::_type_key; }
+  static std::string TypeSchema() {
+    return R"({"type":"Optional","args":[)" + details::TypeSchemaOfKey(TObject::_type_key) + "]}";
+  }
+};
+
 }  // namespace ffi
+// Any and AnyView are also tvm::Any and tvm::AnyView.
+using ffi::Any;
+using ffi::AnyView;
 }  // namespace tvm
 
 // AnyHash and AnyEqual (hash-map key semantics) come with Any, as in upstream's any.h.

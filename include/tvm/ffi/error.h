@@ -9,9 +9,25 @@
 #include <tvm/ffi/object.h>
 
 #include <exception>
+#include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
+
+/* Build switches of TVM-FFI's own library; accepted here, this runtime does not use them. */
+#ifndef TVM_FFI_USE_LIBBACKTRACE
+#define TVM_FFI_USE_LIBBACKTRACE 0
+#endif
+#ifndef TVM_FFI_BACKTRACE_ON_SEGFAULT
+#define TVM_FFI_BACKTRACE_ON_SEGFAULT 0
+#endif
+/* Set to 1 to print every error TVM_FFI_THROW raises to stderr before it is thrown. */
+#ifndef TVM_FFI_ALWAYS_LOG_BEFORE_THROW
+#define TVM_FFI_ALWAYS_LOG_BEFORE_THROW 0
+#endif
 
 namespace tvm {
 namespace ffi {
@@ -52,7 +68,7 @@ class ErrorObjFromStd : public ErrorObj {
 };
 }  // namespace details
 
-/*! \brief A C++ exception holding an Error object; what() is "Kind: message". */
+/*! \brief A C++ exception holding an Error object; what() is the message. */
 class Error : public ObjectRef, public std::exception {
  public:
   Error(std::string kind, std::string message, std::string backtrace)
@@ -61,26 +77,77 @@ class Error : public ObjectRef, public std::exception {
   Error(std::string kind, std::string message, const TVMFFIByteArray* backtrace)
       : Error(std::move(kind), std::move(message),
               backtrace ? std::string(backtrace->data, backtrace->size) : std::string()) {}
+  /*! \brief An error caused by `cause_chain`, carrying `extra_context` (both may be absent). */
+  Error(std::string kind, std::string message, std::string backtrace,
+        std::optional<Error> cause_chain, std::optional<ObjectRef> extra_context)
+      : Error(std::move(kind), std::move(message), std::move(backtrace)) {
+    ErrorObj* obj = mutable_cell();
+    if (cause_chain.has_value()) {
+      obj->cause_chain = details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(*cause_chain));
+    }
+    if (extra_context.has_value()) {
+      obj->extra_context = details::ObjectUnsafe::MoveToOwned(std::move(*extra_context));
+    }
+  }
   explicit Error(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
+  explicit Error(UnsafeInit tag) : ObjectRef(tag) {}
 
   std::string kind() const { return ToStd(cell()->kind); }
   std::string message() const { return ToStd(cell()->message); }
+  /*! \brief The backtrace as recorded: most recent call first. */
   std::string backtrace() const { return ToStd(cell()->backtrace); }
+  /*! \brief The error this one was raised from, if any. */
+  std::optional<Error> cause_chain() const {
+    if (cell()->cause_chain == nullptr) return std::nullopt;
+    return Error(details::ObjectUnsafe::PtrFromBorrowed<Object>(
+        static_cast<TVMFFIObject*>(cell()->cause_chain)));
+  }
+  /*! \brief Extra context attached by the raiser, if any. */
+  std::optional<ObjectRef> extra_context() const {
+    if (cell()->extra_context == nullptr) return std::nullopt;
+    return ObjectRef(details::ObjectUnsafe::PtrFromBorrowed<Object>(
+        static_cast<TVMFFIObject*>(cell()->extra_context)));
+  }
+  /*! \brief The backtrace lines in Python's order: most recent call last. */
+  std::string TracebackMostRecentCallLast() const {
+    std::string text = backtrace();
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      if (end > start) lines.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    std::string out;
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) out += *it + "\n";
+    return out;
+  }
+  /*! \brief "Traceback (most recent call last):", the traceback, then "Kind: message". */
+  std::string FullMessage() const {
+    return "Traceback (most recent call last):\n" + TracebackMostRecentCallLast() + kind() + ": " +
+           message() + "\n";
+  }
   /*! \brief Replaces or appends (kTVMFFIBacktraceUpdateMode*) the backtrace. */
+  void UpdateBacktrace(const TVMFFIByteArray* text, int32_t mode) {
+    cell()->update_backtrace(details::ObjectUnsafe::GetHandle(*this), text, mode);
+  }
   void UpdateBacktrace(const std::string& text, int32_t mode) const {
     TVMFFIByteArray bytes = {text.data(), text.size()};
     cell()->update_backtrace(details::ObjectUnsafe::GetHandle(*this), &bytes, mode);
   }
   const char* what() const noexcept override {
-    what_ = kind() + ": " + message();
+    what_ = message();
     return what_.c_str();
   }
   const ErrorObj* get() const { return static_cast<const ErrorObj*>(data_.get()); }
+  const ErrorObj* operator->() const { return get(); }
   using ContainerType = ErrorObj;
   static constexpr bool _type_is_nullable = false;
 
  private:
   const ErrorObj* cell() const { return get(); }
+  ErrorObj* mutable_cell() const { return const_cast<ErrorObj*>(get()); }
   static std::string ToStd(const TVMFFIByteArray& b) { return std::string(b.data, b.size); }
   mutable std::string what_;
 };
@@ -91,15 +158,21 @@ struct EnvErrorAlreadySet : public std::exception {
 };
 
 namespace details {
-/*! \brief Collects a streamed message and throws it as an Error when destroyed. */
+/*!
+ * \brief Collects a streamed message and throws it as an Error when destroyed; with
+ * `log_before_throw` the full message is printed to stderr first.
+ */
 class ErrorBuilder {
  public:
-  ErrorBuilder(const char* kind, const char* file, int line, const char* func)
-      : kind_(kind), file_(file), func_(func), line_(line) {}
+  TVM_FFI_COLD_CODE ErrorBuilder(const char* kind, const char* file, int line, const char* func,
+                                 bool log_before_throw = TVM_FFI_ALWAYS_LOG_BEFORE_THROW)
+      : kind_(kind), file_(file), func_(func), line_(line), log_before_throw_(log_before_throw) {}
   std::ostringstream& stream() { return stream_; }
-  [[noreturn]] ~ErrorBuilder() noexcept(false) {
+  [[noreturn]] TVM_FFI_COLD_CODE ~ErrorBuilder() noexcept(false) {
     const TVMFFIByteArray* bt = TVMFFIBacktrace(file_, line_, func_, /*cross_ffi_boundary=*/0);
-    throw Error(kind_, stream_.str(), bt);
+    Error error(kind_, stream_.str(), bt);
+    if (log_before_throw_) std::cerr << error.FullMessage();
+    throw error;
   }
 
  private:
@@ -108,12 +181,23 @@ class ErrorBuilder {
   const char* file_;
   const char* func_;
   int line_;
+  bool log_before_throw_;
 };
 
 /*! \brief Turns a streamed check message into a void expression (for TVM_FFI_CHECK). */
 struct Voidify {
   void operator&(std::ostream&) {}
 };
+
+/*! \brief `value` when it is not null; else throws `kind` with `message`. */
+template <typename T, typename U>
+T NotNullOrThrow(U&& value, const char* kind, const char* message, const char* file, int line,
+                 const char* func) {
+  if (TVM_FFI_UNLIKELY(value == nullptr)) {
+    ErrorBuilder(kind, file, line, func).stream() << message;
+  }
+  return std::forward<U>(value);
+}
 
 /*! \brief Turns a non-zero safe-call code into the matching exception. */
 [[noreturn]] inline void ThrowRaised(int code) {
@@ -131,6 +215,8 @@ inline int SetRaisedFromCurrentException() noexcept {
   try {
     throw;
   } catch (const Error& err) {
+    // An Error of this kind (TVM-FFI's spelling of EnvErrorAlreadySet) means the same.
+    if (err.kind() == "EnvErrorAlreadySet") return -2;
     TVMFFIErrorSetRaised(ObjectUnsafe::GetHandle(err));
     return -1;
   } catch (const EnvErrorAlreadySet&) {
@@ -150,9 +236,54 @@ inline int SetRaisedFromCurrentException() noexcept {
 }  // namespace ffi
 }  // namespace tvm
 
+namespace tvm {
+namespace ffi {
+namespace details {
+/*! \brief " (x vs. y) ": the operands of a failed TVM_FFI_CHECK_<OP>, as the message shows them. */
+template <typename X, typename Y>
+TVM_FFI_COLD_CODE std::unique_ptr<std::string> LogCheckFormat(const X& x, const Y& y) {
+  std::ostringstream os;
+  os << " (" << x << " vs. " << y << ") ";
+  return std::make_unique<std::string>(os.str());
+}
+
+/*
+ * Defines details::LogCheck<name>(x, y): nullptr when `x op y` holds, else the formatted
+ * operands. An (int, int) overload lets enum and literal operands compare as ints.
+ */
+#define TVM_FFI_CHECK_FUNC(name, op)                                                   \
+  template <typename X, typename Y>                                                    \
+  TVM_FFI_INLINE std::unique_ptr<std::string> LogCheck##name(const X& x, const Y& y) { \
+    if (x op y) return nullptr;                                                        \
+    return LogCheckFormat(x, y);                                                       \
+  }                                                                                    \
+  TVM_FFI_INLINE std::unique_ptr<std::string> LogCheck##name(int x, int y) {           \
+    return LogCheck##name<int, int>(x, y);                                             \
+  }
+
+// The comparisons live in functions so that signed/unsigned warnings can be silenced here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+TVM_FFI_CHECK_FUNC(_LT, <)
+TVM_FFI_CHECK_FUNC(_GT, >)
+TVM_FFI_CHECK_FUNC(_LE, <=)
+TVM_FFI_CHECK_FUNC(_GE, >=)
+TVM_FFI_CHECK_FUNC(_EQ, ==)
+TVM_FFI_CHECK_FUNC(_NE, !=)
+#pragma GCC diagnostic pop
+}  // namespace details
+}  // namespace ffi
+}  // namespace tvm
+
 /* TVM_FFI_THROW(ValueError) << "message " << value;  throws tvm::ffi::Error. */
 #define TVM_FFI_THROW(ErrorKind) \
   ::tvm::ffi::details::ErrorBuilder(#ErrorKind, __FILE__, __LINE__, TVM_FFI_FUNC_SIG).stream()
+
+/* Like TVM_FFI_THROW, and prints the error with its traceback to stderr first. */
+#define TVM_FFI_LOG_AND_THROW(ErrorKind)                                              \
+  ::tvm::ffi::details::ErrorBuilder(#ErrorKind, __FILE__, __LINE__, TVM_FFI_FUNC_SIG, \
+                                    /*log_before_throw=*/true)                        \
+      .stream()
 
 /* TVM_FFI_CHECK(cond, ErrorKind) << "message";  throws ErrorKind unless cond holds. */
 // The conditional-expression form (not if/else) is safe as the body of an unbraced `if`.
@@ -161,21 +292,64 @@ inline int SetRaisedFromCurrentException() noexcept {
                        : ::tvm::ffi::details::Voidify() & \
                              TVM_FFI_THROW(ErrorKind) << "Check failed: (" #cond ") is false: "
 
+/*
+ * TVM_FFI_CHECK_EQ(x, y, ErrorKind) << "message";  and _NE/_LT/_LE/_GT/_GE: each operand is
+ * evaluated once and both are printed on failure ("Check failed: x == y (1 vs. 2) : ...").
+ * The `if (...) {} else` shape keeps a following `else` with the user's own `if`.
+ */
+#define TVM_FFI_CHECK_BINARY_OP(name, op, x, y, ErrorKind)                    \
+  if (auto tvm_ffi_check_failed_ = ::tvm::ffi::details::LogCheck##name(x, y); \
+      TVM_FFI_LIKELY(!tvm_ffi_check_failed_)) {                               \
+  } else /* NOLINT(readability/braces) */                                     \
+    TVM_FFI_THROW(ErrorKind) << "Check failed: " #x " " #op " " #y << *tvm_ffi_check_failed_ << ": "
+#define TVM_FFI_CHECK_EQ(x, y, ErrorKind) TVM_FFI_CHECK_BINARY_OP(_EQ, ==, x, y, ErrorKind)
+#define TVM_FFI_CHECK_NE(x, y, ErrorKind) TVM_FFI_CHECK_BINARY_OP(_NE, !=, x, y, ErrorKind)
+#define TVM_FFI_CHECK_LT(x, y, ErrorKind) TVM_FFI_CHECK_BINARY_OP(_LT, <, x, y, ErrorKind)
+#define TVM_FFI_CHECK_LE(x, y, ErrorKind) TVM_FFI_CHECK_BINARY_OP(_LE, <=, x, y, ErrorKind)
+#define TVM_FFI_CHECK_GT(x, y, ErrorKind) TVM_FFI_CHECK_BINARY_OP(_GT, >, x, y, ErrorKind)
+#define TVM_FFI_CHECK_GE(x, y, ErrorKind) TVM_FFI_CHECK_BINARY_OP(_GE, >=, x, y, ErrorKind)
+/* An expression: throws ErrorKind when x is null (before x is used), else yields x. */
+#define TVM_FFI_CHECK_NOTNULL(x, ErrorKind)                                                      \
+  ::tvm::ffi::details::NotNullOrThrow<decltype((x))>((x), #ErrorKind, "Check not null: " #x " ", \
+                                                     __FILE__, __LINE__, TVM_FFI_FUNC_SIG)
+
 /* Internal invariants: throw InternalError when violated. */
 #define TVM_FFI_ICHECK(cond) TVM_FFI_CHECK(cond, InternalError)
-#define TVM_FFI_ICHECK_BINARY_OP_(op, x, y)                                                \
-  TVM_FFI_LIKELY((x)op(y))                                                                 \
-  ? (void)0                                                                                \
-  : ::tvm::ffi::details::Voidify() & TVM_FFI_THROW(InternalError)                          \
-                                         << "Check failed: " #x " " #op " " #y " (" << (x) \
-                                         << " vs. " << (y) << "): "
-#define TVM_FFI_ICHECK_EQ(x, y) TVM_FFI_ICHECK_BINARY_OP_(==, x, y)
-#define TVM_FFI_ICHECK_NE(x, y) TVM_FFI_ICHECK_BINARY_OP_(!=, x, y)
-#define TVM_FFI_ICHECK_LT(x, y) TVM_FFI_ICHECK_BINARY_OP_(<, x, y)
-#define TVM_FFI_ICHECK_LE(x, y) TVM_FFI_ICHECK_BINARY_OP_(<=, x, y)
-#define TVM_FFI_ICHECK_GT(x, y) TVM_FFI_ICHECK_BINARY_OP_(>, x, y)
-#define TVM_FFI_ICHECK_GE(x, y) TVM_FFI_ICHECK_BINARY_OP_(>=, x, y)
-#define TVM_FFI_ICHECK_NOTNULL(x) TVM_FFI_ICHECK((x) != nullptr)
+#define TVM_FFI_ICHECK_EQ(x, y) TVM_FFI_CHECK_EQ(x, y, InternalError)
+#define TVM_FFI_ICHECK_NE(x, y) TVM_FFI_CHECK_NE(x, y, InternalError)
+#define TVM_FFI_ICHECK_LT(x, y) TVM_FFI_CHECK_LT(x, y, InternalError)
+#define TVM_FFI_ICHECK_LE(x, y) TVM_FFI_CHECK_LE(x, y, InternalError)
+#define TVM_FFI_ICHECK_GT(x, y) TVM_FFI_CHECK_GT(x, y, InternalError)
+#define TVM_FFI_ICHECK_GE(x, y) TVM_FFI_CHECK_GE(x, y, InternalError)
+#define TVM_FFI_ICHECK_NOTNULL(x) TVM_FFI_CHECK_NOTNULL(x, InternalError)
+
+/* Debug-only invariants: TVM_FFI_ICHECK*, compiled but never evaluated under NDEBUG. */
+#ifndef NDEBUG
+#define TVM_FFI_DCHECK(x) TVM_FFI_ICHECK(x)
+#define TVM_FFI_DCHECK_EQ(x, y) TVM_FFI_ICHECK_EQ(x, y)
+#define TVM_FFI_DCHECK_NE(x, y) TVM_FFI_ICHECK_NE(x, y)
+#define TVM_FFI_DCHECK_LT(x, y) TVM_FFI_ICHECK_LT(x, y)
+#define TVM_FFI_DCHECK_LE(x, y) TVM_FFI_ICHECK_LE(x, y)
+#define TVM_FFI_DCHECK_GT(x, y) TVM_FFI_ICHECK_GT(x, y)
+#define TVM_FFI_DCHECK_GE(x, y) TVM_FFI_ICHECK_GE(x, y)
+#define TVM_FFI_DCHECK_NOTNULL(x) TVM_FFI_ICHECK_NOTNULL(x)
+#else
+#define TVM_FFI_DCHECK(x) \
+  while (false) TVM_FFI_ICHECK(x)
+#define TVM_FFI_DCHECK_EQ(x, y) \
+  while (false) TVM_FFI_ICHECK_EQ(x, y)
+#define TVM_FFI_DCHECK_NE(x, y) \
+  while (false) TVM_FFI_ICHECK_NE(x, y)
+#define TVM_FFI_DCHECK_LT(x, y) \
+  while (false) TVM_FFI_ICHECK_LT(x, y)
+#define TVM_FFI_DCHECK_LE(x, y) \
+  while (false) TVM_FFI_ICHECK_LE(x, y)
+#define TVM_FFI_DCHECK_GT(x, y) \
+  while (false) TVM_FFI_ICHECK_GT(x, y)
+#define TVM_FFI_DCHECK_GE(x, y) \
+  while (false) TVM_FFI_ICHECK_GE(x, y)
+#define TVM_FFI_DCHECK_NOTNULL(x) (x)
+#endif  // NDEBUG
 
 /*
  * Wrap the body of a TVMFFISafeCallType function: any exception becomes the raised error

@@ -10,12 +10,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 namespace tvm {
 namespace ffi {
+
+/*! \brief Tag of the constructors that leave a reference empty without checks. */
+struct UnsafeInit {};
 
 namespace details {
 struct ObjectUnsafe;
@@ -79,12 +83,31 @@ class Object {
   uint32_t use_count() const {
     return static_cast<uint32_t>(__atomic_load_n(&header_.combined_ref_count, __ATOMIC_RELAXED));
   }
+  /*! \brief Whether this is the only strong reference. */
+  bool unique() const { return use_count() == 1; }
+  /*! \brief The registered key of type index `index`. */
+  static std::string TypeIndex2Key(int32_t index) {
+    const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(index);
+    return info ? std::string(info->type_key.data, info->type_key.size) : std::string("?");
+  }
+  /*! \brief A hash of the type key, as the registry records it. */
+  uint64_t GetTypeKeyHash() const {
+    const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(header_.type_index);
+    return info ? info->type_key_hash : 0;
+  }
 
   static constexpr const char* _type_key = "ffi.Object";
   static constexpr int32_t _type_index = kTVMFFIObject;
   static constexpr int32_t _type_depth = 0;
   static constexpr bool _type_final = false;
+  /*! \brief Whether references give non-const access (set to true in a mutable subclass). */
+  static constexpr bool _type_mutable = false;
+  /*! \brief Type indices reserved for subclasses right after this type's own. */
+  static constexpr uint32_t _type_child_slots = 0;
+  static constexpr bool _type_child_slots_can_overflow = true;
+  static constexpr TVMFFISEqHashKind _type_s_eq_hash_kind = kTVMFFISEqHashKindUnsupported;
   static int32_t RuntimeTypeIndex() { return kTVMFFIObject; }
+  static int32_t _GetOrAllocRuntimeTypeIndex() { return kTVMFFIObject; }  // NOLINT(*)
 
  protected:
   TVMFFIObject header_;
@@ -158,13 +181,63 @@ class ObjectPtr {
   bool operator==(std::nullptr_t) const { return data_ == nullptr; }
   bool operator!=(std::nullptr_t) const { return data_ != nullptr; }
   bool operator==(const ObjectPtr& other) const { return data_ == other.data_; }
+  bool operator!=(const ObjectPtr& other) const { return data_ != other.data_; }
   uint32_t use_count() const { return data_ ? data_->use_count() : 0; }
+  bool unique() const { return data_ != nullptr && data_->unique(); }
+  void swap(ObjectPtr& other) noexcept { std::swap(data_, other.data_); }
 
  private:
   Object* data_{nullptr};
   template <typename>
   friend class ObjectPtr;
+  template <typename>
+  friend class WeakObjectPtr;
   friend struct details::ObjectUnsafe;
+};
+
+/*! \brief An ObjectPtr that is never null: built by make_arc or from a non-null ObjectPtr. */
+template <typename T>
+class Arc : public ObjectPtr<T> {
+ public:
+  Arc() = delete;
+  Arc(std::nullptr_t) = delete;  // NOLINT(*)
+  explicit Arc(ObjectPtr<T> ptr) : ObjectPtr<T>(std::move(ptr)) {}
+  template <typename U, typename = std::enable_if_t<std::is_base_of_v<T, U>>>
+  Arc(const Arc<U>& other) : ObjectPtr<T>(other) {}  // NOLINT(*)
+  template <typename U, typename = std::enable_if_t<std::is_base_of_v<T, U>>>
+  Arc(Arc<U>&& other) : ObjectPtr<T>(std::move(other)) {}  // NOLINT(*)
+};
+
+/*!
+ * \brief A weak pointer: does not keep the object alive; lock() gives a strong pointer while
+ * the object lives, else null.
+ */
+template <typename T>
+class WeakObjectPtr {
+ public:
+  WeakObjectPtr() = default;
+  WeakObjectPtr(std::nullptr_t) {}  // NOLINT(*)
+  template <typename U, typename = std::enable_if_t<std::is_base_of_v<T, U>>>
+  WeakObjectPtr(const ObjectPtr<U>& other) : data_(other.data_) {  // NOLINT(*)
+    IncWeak();
+  }
+  WeakObjectPtr(const WeakObjectPtr& other) : data_(other.data_) { IncWeak(); }
+  WeakObjectPtr(WeakObjectPtr&& other) noexcept : data_(other.data_) { other.data_ = nullptr; }
+  ~WeakObjectPtr() { reset(); }
+  WeakObjectPtr& operator=(WeakObjectPtr other) noexcept {
+    std::swap(data_, other.data_);
+    return *this;
+  }
+  void swap(WeakObjectPtr& other) noexcept { std::swap(data_, other.data_); }
+  /*! \brief A strong pointer if the object still lives, else null. */
+  ObjectPtr<T> lock() const;
+  void reset();
+  int use_count() const { return data_ ? static_cast<int>(data_->use_count()) : 0; }
+  bool expired() const { return use_count() == 0; }
+
+ private:
+  void IncWeak();
+  Object* data_{nullptr};
 };
 
 /*! \brief Base of all typed references (String is not one; Function, Array, Tensor are). */
@@ -174,26 +247,75 @@ class ObjectRef {
   explicit ObjectRef(ObjectPtr<Object> data) : data_(std::move(data)) {}
   ObjectRef(std::nullptr_t) {}  // NOLINT(*)
 
+  explicit ObjectRef(UnsafeInit) {}
+
   const Object* get() const { return data_.get(); }
   const Object* operator->() const { return get(); }
   bool defined() const { return data_ != nullptr; }
   bool operator==(std::nullptr_t) const { return data_ == nullptr; }
   bool operator!=(std::nullptr_t) const { return data_ != nullptr; }
+  /*! \brief Identity: whether both refer to the same object. */
   bool same_as(const ObjectRef& other) const { return data_ == other.data_; }
+  bool operator==(const ObjectRef& other) const { return data_ == other.data_; }
+  bool operator!=(const ObjectRef& other) const { return data_ != other.data_; }
+  bool operator<(const ObjectRef& other) const { return data_.get() < other.data_.get(); }
   uint32_t use_count() const { return data_.use_count(); }
-  /*! \brief The object as `T` if it is one, else nullptr. */
-  template <typename T>
+  bool unique() const { return data_.unique(); }
+  /*! \brief The object's type index; kTVMFFINone when null. */
+  int32_t type_index() const { return data_ ? data_->type_index() : kTVMFFINone; }
+  /*! \brief The object's type key; "None" when null. */
+  std::string GetTypeKey() const { return data_ ? data_->GetTypeKey() : std::string("None"); }
+  /*! \brief The object as `T` (an Object subclass) if it is one, else nullptr. */
+  template <typename T, typename = std::enable_if_t<std::is_base_of_v<Object, T>>>
   const T* as() const {
     return data_ != nullptr && data_->IsInstance<T>() ? static_cast<const T*>(data_.get())
                                                       : nullptr;
   }
+  /*!
+   * \brief This reference as `TRef` (an ObjectRef subclass) if the object converts to one,
+   * else nullopt (defined in any.h, with the conversions).
+   */
+  template <typename TRef, typename = std::enable_if_t<std::is_base_of_v<ObjectRef, TRef>>,
+            typename = void>
+  std::optional<TRef> as() const;
+  /*! \brief as<TRef>(), or a TypeError naming both types. */
+  template <typename TRef, typename = std::enable_if_t<std::is_base_of_v<ObjectRef, TRef>>>
+  TRef as_or_throw() const;
 
   using ContainerType = Object;
   static constexpr bool _type_is_nullable = true;
+  static constexpr bool _type_container_is_exact = true;
 
  protected:
+  Object* get_mutable() const { return data_.get(); }
   ObjectPtr<Object> data_;
   friend struct details::ObjectUnsafe;
+  friend struct ObjectPtrHash;
+};
+
+/*! \brief Whether T is an Object subclass. */
+template <typename T>
+inline constexpr bool is_object_subclass_v = std::is_base_of_v<Object, T>;
+
+/*! \brief Whether every ObjectType object may be held by a RefType reference. */
+template <typename RefType, typename ObjectType>
+inline constexpr bool object_ref_contains_v =
+    std::is_base_of_v<typename RefType::ContainerType, ObjectType>;
+
+/*! \brief Hash and equality of references by identity (for unordered containers). */
+struct ObjectPtrHash {
+  size_t operator()(const ObjectRef& a) const { return std::hash<const Object*>()(a.get()); }
+  template <typename T>
+  size_t operator()(const ObjectPtr<T>& a) const {
+    return std::hash<const Object*>()(a.get());
+  }
+};
+struct ObjectPtrEqual {
+  bool operator()(const ObjectRef& a, const ObjectRef& b) const { return a.same_as(b); }
+  template <typename T>
+  bool operator()(const ObjectPtr<T>& a, const ObjectPtr<T>& b) const {
+    return a == b;
+  }
 };
 
 namespace details {
@@ -234,10 +356,21 @@ struct ObjectUnsafe {
   static const ObjectPtr<Object>& GetPtr(const ObjectRef& ref) { return ref.data_; }
   template <typename TRef>
   static TRef RefFromPtr(ObjectPtr<Object> ptr) {
-    TRef ref;
-    ref.data_ = std::move(ptr);
-    return ref;
+    if constexpr (std::is_constructible_v<TRef, UnsafeInit>) {
+      TRef ref(UnsafeInit{});
+      ref.data_ = std::move(ptr);
+      return ref;
+    } else {
+      TRef ref;
+      ref.data_ = std::move(ptr);
+      return ref;
+    }
   }
+  template <typename T>
+  static ObjectPtr<T> PtrFromRef(const ObjectRef& ref) {
+    return PtrFromBorrowed<T>(GetHandle(ref));
+  }
+  static Object* RawObjectPtrFromObjectRef(const ObjectRef& ref) { return ref.data_.get(); }
   static void InitHeader(Object* obj, int32_t type_index, void (*deleter)(void*, int)) {
     obj->header_.combined_ref_count = kCombinedRefCountBothOne;
     obj->header_.type_index = type_index;
@@ -272,11 +405,66 @@ ObjectPtr<T> make_inplace_array_object(size_t num_elems, Args&&... args) {
   return details::ObjectUnsafe::PtrFromOwned<T>(details::ObjectUnsafe::GetHeader(obj));
 }
 
-/*! \brief Casts a reference down to `TRef`, or returns nullptr-ref if it is not one. */
-template <typename TRef>
-TRef GetRef(const typename TRef::ContainerType* obj) {
-  return details::ObjectUnsafe::RefFromPtr<TRef>(
-      details::ObjectUnsafe::PtrFromBorrowed<Object>(details::ObjectUnsafe::GetHeader(obj)));
+template <typename T>
+void WeakObjectPtr<T>::IncWeak() {
+  if (data_ == nullptr) return;
+  __atomic_fetch_add(&details::ObjectUnsafe::GetHeader(data_)->combined_ref_count,
+                     details::kCombinedRefCountWeakOne, __ATOMIC_RELAXED);
+}
+
+template <typename T>
+ObjectPtr<T> WeakObjectPtr<T>::lock() const {
+  if (data_ == nullptr) return ObjectPtr<T>();
+  TVMFFIObject* header = details::ObjectUnsafe::GetHeader(data_);
+  uint64_t count = __atomic_load_n(&header->combined_ref_count, __ATOMIC_RELAXED);
+  while ((count & 0xFFFFFFFFu) != 0) {  // promote only while a strong reference remains
+    if (__atomic_compare_exchange_n(&header->combined_ref_count, &count, count + 1, true,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+      return details::ObjectUnsafe::PtrFromOwned<T>(header);
+    }
+  }
+  return ObjectPtr<T>();
+}
+
+template <typename T>
+void WeakObjectPtr<T>::reset() {
+  if (data_ == nullptr) return;
+  TVMFFIObject* header = details::ObjectUnsafe::GetHeader(data_);
+  data_ = nullptr;
+  uint64_t before = __atomic_fetch_sub(&header->combined_ref_count,
+                                       details::kCombinedRefCountWeakOne, __ATOMIC_RELEASE);
+  if (before == details::kCombinedRefCountWeakOne) {
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskWeak);
+  }
+}
+
+/*! \brief make_object, as a never-null Arc. */
+template <typename T, typename... Args>
+Arc<T> make_arc(Args&&... args) {
+  return Arc<T>(make_object<T>(std::forward<Args>(args)...));
+}
+
+/*!
+ * \brief The reference of type `RefType` to `obj` (an object it may hold); a null `obj`
+ * gives a null reference.
+ */
+template <typename RefType, typename ObjectType>
+RefType GetRef(const ObjectType* obj) {
+  static_assert(std::is_base_of_v<typename RefType::ContainerType, ObjectType>,
+                "GetRef: RefType cannot hold this object type");
+  TVMFFIObject* header =
+      obj ? details::ObjectUnsafe::GetHeader(static_cast<const Object*>(obj)) : nullptr;
+  return details::ObjectUnsafe::RefFromPtr<RefType>(
+      details::ObjectUnsafe::PtrFromBorrowed<Object>(header));
+}
+
+/*! \brief A new strong pointer to `obj`, which must live in an ObjectPtr already. */
+template <typename BaseType, typename ObjectType>
+ObjectPtr<BaseType> GetObjectPtr(ObjectType* obj) {
+  static_assert(std::is_base_of_v<BaseType, ObjectType>, "GetObjectPtr: not a base type");
+  return details::ObjectUnsafe::PtrFromBorrowed<BaseType>(
+      obj ? details::ObjectUnsafe::GetHeader(static_cast<const Object*>(obj)) : nullptr);
 }
 
 }  // namespace ffi
@@ -285,29 +473,58 @@ TRef GetRef(const typename TRef::ContainerType* obj) {
 /*
  * Declares the type info of a user Object subclass; its index is allocated at first use.
  * Use inside the class: TVM_FFI_DECLARE_OBJECT_INFO("my.Key", MyObj, ParentObj);
+ * The class may set _type_child_slots / _type_child_slots_can_overflow before it.
+ * _PREDEFINED_TYPE_KEY takes the key from a `_type_key` the class declares itself.
  */
-#define TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, IsFinal)    \
-  static constexpr const char* _type_key = TypeKey;                                  \
-  static constexpr int32_t _type_index = kTVMFFIDynObjectBegin;                      \
-  static constexpr int32_t _type_depth = ParentType::_type_depth + 1;                \
-  static constexpr bool _type_final = IsFinal;                                       \
-  static int32_t RuntimeTypeIndex() {                                                \
-    static const int32_t index = [] {                                                \
-      const char* key = TypeKey;                                                     \
-      size_t size = 0;                                                               \
-      while (key[size]) ++size;                                                      \
-      TVMFFIByteArray bytes = {key, size};                                           \
-      int32_t allocated = TVMFFITypeGetOrAllocIndex(&bytes, -1, _type_depth, 0, 1,   \
-                                                    ParentType::RuntimeTypeIndex()); \
-      if (allocated < 0) ::tvm::ffi::details::ThrowRaised(-1);                       \
-      return allocated;                                                              \
-    }();                                                                             \
-    return index;                                                                    \
-  }
+#define TVM_FFI_DECLARE_OBJECT_INFO_PREDEFINED_TYPE_KEY_IMPL_(TypeName, ParentType, IsFinal) \
+  static constexpr int32_t _type_index = kTVMFFIDynObjectBegin;                              \
+  static constexpr int32_t _type_depth = ParentType::_type_depth + 1;                        \
+  static constexpr bool _type_final = IsFinal;                                               \
+  static int32_t RuntimeTypeIndex() {                                                        \
+    static_assert(!ParentType::_type_final, "the parent type is declared final");            \
+    static const int32_t index = [] {                                                        \
+      const char* key = TypeName::_type_key;                                                 \
+      size_t size = 0;                                                                       \
+      while (key[size]) ++size;                                                              \
+      TVMFFIByteArray bytes = {key, size};                                                   \
+      int32_t allocated = TVMFFITypeGetOrAllocIndex(                                         \
+          &bytes, -1, _type_depth, static_cast<int32_t>(TypeName::_type_child_slots),        \
+          TypeName::_type_child_slots_can_overflow ? 1 : 0, ParentType::RuntimeTypeIndex()); \
+      if (allocated < 0) ::tvm::ffi::details::ThrowRaised(-1);                               \
+      return allocated;                                                                      \
+    }();                                                                                     \
+    return index;                                                                            \
+  }                                                                                          \
+  static int32_t _GetOrAllocRuntimeTypeIndex() { return RuntimeTypeIndex(); } /* NOLINT */
+#define TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, IsFinal) \
+  static constexpr const char* _type_key = TypeKey;                               \
+  TVM_FFI_DECLARE_OBJECT_INFO_PREDEFINED_TYPE_KEY_IMPL_(TypeName, ParentType, IsFinal)
 #define TVM_FFI_DECLARE_OBJECT_INFO(TypeKey, TypeName, ParentType) \
   TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, false)
 #define TVM_FFI_DECLARE_OBJECT_INFO_FINAL(TypeKey, TypeName, ParentType) \
+  static constexpr uint32_t _type_child_slots [[maybe_unused]] = 0;      \
   TVM_FFI_DECLARE_OBJECT_INFO_IMPL_(TypeKey, TypeName, ParentType, true)
+#define TVM_FFI_DECLARE_OBJECT_INFO_PREDEFINED_TYPE_KEY(TypeName, ParentType) \
+  TVM_FFI_DECLARE_OBJECT_INFO_PREDEFINED_TYPE_KEY_IMPL_(TypeName, ParentType, false)
+
+/*
+ * Declares a type whose index the class fixes itself (`static constexpr int32_t _type_index`
+ * declared before this macro): registered under TypeKey at first use.
+ */
+#define TVM_FFI_DECLARE_OBJECT_INFO_STATIC(TypeKey, TypeName, ParentType)                     \
+  static constexpr const char* _type_key = TypeKey;                                           \
+  static constexpr int32_t _type_depth = ParentType::_type_depth + 1;                         \
+  static int32_t _GetOrAllocRuntimeTypeIndex() { /* NOLINT */                                 \
+    static const int32_t index = [] {                                                         \
+      TVMFFIByteArray bytes = {TypeName::_type_key, std::char_traits<char>::length(TypeKey)}; \
+      return TVMFFITypeGetOrAllocIndex(&bytes, TypeName::_type_index, _type_depth,            \
+                                       static_cast<int32_t>(TypeName::_type_child_slots),     \
+                                       TypeName::_type_child_slots_can_overflow ? 1 : 0,      \
+                                       ParentType::_GetOrAllocRuntimeTypeIndex());            \
+    }();                                                                                      \
+    return index;                                                                             \
+  }                                                                                           \
+  static int32_t RuntimeTypeIndex() { return TypeName::_type_index; }
 
 /* Declares a static built-in type (index fixed by the ABI). */
 #define TVM_FFI_DECLARE_STATIC_OBJECT_INFO_(TypeKey, StaticIndex) \
@@ -315,7 +532,8 @@ TRef GetRef(const typename TRef::ContainerType* obj) {
   static constexpr int32_t _type_index = StaticIndex;             \
   static constexpr int32_t _type_depth = 1;                       \
   static constexpr bool _type_final = true;                       \
-  static int32_t RuntimeTypeIndex() { return StaticIndex; }
+  static int32_t RuntimeTypeIndex() { return StaticIndex; }       \
+  static int32_t _GetOrAllocRuntimeTypeIndex() { return StaticIndex; } /* NOLINT */
 
 /*
  * The members every typed reference needs: constructors from its object pointer and
@@ -325,8 +543,33 @@ TRef GetRef(const typename TRef::ContainerType* obj) {
   TypeName() = default;                                                                        \
   explicit TypeName(::tvm::ffi::ObjectPtr<::tvm::ffi::Object> n) : ParentType(std::move(n)) {} \
   TypeName(std::nullptr_t) {} /* NOLINT(*) */                                                  \
+  explicit TypeName(::tvm::ffi::UnsafeInit tag) : ParentType(tag) {}                           \
   const ObjectName* operator->() const { return static_cast<const ObjectName*>(get()); }       \
   const ObjectName* get() const { return static_cast<const ObjectName*>(data_.get()); }        \
   using ContainerType = ObjectName;
+
+/*
+ * The members of a typed reference that may be null (default-constructed to null):
+ * constructors from ObjectPtr<ObjectName>, get() and -> (non-const when the object class
+ * sets _type_mutable), ContainerType. End with `;`.
+ */
+#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NULLABLE(TypeName, ParentType, ObjectName)   \
+  TypeName() = default;                                                                \
+  explicit TypeName(::tvm::ffi::ObjectPtr<ObjectName> n) : ParentType(std::move(n)) {} \
+  TVM_FFI_DEFINE_OBJECT_REF_NOTNULLABLE_BODY_(TypeName, ParentType, ObjectName)        \
+  [[maybe_unused]] static constexpr bool _type_is_nullable = true;                     \
+  using ContainerType = ObjectName
+/* The same for a reference that is never null: it declares its own constructors. */
+#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NOTNULLABLE(TypeName, ParentType, ObjectName) \
+  TVM_FFI_DEFINE_OBJECT_REF_NOTNULLABLE_BODY_(TypeName, ParentType, ObjectName)         \
+  [[maybe_unused]] static constexpr bool _type_is_nullable = false;                     \
+  using ContainerType = ObjectName
+#define TVM_FFI_DEFINE_OBJECT_REF_NOTNULLABLE_BODY_(TypeName, ParentType, ObjectName)      \
+  explicit TypeName(::tvm::ffi::UnsafeInit tag) : ParentType(tag) {}                       \
+  TVM_FFI_DEFINE_DEFAULT_COPY_MOVE_AND_ASSIGN(TypeName)                                    \
+  using TVMFFIPtrType_ =                                                                   \
+      std::conditional_t<ObjectName::_type_mutable, ObjectName*, const ObjectName*>;       \
+  TVMFFIPtrType_ operator->() const { return static_cast<TVMFFIPtrType_>(get_mutable()); } \
+  TVMFFIPtrType_ get() const { return static_cast<TVMFFIPtrType_>(get_mutable()); }
 
 #endif  // TVM_FFI_OBJECT_H_

@@ -11,6 +11,8 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 namespace tvm {
@@ -36,6 +38,14 @@ class Dict : public ObjectRef {
       : ObjectRef(MapBaseObj::CreateFromRange(items.begin(), items.end(), kTVMFFIDict)) {}
   template <typename Iter>
   Dict(Iter first, Iter last) : ObjectRef(MapBaseObj::CreateFromRange(first, last, kTVMFFIDict)) {}
+  template <typename Hash, typename Equal>
+  Dict(const std::unordered_map<K, V, Hash, Equal>& items)  // NOLINT(*)
+      : ObjectRef(MapBaseObj::CreateFromRange(items.begin(), items.end(), kTVMFFIDict)) {}
+  /*! \brief A Dict of narrower key/value types, sharing it. */
+  template <typename KU, typename VU,
+            typename = std::enable_if_t<type_subsumes_v<K, KU> && type_subsumes_v<V, VU> &&
+                                        !(std::is_same_v<K, KU> && std::is_same_v<V, VU>)>>
+  Dict(const Dict<KU, VU>& other) : ObjectRef(other) {}  // NOLINT(*)
   explicit Dict(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
 
   size_t size() const { return obj()->size(); }
@@ -76,18 +86,28 @@ class Dict : public ObjectRef {
 namespace details {
 template <typename K, typename V>
 struct HasCustomObjectRefTraits<Dict<K, V>> : std::true_type {};
+template <typename K, typename V>
+struct StrictStorage<Dict<K, V>> : MapStrictStorage<K, V, kTVMFFIDict> {};
 }  // namespace details
 
 template <typename K, typename V>
 struct TypeTraits<Dict<K, V>> : details::ContainerToAny<Dict<K, V>, kTVMFFIDict> {
-  /*! A Dict (shared) or a Map (copied) whose every key converts to K and value to V. */
+  /*! A Dict or a Map whose every key converts to K and value to V. */
   static std::optional<Dict<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
     return details::MapLikeFromAnyView<Dict<K, V>, K, V>(src, kTVMFFIDict, kTVMFFIMap);
   }
   static std::string TypeStr() {
     return "Dict<" + TypeTraits<K>::TypeStr() + ", " + TypeTraits<V>::TypeStr() + ">";
   }
+  static std::string TypeSchema() {
+    return R"({"type":"ffi.Dict","args":[)" + details::TypeSchema<K>::v() + "," +
+           details::TypeSchema<V>::v() + "]}";
+  }
 };
+
+template <typename K, typename V, typename KU, typename VU>
+inline constexpr bool type_subsumes_v<Dict<K, V>, Dict<KU, VU>> =
+    type_subsumes_v<K, KU> && type_subsumes_v<V, VU>;
 
 }  // namespace ffi
 }  // namespace tvm

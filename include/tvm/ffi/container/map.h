@@ -9,6 +9,7 @@
 
 #include <tvm/ffi/any.h>
 #include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/container_detail.h>
 #include <tvm/ffi/container/map_base.h>
 
 #include <initializer_list>
@@ -42,16 +43,14 @@ T MapEntryAs(const Any& value) {
     return value.cast<T>();
   }
 }
-/*! \brief Whether every entry of `map` converts to K and V. */
+/*! \brief Whether every key of `map` is strictly stored as K and every value as V. */
 template <typename K, typename V>
-bool MapEntriesConvert(const MapBaseObj* map) {
+bool MapEntriesStrict(const MapBaseObj* map) {
   if constexpr (!std::is_same_v<K, Any> || !std::is_same_v<V, Any>) {
     for (const auto& kv : *map) {
-      if constexpr (!std::is_same_v<K, Any>) {
-        if (!kv.first.template try_cast<K>().has_value()) return false;
-      }
-      if constexpr (!std::is_same_v<V, Any>) {
-        if (!kv.second.template try_cast<V>().has_value()) return false;
+      if (!IsStrictlyStored<K>(AnyUnsafe::Raw(kv.first)) ||
+          !IsStrictlyStored<V>(AnyUnsafe::Raw(kv.second))) {
+        return false;
       }
     }
   }
@@ -73,6 +72,11 @@ class Map : public ObjectRef {
   template <typename Hash, typename Equal>
   Map(const std::unordered_map<K, V, Hash, Equal>& items)  // NOLINT(*)
       : ObjectRef(MapBaseObj::CreateFromRange(items.begin(), items.end(), kTVMFFIMap)) {}
+  /*! \brief A Map of narrower key/value types, sharing its storage. */
+  template <typename KU, typename VU,
+            typename = std::enable_if_t<type_subsumes_v<K, KU> && type_subsumes_v<V, VU> &&
+                                        !(std::is_same_v<K, KU> && std::is_same_v<V, VU>)>>
+  Map(const Map<KU, VU>& other) : ObjectRef(other) {}  // NOLINT(*)
   explicit Map(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
 
   size_t size() const { return obj()->size(); }
@@ -128,6 +132,11 @@ class Map : public ObjectRef {
       ++it_;
       return old;
     }
+    iterator operator--(int) {
+      iterator old = *this;
+      --it_;
+      return old;
+    }
     bool operator==(const iterator& other) const { return it_ == other.it_; }
     bool operator!=(const iterator& other) const { return it_ != other.it_; }
 
@@ -161,28 +170,60 @@ namespace details {
 template <typename K, typename V>
 struct HasCustomObjectRefTraits<Map<K, V>> : std::true_type {};
 
-/*! \brief A Map or Dict value viewed as TRef: shared when the type matches, else copied. */
+/*!
+ * \brief A Map or Dict value as TRef: shared when it is already a TRef whose entries are
+ * stored as K and V, else copied into a new TRef with converted entries.
+ */
 template <typename TRef, typename K, typename V>
 std::optional<TRef> MapLikeFromAnyView(const TVMFFIAny* src, int32_t own_index,
                                        int32_t other_index) {
   if (src->type_index != own_index && src->type_index != other_index) return std::nullopt;
   const auto* map = static_cast<const MapBaseObj*>(ObjectUnsafe::FromHeader(src->v_obj));
-  if (!MapEntriesConvert<K, V>(map)) return std::nullopt;
-  if (src->type_index == own_index) return TRef(ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));
-  return TRef(MapBaseObj::CreateFromRange(map->begin(), map->end(), own_index));
+  if (src->type_index == own_index && MapEntriesStrict<K, V>(map)) {
+    return TRef(ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));
+  }
+  TRef result;
+  for (const auto& kv : *map) {
+    std::optional<K> key = TryConvert<K>(AnyUnsafe::Raw(kv.first));
+    if (!key.has_value()) return std::nullopt;
+    std::optional<V> value = TryConvert<V>(AnyUnsafe::Raw(kv.second));
+    if (!value.has_value()) return std::nullopt;
+    result.Set(*key, *value);
+  }
+  return result;
 }
+
+/*! \brief Strict storage of a Map or Dict: its own kind, every entry stored as K and V. */
+template <typename K, typename V, int32_t kTypeIndex>
+struct MapStrictStorage {
+  static bool Check(const TVMFFIAny* src) {
+    if (src->type_index != kTypeIndex) return false;
+    return MapEntriesStrict<K, V>(
+        static_cast<const MapBaseObj*>(ObjectUnsafe::FromHeader(src->v_obj)));
+  }
+};
+template <typename K, typename V>
+struct StrictStorage<Map<K, V>> : MapStrictStorage<K, V, kTVMFFIMap> {};
 }  // namespace details
 
 template <typename K, typename V>
 struct TypeTraits<Map<K, V>> : details::ContainerToAny<Map<K, V>, kTVMFFIMap> {
-  /*! A Map (shared) or a Dict (copied) whose every key converts to K and value to V. */
+  /*! A Map or a Dict whose every key converts to K and value to V. */
   static std::optional<Map<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
     return details::MapLikeFromAnyView<Map<K, V>, K, V>(src, kTVMFFIMap, kTVMFFIDict);
   }
   static std::string TypeStr() {
     return "Map<" + TypeTraits<K>::TypeStr() + ", " + TypeTraits<V>::TypeStr() + ">";
   }
+  static std::string TypeSchema() {
+    return R"({"type":"ffi.Map","args":[)" + details::TypeSchema<K>::v() + "," +
+           details::TypeSchema<V>::v() + "]}";
+  }
 };
+
+template <typename K, typename V, typename KU, typename VU>
+inline constexpr bool type_subsumes_v<Map<K, V>, Map<KU, VU>> =
+    type_subsumes_v<K, KU> && type_subsumes_v<V, VU>;
 
 }  // namespace ffi
 }  // namespace tvm

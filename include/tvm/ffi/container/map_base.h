@@ -24,6 +24,7 @@
 
 #include <tvm/ffi/any.h>
 #include <tvm/ffi/container/map_hash.h>
+#include <tvm/ffi/optional.h>
 
 #include <algorithm>
 #include <cstdint>

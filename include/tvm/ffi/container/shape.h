@@ -6,8 +6,16 @@
 #define TVM_FFI_CONTAINER_SHAPE_H_
 
 #include <tvm/ffi/any.h>
+#include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/container_detail.h>
+#include <tvm/ffi/container/seq_base.h>
 
 #include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 namespace tvm {
@@ -18,6 +26,10 @@ class ShapeView {
  public:
   ShapeView() = default;
   ShapeView(const int64_t* data, size_t size) : data_(data), size_(size) {}
+  /*! \brief A view of braced extents, e.g. FromEnvAlloc(alloc, {2, 3}, ...): valid for the
+   * full expression that holds the braces. */
+  ShapeView(const std::initializer_list<int64_t>& dims)  // NOLINT(*)
+      : data_(std::data(dims)), size_(dims.size()) {}
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   const int64_t* data() const { return data_; }
@@ -32,6 +44,10 @@ class ShapeView {
     }
     return data_[i];
   }
+  /*! \brief Element i; throws IndexError when out of range. */
+  int64_t at(size_t i) const { return (*this)[static_cast<int64_t>(i)]; }
+  int64_t front() const { return at(0); }
+  int64_t back() const { return at(size_ - 1); }
   /*! \brief Product of all extents (1 for a scalar). */
   int64_t Product() const {
     int64_t product = 1;
@@ -59,6 +75,9 @@ class Shape : public ObjectRef {
   Shape(const std::vector<int64_t>& dims) : Shape(dims.data(), dims.size()) {}  // NOLINT(*)
   Shape(ShapeView dims) : Shape(dims.data(), dims.size()) {}                    // NOLINT(*)
   Shape(const int64_t* data, size_t size) : ObjectRef(Make(data, size)) {}
+  template <typename Iter, typename = std::enable_if_t<details::IsIterator<Iter>::value>>
+  Shape(Iter first, Iter last) : Shape(std::vector<int64_t>(first, last)) {}
+  Shape(const Array<int64_t>& dims) : Shape(dims.begin(), dims.end()) {}  // NOLINT(*)
   explicit Shape(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
 
   size_t size() const { return cell()->size; }
@@ -67,11 +86,28 @@ class Shape : public ObjectRef {
   const int64_t* begin() const { return data(); }
   const int64_t* end() const { return data() + size(); }
   int64_t operator[](int64_t i) const { return view()[i]; }
+  /*! \brief Element i; throws IndexError when out of range. */
+  int64_t at(size_t i) const { return view().at(i); }
+  int64_t front() const { return view().front(); }
+  int64_t back() const { return view().back(); }
   int64_t Product() const { return view().Product(); }
   ShapeView view() const { return ShapeView(data(), size()); }
   operator ShapeView() const { return view(); }  // NOLINT(*)
 
+  /*! \brief The compact (row-major) strides of `shape`. */
+  static Shape StridesFromShape(ShapeView shape) {
+    std::vector<int64_t> strides(shape.size());
+    int64_t stride = 1;
+    for (size_t i = shape.size(); i-- > 0;) {
+      strides[i] = stride;
+      stride *= shape.data()[i];
+    }
+    return Shape(strides);
+  }
+
+  using index_type = int64_t;
   const ShapeObj* get() const { return static_cast<const ShapeObj*>(data_.get()); }
+  const ShapeObj* operator->() const { return get(); }
   using ContainerType = ShapeObj;
   static constexpr bool _type_is_nullable = false;
 
@@ -86,6 +122,37 @@ class Shape : public ObjectRef {
     obj->size = size;
     return obj;
   }
+};
+
+/*! \brief Prints "[2, 3]". */
+inline std::ostream& operator<<(std::ostream& os, const Shape& shape) {
+  os << '[';
+  for (size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape.data()[i];
+  return os << ']';
+}
+
+namespace details {
+template <>
+struct HasCustomObjectRefTraits<Shape> : std::true_type {};
+template <>
+struct StrictStorage<Shape> {
+  static bool Check(const TVMFFIAny* src) { return src->type_index == kTVMFFIShape; }
+};
+}  // namespace details
+
+/*! A Shape, or a sequence of ints (a Python tuple arrives as an Array) copied into one. */
+template <>
+struct TypeTraits<Shape> : details::ContainerToAny<Shape, kTVMFFIShape> {
+  static std::optional<Shape> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index == kTVMFFIShape) {
+      return Shape(details::ObjectUnsafe::PtrFromBorrowed<Object>(src->v_obj));
+    }
+    std::optional<Array<int64_t>> dims = TypeTraits<Array<int64_t>>::TryCastFromAnyView(src);
+    if (!dims.has_value()) return std::nullopt;
+    return Shape(*dims);
+  }
+  static std::string TypeStr() { return "Shape"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("ffi.Shape"); }
 };
 
 }  // namespace ffi

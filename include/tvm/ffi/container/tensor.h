@@ -75,6 +75,10 @@ inline size_t GetDataSize(const DLTensor& tensor) {
 /*! \brief Object layout of a tensor: the header, then a DLTensor; subclasses own the rest. */
 class TensorObj : public Object, public DLTensor {
  public:
+  /*! \brief Exports as legacy DLPack; the caller owns the result and calls its deleter. */
+  DLManagedTensor* ToDLPack() const;
+  /*! \brief Exports as DLPack 1.x; the caller owns the result and calls its deleter. */
+  DLManagedTensorVersioned* ToDLPackVersioned() const;
   TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Tensor", kTVMFFITensor)
 };
 
@@ -138,12 +142,22 @@ class TensorObjFromNDAlloc : public TensorObj {
   TNDAlloc alloc_;
 };
 
+/*! \brief `index` (negative counts from the end) as a dimension of an `ndim`-d tensor. */
+inline int64_t CheckedDim(int64_t index, int32_t ndim) {
+  int64_t dim = index >= 0 ? index : index + ndim;
+  if (TVM_FFI_UNLIKELY(dim < 0 || dim >= ndim)) {
+    TVM_FFI_THROW(IndexError) << "Index " << index << " out of bounds for tensor with " << ndim
+                              << " dimensions";
+  }
+  return dim;
+}
+
 /*! \brief Read accessors shared by Tensor and TensorView over a `const DLTensor*`. */
 template <typename Derived>
 class TensorReadMethods {
  public:
-  /*! \brief Address of the first element (data plus byte_offset). */
-  void* data_ptr() const { return static_cast<char*>(dl()->data) + dl()->byte_offset; }
+  /*! \brief The `data` pointer; the first element is at data_ptr() + byte_offset(). */
+  void* data_ptr() const { return dl()->data; }
   int32_t ndim() const { return dl()->ndim; }
   int32_t dim() const { return ndim(); }
   ShapeView shape() const { return ShapeView(dl()->shape, static_cast<size_t>(dl()->ndim)); }
@@ -152,15 +166,14 @@ class TensorReadMethods {
   ShapeView strides() const {
     return dl()->strides ? ShapeView(dl()->strides, static_cast<size_t>(dl()->ndim)) : ShapeView();
   }
-  /*! \brief Extent of dimension i (negative counts from the end). */
-  int64_t size(int64_t i) const { return shape()[i]; }
-  /*! \brief Stride of dimension i in elements. */
+  /*! \brief Extent of dimension i (negative counts from the end); IndexError if out of range. */
+  int64_t size(int64_t i) const { return dl()->shape[CheckedDim(i, dl()->ndim)]; }
+  /*! \brief Stride of dimension i in elements (negative counts from the end). */
   int64_t stride(int64_t i) const {
-    if (dl()->strides) return strides()[i];
-    int64_t n = dl()->ndim;
-    if (i < 0) i += n;
+    int64_t dim = CheckedDim(i, dl()->ndim);
+    if (dl()->strides) return dl()->strides[dim];
     int64_t stride = 1;
-    for (int64_t d = n - 1; d > i; --d) stride *= dl()->shape[d];
+    for (int64_t d = dl()->ndim - 1; d > dim; --d) stride *= dl()->shape[d];
     return stride;
   }
   int64_t numel() const { return shape().Product(); }
@@ -170,6 +183,7 @@ class TensorReadMethods {
   /*! \brief Whether the elements are laid out row-major without gaps. */
   bool IsContiguous() const { return ::tvm::ffi::IsContiguous(*dl()); }
   bool is_contiguous() const { return IsContiguous(); }
+  /*! \brief Whether the first element sits at a multiple of `alignment` bytes. */
   bool IsAligned(size_t alignment) const { return ::tvm::ffi::IsAligned(*dl(), alignment); }
   const DLTensor* GetDLTensorPtr() const { return dl(); }
 
@@ -310,10 +324,19 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
 class TensorView : public details::TensorReadMethods<TensorView> {
  public:
   TensorView() : tensor_{} {}
-  TensorView(const DLTensor* tensor) : tensor_(*tensor) {}           // NOLINT(*)
-  TensorView(const Tensor& tensor) : tensor_(*tensor.dltensor()) {}  // NOLINT(*)
+  TensorView(const DLTensor* tensor) : tensor_(*CheckNotNull(tensor)) {}  // NOLINT(*)
+  TensorView(const Tensor& tensor) : tensor_(*CheckDefined(tensor)) {}    // NOLINT(*)
+  TensorView& operator=(const Tensor& tensor) {
+    tensor_ = *CheckDefined(tensor);
+    return *this;
+  }
   // A temporary Tensor would free the memory the view points at.
   TensorView(Tensor&& tensor) = delete;  // NOLINT(*)
+  TensorView& operator=(Tensor&& tensor) = delete;
+  TensorView(const TensorView&) = default;
+  TensorView(TensorView&&) = default;
+  TensorView& operator=(const TensorView&) = default;
+  TensorView& operator=(TensorView&&) = default;
   const DLTensor* dltensor() const { return &tensor_; }
   /*!
    * \brief A view of `shape`/`strides` (which must outlive it) over the same memory,
@@ -326,8 +349,29 @@ class TensorView : public details::TensorReadMethods<TensorView> {
   }
 
  private:
+  static const DLTensor* CheckNotNull(const DLTensor* tensor) {
+    TVM_FFI_CHECK(tensor != nullptr, ValueError) << "TensorView of a null DLTensor*";
+    return tensor;
+  }
+  static const DLTensor* CheckDefined(const Tensor& tensor) {
+    TVM_FFI_CHECK(tensor.defined(), ValueError) << "TensorView of an undefined Tensor";
+    return tensor.dltensor();
+  }
   DLTensor tensor_;
 };
+
+/*! \brief Bytes of the tensor's elements. */
+inline size_t GetDataSize(const Tensor& tensor) {
+  return GetDataSize(static_cast<size_t>(tensor.numel()), tensor.dtype());
+}
+inline size_t GetDataSize(const TensorView& tensor) {
+  return GetDataSize(static_cast<size_t>(tensor.numel()), tensor.dtype());
+}
+
+inline DLManagedTensor* TensorObj::ToDLPack() const { return GetRef<Tensor>(this).ToDLPack(); }
+inline DLManagedTensorVersioned* TensorObj::ToDLPackVersioned() const {
+  return GetRef<Tensor>(this).ToDLPackVersioned();
+}
 
 template <>
 struct TypeTraits<TensorView> {
@@ -342,6 +386,7 @@ struct TypeTraits<TensorView> {
     return TensorView(*ptr);
   }
   static std::string TypeStr() { return "Tensor"; }
+  static std::string TypeSchema() { return details::TypeSchemaOfKey("DLTensor*"); }
 };
 
 }  // namespace ffi

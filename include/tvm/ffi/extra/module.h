@@ -8,6 +8,7 @@
 
 #include <tvm/ffi/container/array.h>
 #include <tvm/ffi/container/map.h>
+#include <tvm/ffi/extra/base.h>
 #include <tvm/ffi/function.h>
 #include <tvm/ffi/optional.h>
 #include <tvm/ffi/string.h>
@@ -31,9 +32,11 @@ class ModuleObj : public Object {
   /*! \brief The function `name` of this module alone, or empty. */
   virtual Optional<Function> GetFunction(const String& name) = 0;
   virtual bool ImplementsFunction(const String& name) { return GetFunction(name).has_value(); }
-  virtual Optional<String> GetFunctionDoc(const String& name) { return Optional<String>(); }
-  virtual Optional<String> GetFunctionMetadata(const String& name) { return Optional<String>(); }
-  virtual void WriteToFile(const String& file_name, const String& format) const {
+  virtual Optional<String> GetFunctionDoc(const String& /*name*/) { return Optional<String>(); }
+  virtual Optional<String> GetFunctionMetadata(const String& /*name*/) {
+    return Optional<String>();
+  }
+  virtual void WriteToFile(const String& /*file_name*/, const String& /*format*/) const {
     TVM_FFI_THROW(RuntimeError) << "Module[" << kind() << "] cannot be written to a file";
   }
   virtual Array<String> GetWriteFormats() const { return Array<String>(); }
@@ -41,7 +44,7 @@ class ModuleObj : public Object {
     TVM_FFI_THROW(RuntimeError) << "Module[" << kind() << "] cannot be saved to bytes";
     __builtin_unreachable();  // the builder above throws when destroyed
   }
-  virtual String InspectSource(const String& format) const { return String(); }
+  virtual String InspectSource(const String& /*format*/) const { return String(); }
   /*!
    * \brief Makes `other`'s functions visible to lookups that query imports. Declared inline
    * so that the class has no key function: no including file emits the vtable.
@@ -54,6 +57,23 @@ class ModuleObj : public Object {
    * depth first; each module is searched once, so import cycles end.
    */
   Optional<Function> GetFunction(const String& name, bool query_imports);
+  bool ImplementsFunction(const String& name, bool query_imports) {
+    return FindInImports(query_imports,
+                         [&name](ModuleObj* m) -> Optional<bool> {
+                           return m->ImplementsFunction(name) ? Optional<bool>(true)
+                                                              : Optional<bool>();
+                         })
+        .has_value();
+  }
+  /*! \brief The docstring exported with `name` (TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC), if any. */
+  Optional<String> GetFunctionDoc(const String& name, bool query_imports) {
+    return FindInImports(query_imports, [&name](ModuleObj* m) { return m->GetFunctionDoc(name); });
+  }
+  /*! \brief The metadata JSON exported with `name` ({"type_schema": ...}), if any. */
+  Optional<String> GetFunctionMetadata(const String& name, bool query_imports) {
+    return FindInImports(query_imports,
+                         [&name](ModuleObj* m) { return m->GetFunctionMetadata(name); });
+  }
   const Array<Any>& imports() const { return imports_; }
 
   TVM_FFI_DECLARE_STATIC_OBJECT_INFO_("ffi.Module", kTVMFFIModule)
@@ -62,6 +82,10 @@ class ModuleObj : public Object {
   Array<Any> imports_;
 
  private:
+  /*! \brief The first value `find` gives for this module, then (if asked) its imports. */
+  template <typename FFind>
+  auto FindInImports(bool query_imports, FFind find) -> decltype(find(this));
+
   Map<String, Function> import_lookup_cache_;  // part of the layout; unused here
 };
 
@@ -75,6 +99,8 @@ class Module : public ObjectRef {
   };
   Module() = default;
   explicit Module(ObjectPtr<Object> n) : ObjectRef(std::move(n)) {}
+  template <typename T, typename = std::enable_if_t<std::is_base_of_v<ModuleObj, T>>>
+  explicit Module(const ObjectPtr<T>& n) : ObjectRef(ObjectPtr<Object>(n)) {}
   Module(std::nullptr_t) {}  // NOLINT(*)
   // A module is mutable (its imports change), so access is not const.
   ModuleObj* operator->() const { return get(); }
@@ -101,8 +127,9 @@ class Module : public ObjectRef {
 
 inline void ModuleObj::ImportModule(const Module& other) { imports_.push_back(Any(other)); }
 
-inline Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
-  Optional<Function> own = GetFunction(name);
+template <typename FFind>
+auto ModuleObj::FindInImports(bool query_imports, FFind find) -> decltype(find(this)) {
+  auto own = find(this);
   if (own.has_value() || !query_imports) return own;
   std::unordered_set<const ModuleObj*> visited{this};
   std::vector<ModuleObj*> pending;
@@ -119,12 +146,26 @@ inline Optional<Function> ModuleObj::GetFunction(const String& name, bool query_
   while (!pending.empty()) {
     ModuleObj* module = pending.back();
     pending.pop_back();
-    Optional<Function> found = module->GetFunction(name);
+    auto found = find(module);
     if (found.has_value()) return found;
     push_imports(module);
   }
-  return Optional<Function>();
+  return decltype(own)();
 }
+
+inline Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
+  return FindInImports(query_imports, [&name](ModuleObj* m) { return m->GetFunction(name); });
+}
+
+/*! \brief Names of the symbols a module library defines. */
+namespace symbol {
+constexpr const char* tvm_ffi_symbol_prefix = "__tvm_ffi_";
+constexpr const char* tvm_ffi_main = "__tvm_ffi_main";
+constexpr const char* tvm_ffi_library_ctx = "__tvm_ffi__library_ctx";
+constexpr const char* tvm_ffi_library_bin = "__tvm_ffi__library_bin";
+constexpr const char* tvm_ffi_metadata_prefix = "__tvm_ffi__metadata_";
+constexpr const char* tvm_ffi_doc_prefix = "__tvm_ffi__doc_";
+}  // namespace symbol
 
 }  // namespace ffi
 }  // namespace tvm

@@ -18,27 +18,74 @@ namespace tvm {
 namespace ffi {
 namespace reflection {
 
-/*! \brief GlobalDef().def("ns.name", fn, "doc").def_packed(...): each call registers one. */
+/*!
+ * \brief GlobalDef().def("ns.name", fn, "doc").def_packed(...): each call registers one, with
+ * its docstring and metadata {"type_schema": "<JSON schema of fn>"} (read back through
+ * ffi.FunctionGetGlobalDoc and ffi.GetGlobalFuncMetadata).
+ */
 class GlobalDef {
  public:
   /*! \brief Registers a typed function; a later registration of the same name replaces it. */
   template <typename Func>
   GlobalDef& def(const char* name, Func&& func, const char* doc = nullptr) {
-    Register(name, Function::FromTyped(std::forward<Func>(func), name), doc);
+    using Info = ::tvm::ffi::details::FunctionInfo<std::decay_t<Func>>;
+    Register(name, Function::FromTyped(std::forward<Func>(func), name), doc, Info::TypeSchema());
     return *this;
   }
   /*! \brief Registers `void(PackedArgs, Any*)`. */
   template <typename Func>
   GlobalDef& def_packed(const char* name, Func&& func, const char* doc = nullptr) {
-    Register(name, Function::FromPacked(std::forward<Func>(func)), doc);
+    Register(name, Function::FromPacked(std::forward<Func>(func)), doc,
+             R"({"type":"ffi.Function"})");
     return *this;
+  }
+  /*!
+   * \brief Registers a member function of an Object or ObjectRef class as a global function
+   * whose first argument is the object.
+   */
+  template <typename Method>
+  GlobalDef& def_method(const char* name, Method method, const char* doc = nullptr) {
+    return def(name, MethodAsFunction(method), doc);
   }
 
  private:
-  static void Register(const char* name, const Function& func, const char* doc) {
+  template <typename C, typename R, typename... Args>
+  static auto MethodAsFunction(R (C::*method)(Args...) const) {
+    if constexpr (std::is_base_of_v<ObjectRef, C>) {
+      return [method](C self, Args... args) -> R {
+        return (self.*method)(std::forward<Args>(args)...);
+      };
+    } else {
+      return [method](const C* self, Args... args) -> R {
+        return (self->*method)(std::forward<Args>(args)...);
+      };
+    }
+  }
+  template <typename C, typename R, typename... Args>
+  static auto MethodAsFunction(R (C::*method)(Args...)) {
+    if constexpr (std::is_base_of_v<ObjectRef, C>) {
+      return [method](C self, Args... args) -> R {
+        return (self.*method)(std::forward<Args>(args)...);
+      };
+    } else {
+      return [method](C* self, Args... args) -> R {
+        return (self->*method)(std::forward<Args>(args)...);
+      };
+    }
+  }
+  template <typename F>
+  static auto MethodAsFunction(F f) {
+    return f;  // a static function or lambda: registered as it is
+  }
+
+  static void Register(const char* name, const Function& func, const char* doc,
+                       const std::string& type_schema) {
+    std::string metadata =
+        std::string(R"({"type_schema":)") + EscapeStringJSON(type_schema).c_str() + "}";
     TVMFFIMethodInfo info{};
     info.name = {name, std::strlen(name)};
     if (doc != nullptr) info.doc = {doc, std::strlen(doc)};
+    info.metadata = {metadata.data(), metadata.size()};
     info.method.type_index = kTVMFFIFunction;
     info.method.v_obj = details::ObjectUnsafe::GetHandle(func);
     TVM_FFI_CHECK_SAFE_CALL(TVMFFIFunctionSetGlobalFromMethodInfo(&info, /*allow_override=*/1));

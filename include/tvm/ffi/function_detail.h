@@ -1,0 +1,158 @@
+/*
+ * What a C++ callable looks like to the FFI: details::FunctionInfo<F> gives its return and
+ * argument types, a readable signature for error messages (Sig) and its JSON type schema
+ * (TypeSchema); details::CallTyped converts packed arguments and calls it.
+ */
+#ifndef TVM_FFI_FUNCTION_DETAIL_H_
+#define TVM_FFI_FUNCTION_DETAIL_H_
+
+#include <tvm/ffi/any.h>
+#include <tvm/ffi/base_details.h>
+#include <tvm/ffi/c_api.h>
+#include <tvm/ffi/error.h>
+
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace tvm {
+namespace ffi {
+namespace details {
+
+template <typename T>
+using ArgStorage = std::remove_cv_t<std::remove_reference_t<T>>;
+
+/*! \brief Name of a parameter or return type in messages; `void` and Any included. */
+template <typename T>
+std::string TypeName() {
+  if constexpr (std::is_void_v<T>) {
+    return "void";
+  } else {
+    return TypeTraits<ArgStorage<T>>::TypeStr();
+  }
+}
+
+/*! \brief Signature facts of a callable `R(Args...)`. */
+template <typename R, typename... Args>
+struct FuncFunctorImpl {
+  using FType = R(Args...);
+  using RetType = R;
+  using ArgType = std::tuple<Args...>;
+  static constexpr size_t num_args = sizeof...(Args);
+
+  /*! \brief "(0: int, 1: Tensor) -> int". */
+  static std::string Sig() {
+    std::string text = "(";
+    size_t index = 0;
+    ((text += (index ? ", " : "") + std::to_string(index) + ": " + TypeName<Args>(), ++index), ...);
+    (void)index;
+    return text + ") -> " + TypeName<R>();
+  }
+  /*! \brief {"type":"ffi.Function","named_args":{"return":[R],"params":[Args...]}}. */
+  static std::string TypeSchema() {
+    std::string text = R"({"type":"ffi.Function","named_args":{"return":[)" +
+                       details::TypeSchema<R>::v() + R"(],"params":[)";
+    const char* sep = "";
+    ((text += sep + details::TypeSchema<Args>::v(), sep = ","), ...);
+    (void)sep;
+    return text + "]}}";
+  }
+};
+
+/*! \brief FunctionInfo<F>: FuncFunctorImpl of a function type, pointer, or functor/lambda. */
+template <typename F, typename = void>
+struct FunctionInfo : FunctionInfo<decltype(&F::operator())> {};
+template <typename R, typename... Args>
+struct FunctionInfo<R(Args...), void> : FuncFunctorImpl<R, Args...> {};
+template <typename R, typename... Args>
+struct FunctionInfo<R (*)(Args...), void> : FuncFunctorImpl<R, Args...> {};
+template <typename R, typename... Args>
+struct FunctionInfo<R (&)(Args...), void> : FuncFunctorImpl<R, Args...> {};
+template <typename C, typename R, typename... Args>
+struct FunctionInfo<R (C::*)(Args...) const, void> : FuncFunctorImpl<R, Args...> {};
+template <typename C, typename R, typename... Args>
+struct FunctionInfo<R (C::*)(Args...), void> : FuncFunctorImpl<R, Args...> {};
+template <typename C, typename R, typename... Args>
+struct FunctionInfo<R (C::*)(Args...) const noexcept, void> : FuncFunctorImpl<R, Args...> {};
+template <typename C, typename R, typename... Args>
+struct FunctionInfo<R (C::*)(Args...) noexcept, void> : FuncFunctorImpl<R, Args...> {};
+template <typename R, typename... Args>
+struct FunctionInfo<R(Args...) noexcept, void> : FuncFunctorImpl<R, Args...> {};
+template <typename R, typename... Args>
+struct FunctionInfo<R (*)(Args...) noexcept, void> : FuncFunctorImpl<R, Args...> {};
+
+/*! \brief "name(0: int, 1: Tensor) -> int", for error messages. */
+template <typename R, typename... Args>
+std::string SignatureText(const char* name) {
+  return std::string(name && *name ? name : "<anonymous>") + FuncFunctorImpl<R, Args...>::Sig();
+}
+
+template <typename R, typename... Args>
+[[noreturn]] TVM_FFI_NO_INLINE void ThrowArgTypeError(const char* name, int index,
+                                                      const TVMFFIAny* arg,
+                                                      const std::string& expected) {
+  TVM_FFI_THROW(TypeError) << "Mismatched type on argument #" << index << " when calling: `"
+                           << SignatureText<R, Args...>(name) << "`. Expected `" << expected
+                           << "` but got `" << TypeIndexToName(arg->type_index) << "`";
+  TVM_FFI_UNREACHABLE();  // the builder above throws when destroyed
+}
+
+template <typename R, typename... Args>
+[[noreturn]] TVM_FFI_NO_INLINE void ThrowArgCountError(const char* name, int32_t got) {
+  TVM_FFI_THROW(TypeError) << "Mismatched number of arguments when calling: `"
+                           << SignatureText<R, Args...>(name) << "`. Expected " << sizeof...(Args)
+                           << " but got " << got << " arguments";
+  TVM_FFI_UNREACHABLE();  // the builder above throws when destroyed
+}
+
+template <typename R, typename... Args>
+struct TypedUnpacker {
+  template <typename T>
+  static ArgStorage<T> CastArg(const TVMFFIAny* args, int index, const char* name) {
+    std::optional<ArgStorage<T>> value =
+        TypeTraits<ArgStorage<T>>::TryCastFromAnyView(args + index);
+    if (TVM_FFI_UNLIKELY(!value.has_value())) {
+      ThrowArgTypeError<R, Args...>(name, index, args + index,
+                                    TypeTraits<ArgStorage<T>>::TypeStr());
+    }
+    return *std::move(value);
+  }
+
+  template <typename F, size_t... I>
+  static void Call(F& f, const char* name, const TVMFFIAny* args, int32_t num_args, Any* result,
+                   std::index_sequence<I...>) {
+    if (TVM_FFI_UNLIKELY(num_args != static_cast<int32_t>(sizeof...(Args)))) {
+      ThrowArgCountError<R, Args...>(name, num_args);
+    }
+    (void)args;
+    if constexpr (std::is_void_v<R>) {
+      f(CastArg<Args>(args, I, name)...);
+    } else {
+      *result = Any(f(CastArg<Args>(args, I, name)...));
+    }
+  }
+};
+
+template <typename F, typename R, typename... Args>
+void CallTypedImpl(F& f, const char* name, const TVMFFIAny* args, int32_t num_args, Any* result,
+                   std::tuple<Args...>*) {
+  TypedUnpacker<R, Args...>::Call(f, name, args, num_args, result,
+                                  std::index_sequence_for<Args...>{});
+}
+
+/*! \brief Converts the packed arguments to f's parameter types, calls f, stores its result. */
+template <typename F>
+void CallTyped(F&& f, const char* name, const TVMFFIAny* args, int32_t num_args,
+               TVMFFIAny* result) {
+  using Info = FunctionInfo<std::remove_cv_t<std::remove_reference_t<F>>>;
+  CallTypedImpl<std::remove_reference_t<F>, typename Info::RetType>(
+      f, name, args, num_args, reinterpret_cast<Any*>(result),
+      static_cast<typename Info::ArgType*>(nullptr));
+}
+
+}  // namespace details
+}  // namespace ffi
+}  // namespace tvm
+#endif  // TVM_FFI_FUNCTION_DETAIL_H_
