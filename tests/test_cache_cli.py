@@ -311,12 +311,12 @@ def test_load_builds_again_if_the_library_vanishes_before_loading(tmp_path, monk
     real_load_module = registry.load_module
     calls = []
 
-    def prune_then_load(path, **options):
+    def prune_then_load(path):
         if not calls:  # a prune lands between the lookup and the load
             (entry,) = cache_admin.scan(os.environ["TVM_FFI_JIT_CACHE_DIR"])
             assert cache_admin.remove(entry)
         calls.append(path)
-        return real_load_module(path, **options)
+        return real_load_module(path)
 
     monkeypatch.setattr(registry, "load_module", prune_then_load)
     mod = cpp.load("vanishing", cpp_files=str(source))
