@@ -38,6 +38,9 @@ class Module(Object):
         doc = self.__dict__.get("_function_docs", {}).get(name)
         if doc is not None:
             func.__doc__ = doc
+        release_gil = self.__dict__.get("_release_gil")
+        if release_gil is not None:
+            func.release_gil = release_gil
         return func
 
     def __contains__(self, name) -> bool:

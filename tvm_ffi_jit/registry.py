@@ -56,15 +56,19 @@ def convert(value):
     return _core.convert(value)
 
 
-def load_module(path) -> Module:  # noqa: F821 - Module is defined in objects
+def load_module(path, *, release_gil=None) -> Module:  # noqa: F821 - Module is in objects
     """Loads a shared library that exports ``__tvm_ffi_<name>`` functions.
 
+    ``release_gil``, when given, is the ``release_gil`` of the functions this module hands out
+    (by default calls release the GIL; ``False`` keeps it held for the fastest short calls).
     ImportError when the library cannot be loaded (e.g. it uses a symbol nothing defines).
     """
     path = os.fspath(path)
     module = _builtin("ffi.ModuleLoadFromFile")(path)
     # With another TVM-FFI runtime loaded (apache-tvm-ffi), the library may have bound to it.
     _core._check_module_runtime(path)
+    if release_gil is not None:
+        module._release_gil = bool(release_gil)
     return module
 
 
