@@ -11,6 +11,7 @@ Three layers:
     apache-tvm-ffi).
 """
 
+import importlib.util
 import os
 import subprocess
 import textwrap
@@ -25,11 +26,13 @@ KERNELS = os.path.join(HERE, "cxx_containers", "kernels.cc")
 
 
 def _upstream_include():
-    try:
-        import tvm_ffi.libinfo
-    except ImportError:  # apache-tvm-ffi is the `test` extra
+    """apache-tvm-ffi's include directory (the `test` extra), found without importing it:
+    importing tvm_ffi loads its runtime into this process, which changes what later tests see."""
+    spec = importlib.util.find_spec("tvm_ffi")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    return tvm_ffi.libinfo.find_include_path()
+    include = os.path.join(list(spec.submodule_search_locations)[0], "include")
+    return include if os.path.isdir(include) else None
 
 
 UPSTREAM_INCLUDE = _upstream_include()
