@@ -126,6 +126,9 @@ PROBES = {
         size_t n = l.size() + l.capacity() + l.empty();
         l.clear();
         ffi::List<ffi::Any> widened = l;
+        l.Assign(copy.begin(), copy.end());
+        ffi::Array<int64_t> a;
+        a.Assign(copy.begin(), copy.end());
         (void)x; (void)n; (void)widened;
     """,
     "map_api": """
@@ -137,6 +140,9 @@ PROBES = {
         size_t n = m.count("b") + m.size() + m.empty();
         auto it = m.find("b");
         bool found = it != m.end();
+        auto last = m.end();
+        --last;
+        last--;
         for (auto kv : m) c += kv.second + static_cast<int64_t>(kv.first.size());
         for (const auto& [key, value] : m) c += value;
         ffi::Map<ffi::String, ffi::Any> widened = m;
@@ -197,6 +203,8 @@ PROBES = {
         for (int64_t d : s) p += d;
         ffi::Any any = s;
         ffi::Shape back = any.cast<ffi::Shape>();
+        auto product = [](ffi::ShapeView dims) { return dims.Product(); };
+        p += product({2, 3});  // braced extents, as FromEnvAlloc(alloc, {n, m}, ...) takes them
         (void)n; (void)strides; (void)from_array; (void)from_range; (void)back;
     """,
     "stl_types_in_typed_functions": """
@@ -621,6 +629,19 @@ def test_std_map_variant_and_function(mod):
     assert mod.stl_variant("s") == "s!"
     assert mod.stl_function_call(lambda x: x * x) == 25
     assert mod.stl_function_make(3)(5) == 15
+
+
+def test_container_mismatch_names_the_element_that_does_not_convert(mod):
+    with pytest.raises(TypeError, match=r"Expected `Array<float>` but got `Array\[index 1: str\]`"):
+        mod.array_as_double([1, "x"])
+    with pytest.raises(TypeError, match=r"but got `Array\[size=3\]`"):
+        mod.tuple_swap((1, "a", 3))
+    with pytest.raises(TypeError, match=r"but got `Array\[index 0: str\]`"):
+        mod.tuple_swap(("a", 1))
+    with pytest.raises(TypeError, match=r"but got `Map\[K, some value is str\]`"):
+        mod.map_as_double({"a": "x"})
+    with pytest.raises(TypeError, match=r"Optional<Array<int>>` but got `Array\[index 1: str\]`"):
+        mod.optional_describe([1, "x"], None)
 
 
 def test_std_parameter_rejects_what_does_not_convert(mod):
