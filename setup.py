@@ -1,8 +1,8 @@
 """Build: the runtime shared library, then the CPython extension linked against it.
 
 The runtime (src/ffi) becomes tvm_ffi_jit/lib/libtvm_ffi_jit.so; the extension
-(src/python) finds it through an $ORIGIN rpath. Headers (include/, cuda/) ship as
-package data so JIT builds work from an installed package.
+(src/python) finds it through an $ORIGIN rpath. Headers ship inside the package as one
+include tree (include/ with cuda/ merged in) so JIT builds work from an installed package.
 
 Living beside apache-tvm-ffi (whose libtvm_ffi.so exports the same TVMFFI* names, loaded
 RTLD_GLOBAL): the runtime binds its own references to itself (-Bsymbolic), and exports every
@@ -177,16 +177,29 @@ class BuildRuntimeThenExtension(build_ext):
             sys.exit("linking the libtvm_ffi.so shim failed")
 
 
+def copy_headers(root, target):
+    """One include tree at `target`: include/ as is, with cuda/'s headers merged in (they sit
+    under tvm/ffi/extra/cuda/ there), so an installed package needs a single -I."""
+    root, target = Path(root), Path(target)
+    clashes = [
+        str(path.relative_to(root / "cuda"))
+        for path in (root / "cuda").rglob("*")
+        if path.is_file() and (root / "include" / path.relative_to(root / "cuda")).exists()
+    ]
+    if clashes:
+        sys.exit(f"headers in both include/ and cuda/: {', '.join(sorted(clashes))}")
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(root / "include", target)
+    shutil.copytree(root / "cuda", target, dirs_exist_ok=True)
+
+
 class BuildPyWithHeaders(build_py):
-    """Copies include/ and cuda/ into the package so installed JIT builds find them."""
+    """Ships the headers inside the package (tvm_ffi_jit/include) for installed JIT builds."""
 
     def run(self):
         super().run()
-        for folder in ("include", "cuda"):
-            target = Path(self.build_lib) / "tvm_ffi_jit" / folder
-            if target.exists():
-                shutil.rmtree(target)
-            shutil.copytree(ROOT / folder, target)
+        copy_headers(ROOT, Path(self.build_lib) / "tvm_ffi_jit" / "include")
 
 
 core = Extension(

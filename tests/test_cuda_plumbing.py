@@ -38,7 +38,7 @@ def test_cuda_module_loads(cuda_mod):
 @pytest.mark.skipif(_gpu_present(), reason="checks the behaviour without a GPU")
 def test_kernel_without_device_raises_runtime_error(cuda_mod):
     x, y = FakeCudaArray((8,)), FakeCudaArray((8,))
-    with pytest.raises(RuntimeError, match="CUDA error"):
+    with pytest.raises(RuntimeError, match="CUDA Runtime Error"):
         cuda_mod.add_one_cuda(x, y)
     assert x.deleted == 1 and y.deleted == 1  # arguments released on the error path too
 

@@ -2,6 +2,7 @@
 function declared but never defined is a BuildError naming it."""
 
 import ctypes
+import os
 
 import pytest
 
@@ -92,3 +93,24 @@ def test_undefined_reference_line_is_reported_when_the_linker_gives_one():
     lld = "ld.lld: error: undefined symbol: bar(int)\n>>> referenced by x.cpp:7\n"
     assert link.undefined_symbols(lld) == [("bar(int)", None, "x.cpp:7")]
     assert link.undefined_symbols_summary("error: expected ';'") == ""
+
+
+def test_the_link_step_reads_each_symbol_of_an_object_exactly_once(tmp_path):
+    import glob
+    import subprocess
+
+    library = cpp.build_inline("symbol_walk", cpp_sources=RAW_KERNEL)
+    (obj,) = glob.glob(os.path.join(os.path.dirname(library), "build", "*.o"))
+    table = subprocess.run(["readelf", "-sW", obj], capture_output=True, text=True).stdout
+    rows = [
+        line.split()
+        for line in table.splitlines()
+        if line.split()[:1] and line.split()[0][:-1].isdigit()
+    ]
+    # readelf shows section symbols (which have no name) under their section's name.
+    expected = [row[7] if len(row) > 7 and row[3] != "SECTION" else "" for row in rows]
+    with open(obj, "rb") as f:
+        data = bytearray(f.read())
+    found = [name.decode() for _, name, _, _, _ in link._object_symbols(data)]
+    # Entries are sh_entsize (24 bytes) apart; reading any other stride invents symbols.
+    assert found == expected

@@ -1,7 +1,8 @@
 """Where the shipped headers and the runtime library live.
 
-Two layouts are supported: an installed wheel, where setup.py copies include/ and cuda/
-into the package, and a source checkout (editable install), where they sit next to it.
+Two layouts are supported: an installed wheel, where setup.py merges include/ and cuda/
+into one include dir inside the package, and a source checkout (editable install), where
+the two sit next to the package.
 Only ``os`` is imported so that asking for a path stays cheap.
 """
 
@@ -43,12 +44,14 @@ def installed_include_dirs() -> "list[str]":
 
 
 def include_dirs() -> "list[str]":
-    """Every directory a JIT build adds with ``-I``: the main include dir, then ``cuda/``."""
-    dirs = [include_dir()]
-    cuda_dir = _shipped_dir("cuda")
-    if cuda_dir is not None:
-        dirs.append(cuda_dir)
-    return dirs
+    """Every directory a JIT build adds with ``-I``. Installed: the one include dir, which
+    holds the CUDA headers too (under ``tvm/ffi/extra/cuda/``); a source checkout adds its
+    ``cuda/`` folder, where they live."""
+    main = include_dir()
+    if main.startswith(_PACKAGE_DIR + os.sep):
+        return [main]
+    cuda_dir = os.path.join(os.path.dirname(main), "cuda")
+    return [main, cuda_dir] if os.path.isdir(cuda_dir) else [main]
 
 
 def library_dir() -> str:

@@ -39,7 +39,9 @@ class BuildPlan:
     def __init__(self, name: str, files: "list[sources.SourceFile]", options: dict):
         self.name = name
         self.sources = files
-        self.library_file = f"{name}.so"
+        self.output = options.get("output")  # the file name asked for, else None
+        self.library_file = self.output or f"{name}.so"
+        self.object_mode = self.output is not None and is_object_output(self.output)
         languages = {f.language for f in files}
         probe_dir = options["probe_dir"]
         include_flags = [f"-I{d}" for d in options["include_paths"]]
@@ -98,6 +100,7 @@ class BuildPlan:
             "cuda_archs": self.cuda_archs,
             "ldflags": self.ldflags,
             "exports": link.EXPORTS_RULES,
+            "output": self.output,
         }
 
 
@@ -105,14 +108,86 @@ def _str_list(value, what: str) -> "list[str]":
     return sources.as_list(value, what)
 
 
-def _options(extra_cflags, extra_cuda_cflags, extra_ldflags, extra_include_paths) -> dict:
+_QUOTES = frozenset("\"'\\")
+
+
+def split_flags(value, what: str) -> "list[str]":
+    """Compiler or linker flags: one string may hold several, split as a shell would
+    (``"-O3 -DX"`` is two flags, ``'-DMSG="a b"'`` one), as apache-tvm-ffi's and torch's
+    loaders pass them through a shell command line."""
+    flags = []
+    for flag in _str_list(value, what):
+        if _QUOTES.isdisjoint(flag):
+            flags += flag.split()
+            continue
+        import shlex  # rare: quoting inside a flag
+
+        try:
+            flags += shlex.split(flag)
+        except ValueError as err:
+            raise ValueError(f"{what}: cannot split {flag!r} into arguments: {err}") from None
+    return flags
+
+
+_OBJECT_SUFFIXES = (".o", ".obj")
+# Files a build directory or cache entry holds besides the output.
+_RESERVED_OUTPUTS = frozenset(
+    ["build.ninja", "build.log", "exports.map", cache.MANIFEST_FILE, cache.LOCK_FILE]
+    + ["build", cache.FAILED_BUILD_DIR, "index", cache.TOOLCHAIN_DIR]
+)
+_SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".cu", ".h", ".s", ".cubin", ".d", ".tmp")
+
+
+def is_object_output(output: str) -> bool:
+    """Whether ``output`` names a relocatable object (linking skipped) rather than a library."""
+    return output.lower().endswith(_OBJECT_SUFFIXES)
+
+
+def check_output(output) -> "str | None":
+    """``output=``: the file name of the result in the build directory (or cache entry);
+    ``.o``/``.obj`` asks for one relocatable object, any other name for a shared library."""
+    if output is None:
+        return None
+    if not isinstance(output, (str, os.PathLike)):
+        raise TypeError(f"output must be a file name (str), got {type(output).__name__}")
+    output = os.fspath(output)
+    if os.path.basename(output) != output or output in ("", ".", ".."):
+        raise ValueError(
+            f"output={output!r}: pass a file name without a directory (the file is placed in "
+            "the build directory; choose that with build_directory=)"
+        )
+    cache.validate_name(output)
+    reserved = output.lower().endswith(_SOURCE_SUFFIXES) or output.startswith((".", "tmp-build-"))
+    if reserved or output in _RESERVED_OUTPUTS:
+        raise ValueError(
+            f"output={output!r} would clash with the build's own files: name a shared library "
+            "(e.g. 'ops.so') or an object file (e.g. 'ops.o')"
+        )
+    return output
+
+
+def check_backend(backend) -> None:
+    """``backend=`` as apache-tvm-ffi takes it; only CUDA is built here."""
+    if backend is None or backend == "cuda":
+        return
+    if backend == "hip":
+        raise ValueError(
+            "backend='hip': ROCm/HIP is not supported by tvm_ffi_jit; use backend='cuda' or None"
+        )
+    raise ValueError(f"invalid backend {backend!r}: use 'cuda' or None")
+
+
+def _options(
+    extra_cflags, extra_cuda_cflags, extra_ldflags, extra_include_paths, output=None
+) -> dict:
     return {
-        "cflags": _str_list(extra_cflags, "extra_cflags"),
-        "cuda_cflags": _str_list(extra_cuda_cflags, "extra_cuda_cflags"),
-        "ldflags": _str_list(extra_ldflags, "extra_ldflags"),
+        "cflags": split_flags(extra_cflags, "extra_cflags"),
+        "cuda_cflags": split_flags(extra_cuda_cflags, "extra_cuda_cflags"),
+        "ldflags": split_flags(extra_ldflags, "extra_ldflags"),
         "include_paths": [
             os.path.abspath(p) for p in _str_list(extra_include_paths, "extra_include_paths")
         ],
+        "output": check_output(output),
     }
 
 
@@ -194,22 +269,31 @@ def describe(
     cpp,
     cuda,
     functions: "list[str]",
+    docs: "dict[str, str] | None" = None,
+    source_files=None,
     extra_cflags=None,
     extra_cuda_cflags=None,
     extra_ldflags=None,
     extra_include_paths=None,
     build_directory: "str | None" = None,
+    embed_cubin=None,
+    output=None,
+    backend=None,
 ) -> Request:
-    """Validates the inputs and reads the sources; touches nothing but the cache root."""
+    """Validates the inputs and reads the sources; touches nothing but the cache root.
+
+    ``source_files`` is the ``sources=`` list of build/load, one list with ``cpp``/``cuda``."""
     cache.validate_name(name)
+    check_backend(backend)
     if inline:
-        files = sources.inline_files(name, cpp, cuda, functions)
+        files = sources.inline_files(name, cpp, cuda, functions, docs)
     else:
-        files = sources.user_files(cpp, cuda)
+        files = sources.user_files(cpp, cuda, source_files)
+    files += sources.embedded_cubins(embed_cubin)
+    options = _options(extra_cflags, extra_cuda_cflags, extra_ldflags, extra_include_paths, output)
     root = cache.cache_root()
     if build_directory is None:
         cache.ensure_private_dir(root)
-    options = _options(extra_cflags, extra_cuda_cflags, extra_ldflags, extra_include_paths)
     return Request(name, files, options, root, build_directory)
 
 
@@ -257,7 +341,10 @@ def build_library(name: str, *, verbose: bool = False, **inputs) -> str:
             # Another process may have finished the same build while this one waited.
             artifact = cache.lookup(job.entry, job.key, job.source_paths, report=False)
             if artifact is None:
-                artifact = _build_locked(job.plan, job.entry, job.key, job.source_paths, verbose)
+                stable_name = request.build_directory is not None and job.plan.output is None
+                artifact = _build_locked(
+                    job.plan, job.entry, job.key, job.source_paths, verbose, stable_name
+                )
     if indexed:
         abi_header = os.path.join(libinfo.include_dir(), "tvm", "ffi", "c_api.h")
         request_index.write(
@@ -266,7 +353,9 @@ def build_library(name: str, *, verbose: bool = False, **inputs) -> str:
     return artifact
 
 
-def _build_locked(plan: BuildPlan, entry: str, key: str, source_paths, verbose: bool) -> str:
+def _build_locked(
+    plan: BuildPlan, entry: str, key: str, source_paths, verbose: bool, stable_name: bool
+) -> str:
     from . import ninja as ninja_build  # the cold path only
 
     # A private directory per build: a builder killed mid-build (and any compiler it leaves
@@ -290,9 +379,16 @@ def _build_locked(plan: BuildPlan, entry: str, key: str, source_paths, verbose: 
     inputs = {os.path.normpath(os.path.join(build_dir, p)) for p in source_paths}
     headers = [p for p in ninja_build.dependencies(build_dir) if p not in inputs]
     previous = cache.current_artifact(entry)
-    artifact = cache.publish(entry, built, plan.name)
+    if plan.output is None:
+        artifact = cache.publish(entry, built, plan.name)
+    else:
+        artifact = cache.publish_as(entry, built, plan.output)
+    keep = [artifact, previous]
+    if stable_name:
+        # build_directory=: also under the plain name apache-tvm-ffi's loader gives it.
+        keep.append(cache.publish_as(entry, artifact, plan.library_file, link=True))
     cache.write_manifest(entry, key, source_paths, cache.stamp(headers), artifact)
     cache.keep_build_dir(entry, build_dir, failed=False)
-    cache.remove_old_artifacts(entry, plan.name, keep=[artifact, previous])
+    cache.remove_old_artifacts(entry, plan.name, keep=keep)
     logger.info("tvm_ffi_jit: built %s", artifact)
     return artifact

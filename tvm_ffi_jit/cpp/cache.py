@@ -35,8 +35,13 @@ BUILD_LOG = "build.log"
 
 
 def cache_root() -> str:
-    """``$TVM_FFI_JIT_CACHE_DIR``, default ``~/.cache/tvm_ffi_jit``."""
-    root = os.environ.get("TVM_FFI_JIT_CACHE_DIR") or os.path.join("~", ".cache", "tvm_ffi_jit")
+    """``$TVM_FFI_JIT_CACHE_DIR``, else ``$TVM_FFI_CACHE_DIR`` (apache-tvm-ffi's variable),
+    else ``~/.cache/tvm_ffi_jit``."""
+    root = (
+        os.environ.get("TVM_FFI_JIT_CACHE_DIR")
+        or os.environ.get("TVM_FFI_CACHE_DIR")
+        or os.path.join("~", ".cache", "tvm_ffi_jit")
+    )
     return os.path.abspath(os.path.expanduser(root))
 
 
@@ -240,6 +245,25 @@ def publish(entry: str, built: str, name: str) -> str:
     final = os.path.join(entry, f"{name}.{os.urandom(6).hex()}.so")
     tmp = final + ".tmp"
     shutil.copyfile(built, tmp)
+    os.replace(tmp, final)
+    return final
+
+
+def publish_as(entry: str, built: str, file_name: str, link: bool = False) -> str:
+    """Places ``built`` in the entry as ``file_name`` (``output=``), replacing any previous
+    file atomically; ``link`` makes it a hard link to ``built`` where the filesystem allows."""
+    import shutil
+
+    final = os.path.join(entry, file_name)
+    tmp = final + ".tmp"  # the entry's lock is held: no other writer
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    try:
+        if not link:
+            raise OSError
+        os.link(built, tmp)
+    except OSError:
+        shutil.copyfile(built, tmp)
     os.replace(tmp, final)
     return final
 

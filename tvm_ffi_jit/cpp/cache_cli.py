@@ -117,8 +117,9 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "cache",
         help="inspect or trim the JIT cache",
-        description="Inspect or trim the JIT cache ($TVM_FFI_JIT_CACHE_DIR, default "
-        "~/.cache/tvm_ffi_jit). Entries another process is building are never removed.",
+        description="Inspect or trim the JIT cache ($TVM_FFI_JIT_CACHE_DIR, else "
+        "$TVM_FFI_CACHE_DIR, else ~/.cache/tvm_ffi_jit). Entries another process is "
+        "building are never removed.",
     )
     commands = parser.add_subparsers(dest="cache_command", metavar="COMMAND", required=True)
 

@@ -14,5 +14,19 @@ except ImportError:
         from hashlib import sha256 as _sha256
 
 
+try:
+    from _blake2 import blake2b as _blake2b
+except ImportError:  # a build without the built-in module
+    _blake2b = None
+
+
 def sha256_hex(data: bytes) -> str:
     return _sha256(data).hexdigest()
+
+
+def bulk_hex(data: bytes) -> str:
+    """A digest for large binary inputs (cubins, object files), hashed on every warm load:
+    the built-in BLAKE2b runs about three times as fast as the built-in sha256."""
+    if _blake2b is None:
+        return "sha256:" + _sha256(data).hexdigest()
+    return _blake2b(data, digest_size=32).hexdigest()

@@ -5,7 +5,8 @@ A module exports the symbols the runtime looks up (``__tvm_ffi_<name>`` function
 e.g. a context-symbol slot), nothing else. C++ and CUDA compile with hidden visibility; just
 before the link, :func:`prepare_exports` (run by the link step: ``python link.py MAP OBJ...``)
 gives ``__tvm_ffi_*`` definitions default visibility in the objects (so a hand-written
-``extern "C" int __tvm_ffi_f(...)`` is exported) and writes a version script that keeps the
+``extern "C" int __tvm_ffi_f(...)`` is exported; embedded cubins' ``__tvm_ffi__cubin_*``
+stay hidden, private to the module) and writes a version script that keeps the
 strong default-visibility definitions global and every other symbol local (vague-linkage
 template code of the standard library included). ``-z defs`` makes a function declared but
 never defined a link error, reported by :func:`undefined_symbols_summary`.
@@ -16,12 +17,16 @@ import sys
 
 EXPORTS_SCRIPT = "exports.map"  # written into the build directory by the link step
 # Bumped when what prepare_exports exports changes (part of the cache key).
-EXPORTS_RULES = "hidden-by-default; __tvm_ffi_* and strong default definitions global; v1"
+EXPORTS_RULES = (
+    "hidden-by-default; __tvm_ffi_* (but __tvm_ffi__cubin_*) and strong default definitions"
+    " global; v2"
+)
 
 # After the libraries: everything a module uses must come from its objects or those libraries.
 LINK_FLAGS = ["-Wl,-z,defs", f"-Wl,--version-script={EXPORTS_SCRIPT}"]
 
 _RUNTIME_PREFIX = b"__tvm_ffi_"
+_CUBIN_PREFIX = b"__tvm_ffi__cubin_"  # embed_cubin data: the module's own code reads it
 _SHT_SYMTAB = 2
 _STB_GLOBAL = 1
 _STV_MASK = 0x3  # visibility bits of st_other; 0 is STV_DEFAULT
@@ -39,12 +44,17 @@ def _object_symbols(data: bytearray):
         (sh_type,) = struct.unpack_from("<I", data, header + 4)
         if sh_type != _SHT_SYMTAB:
             continue
-        offset, size, link, _, entsize = struct.unpack_from("<QQIIQ", data, header + 0x18)[0:5]
-        (str_offset,) = struct.unpack_from("<Q", data, shoff + link * shentsize + 0x18)
+        # sh_offset, sh_size, sh_link, sh_info, sh_addralign, sh_entsize
+        offset, size, link, _, _, entsize = struct.unpack_from("<QQIIQQ", data, header + 0x18)
+        strtab = shoff + link * shentsize
+        str_offset, str_size = struct.unpack_from("<QQ", data, strtab + 0x18)
         for sym in range(offset, offset + size, entsize or 24):
             st_name, st_info, st_other, st_shndx = struct.unpack_from("<IBBH", data, sym)
-            end = data.index(b"\0", str_offset + st_name)
-            yield sym, bytes(data[str_offset + st_name : end]), st_info, st_other, st_shndx
+            start = str_offset + st_name
+            end = data.find(b"\0", start, str_offset + str_size)
+            if st_name >= str_size or end < 0:
+                continue  # not a name this reader can use; such a symbol is left alone
+            yield sym, bytes(data[start:end]), st_info, st_other, st_shndx
 
 
 def prepare_exports(script_path: str, objects) -> None:
@@ -58,7 +68,8 @@ def prepare_exports(script_path: str, objects) -> None:
         for offset, name, info, other, shndx in _object_symbols(data):
             if shndx == 0 or info >> 4 != _STB_GLOBAL:
                 continue  # undefined, local or weak (vague linkage): never exported
-            if name.startswith(_RUNTIME_PREFIX) and other & _STV_MASK:
+            runtime_symbol = name.startswith(_RUNTIME_PREFIX) and not name.startswith(_CUBIN_PREFIX)
+            if runtime_symbol and other & _STV_MASK:
                 data[offset + 5] = other & ~_STV_MASK
                 other &= ~_STV_MASK
                 changed = True

@@ -10,7 +10,7 @@ import time
 
 from ..build_error import BuildError, ToolchainError
 from .link import EXPORTS_SCRIPT, undefined_symbols_summary
-from .sources import CUDA, C
+from .sources import ASM, CUDA, OBJECT, C
 
 logger = logging.getLogger("tvm_ffi_jit")
 
@@ -35,9 +35,10 @@ def link_script_path() -> str:
     return os.path.abspath(link.__file__)
 
 
-def object_names(sources) -> "list[str]":
-    """One distinct object file name per source (``a/x.cpp`` and ``b/x.cpp`` both compile)."""
-    names, taken = [], set()
+def object_names(sources, reserved=()) -> "list[str]":
+    """One distinct object file name per source (``a/x.cpp`` and ``b/x.cpp`` both compile),
+    none of them in ``reserved`` (the output's name)."""
+    names, taken = [], set(reserved)
     for src in sources:
         stem = os.path.splitext(os.path.basename(src.path))[0]
         suffix = ".cuda.o" if src.language == CUDA else ".o"
@@ -90,20 +91,40 @@ def render(plan) -> str:
         ]
     # The link step first selects the exports (link.py run as a script: no package import).
     prepare = _command([sys.executable, link_script_path(), EXPORTS_SCRIPT]) + " $in"
-    lines += [
-        "rule link",
-        f"  command = {prepare} && $cxx $in $ldflags -o $out",
-        "  description = LINK $out",
-        "",
-    ]
-    objects = object_names(plan.sources)
+    languages = {src.language for src in plan.sources}
+    if ASM in languages:
+        lines += ["rule asm", "  command = $cxx -c $in -o $out", "  description = AS $out", ""]
+    objects = object_names(plan.sources, reserved=[plan.library_file])
+    # A user's object is linked from a copy: the link step edits its inputs' symbol tables.
+    if OBJECT in languages:
+        lines += ["rule copy", "  command = cp -f $in $out", "  description = COPY $out", ""]
+    if plan.object_mode:
+        # One relocatable object the user links later; its exports are marked the same way.
+        merge = "cp -f $in $out" if len(objects) == 1 else "$cxx -r -nostdlib $in -o $out"
+        lines += [
+            "rule relocatable",
+            f"  command = {prepare} && {merge}",
+            "  description = OBJECT $out",
+            "",
+        ]
+    else:
+        lines += [
+            "rule link",
+            f"  command = {prepare} && $cxx $in $ldflags -o $out",
+            "  description = LINK $out",
+            "",
+        ]
     for src, obj in zip(plan.sources, objects):
-        rule = {CUDA: "nvcc", C: "cc"}.get(src.language, "cxx")
-        lines.append(f"build {_path(obj)}: {rule} {_path(src.path)}")
+        rule = {CUDA: "nvcc", C: "cc", ASM: "asm", OBJECT: "copy"}.get(src.language, "cxx")
+        statement = f"build {_path(obj)}: {rule} {_path(src.path)}"
+        if src.payload is not None:
+            statement += f" | {_path(src.payload[0])}"  # the bytes .incbin reads
+        lines.append(statement)
     library = plan.library_file
+    final_rule = "relocatable" if plan.object_mode else "link"
     lines += [
         "",
-        f"build {_path(library)}: link {' '.join(_path(o) for o in objects)}",
+        f"build {_path(library)}: {final_rule} {' '.join(_path(o) for o in objects)}",
         f"default {_path(library)}",
         "",
     ]

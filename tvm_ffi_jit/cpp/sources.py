@@ -1,17 +1,22 @@
 """What gets compiled: user files as given, or inline sources decorated into generated files.
 
-Inline text is wrapped in ``#line`` directives so compiler diagnostics name the user's own
-source (``<name>/cpp_sources:LINE``) rather than the generated file, and one
+A user file's extension picks its compiler, whichever list it came in: ``.cu`` goes to nvcc,
+``.c`` to the C compiler, ``.o``/``.obj`` straight to the linker, anything else to the C++
+compiler. Inline text is wrapped in ``#line`` directives so compiler diagnostics name the
+user's own source (``<name>/cpp_sources:LINE``) rather than the generated file, and one
 ``TVM_FFI_DLL_EXPORT_TYPED_FUNC`` per requested function is appended after a ``#line`` reset.
+Embedded cubins become one small generated assembly file each (see :func:`embedded_cubins`).
 """
 
 import os
 
-from .digest import sha256_hex
+from .digest import bulk_hex, sha256_hex
 
 CXX = "c++"
 C = "c"
 CUDA = "cuda"
+ASM = "asm"  # generated assembly that embeds a cubin
+OBJECT = "object"  # a precompiled object file, linked as it is
 
 # A str, a list/tuple of str, or None (spelled as a string: importing typing is not free).
 StrOrList = "str | list[str] | tuple[str, ...] | None"
@@ -20,14 +25,23 @@ StrOrList = "str | list[str] | tuple[str, ...] | None"
 class SourceFile:
     """One translation unit: where it lives, how to compile it, and a hash of its bytes."""
 
-    __slots__ = ("path", "language", "digest", "generated_text")
+    __slots__ = ("path", "language", "digest", "generated_text", "payload")
 
-    def __init__(self, path: str, language: str, digest: str, generated_text: "str | None" = None):
+    def __init__(
+        self,
+        path: str,
+        language: str,
+        digest: str,
+        generated_text: "str | None" = None,
+        payload: "tuple[str, bytes] | None" = None,
+    ):
         self.path = path
         self.language = language
         self.digest = digest
         # Text to write at ``path`` before building (inline sources); None for user files.
         self.generated_text = generated_text
+        # (file name, bytes) the generated text reads (an embedded cubin); None for others.
+        self.payload = payload
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r}, {self.language!r})"
@@ -44,13 +58,18 @@ def as_list(value: StrOrList, what: str) -> "list[str]":
     raise TypeError(f"{what} must be a str or a list of str, got {type(value).__name__}")
 
 
+def is_identifier(name) -> bool:
+    """Whether ``name`` is usable as a C/C++ identifier (ASCII letters, digits, ``_``)."""
+    return isinstance(name, str) and name.isascii() and name.isidentifier()
+
+
 def normalize_functions(functions) -> "tuple[list[str], dict[str, str]]":
     """``functions=`` as a list of names or a dict name -> docstring: (names, docs)."""
     if functions is None:
         return [], {}
     if isinstance(functions, str):
         functions = [functions]
-    if isinstance(functions, dict):
+    if isinstance(functions, dict) or hasattr(functions, "items"):  # any mapping
         names, docs = list(functions), {str(k): str(v) for k, v in functions.items()}
     elif isinstance(functions, (list, tuple)):
         names, docs = list(functions), {}
@@ -60,7 +79,7 @@ def normalize_functions(functions) -> "tuple[list[str], dict[str, str]]":
             f"got {type(functions).__name__}"
         )
     for fn in names:
-        if not isinstance(fn, str) or not (fn.isascii() and fn.isidentifier()):
+        if not is_identifier(fn):
             raise ValueError(f"functions: {fn!r} is not a valid C++ identifier")
     if len(set(names)) != len(names):
         raise ValueError(f"functions: duplicate names in {names}")
@@ -71,11 +90,26 @@ def _digest(data: bytes) -> str:
     return sha256_hex(data)
 
 
-def user_files(cpp_files: StrOrList, cuda_files: StrOrList) -> "list[SourceFile]":
-    """User-written files, hashed by content; ``.c`` files among cpp_files compile as C."""
+_OBJECT_SUFFIXES = (".o", ".obj")
+
+
+def language_of(path: str) -> str:
+    """The compiler a user file goes to, from its extension alone."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".cu":
+        return CUDA
+    if suffix == ".c":
+        return C
+    if suffix in _OBJECT_SUFFIXES:
+        return OBJECT
+    return CXX
+
+
+def user_files(cpp_files: StrOrList, cuda_files: StrOrList, sources: StrOrList = None):
+    """User-written files, hashed by content, each compiled by what its extension names
+    (:func:`language_of`): ``sources``, ``cpp_files`` and ``cuda_files`` are one list."""
     files = []
-    for paths, default_language in ((cpp_files, CXX), (cuda_files, CUDA)):
-        kind = "cpp_files" if default_language == CXX else "cuda_files"
+    for kind, paths in (("sources", sources), ("cpp_files", cpp_files), ("cuda_files", cuda_files)):
         for path in as_list(paths, kind):
             path = os.path.abspath(path)
             try:
@@ -83,10 +117,11 @@ def user_files(cpp_files: StrOrList, cuda_files: StrOrList) -> "list[SourceFile]
                     data = f.read()
             except OSError as err:
                 raise FileNotFoundError(f"{kind}: cannot read {path}: {err.strerror}") from None
-            language = C if default_language == CXX and path.endswith(".c") else default_language
-            files.append(SourceFile(path, language, _digest(data)))
+            language = language_of(path)
+            digest = bulk_hex(data) if language == OBJECT else _digest(data)
+            files.append(SourceFile(path, language, digest))
     if not files:
-        raise ValueError("nothing to build: pass cpp_files and/or cuda_files")
+        raise ValueError("nothing to build: pass sources (or cpp_files and/or cuda_files)")
     return files
 
 
@@ -100,25 +135,69 @@ def _with_line_directives(name: str, kind: str, texts: "list[str]") -> str:
     return "".join(parts)
 
 
-def _exports(name: str, functions: "list[str]", directive_line: int) -> str:
+def cpp_string_literal(text: str) -> str:
+    """``text`` as a C++ string literal (UTF-8 passes through; control characters escaped)."""
+    out = []
+    for ch in text:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):03o}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _exports(name: str, functions: "list[str]", docs: "dict[str, str]", directive_line: int) -> str:
     if not functions:
         return ""
     # Reset the location so an error here is not blamed on the user's last line.
     lines = [f'#line {directive_line + 1} "{name}/generated_exports"']
     lines += [f"TVM_FFI_DLL_EXPORT_TYPED_FUNC({fn}, {fn});" for fn in functions]
+    documented = [fn for fn in functions if docs.get(fn)]
+    if documented:
+        # Docstrings go into the library where the headers can store them.
+        lines.append("#ifdef TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC")
+        lines += [
+            f"TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC({fn}, {cpp_string_literal(docs[fn])});"
+            for fn in documented
+        ]
+        lines.append("#endif")
     return "\n".join(lines) + "\n"
 
 
-def decorate(name: str, kind: str, texts: "list[str]", functions: "list[str]") -> str:
+# What an inline source may use without including anything (as apache-tvm-ffi's loader offers).
+_INLINE_HEADERS = (
+    "tvm/ffi/container/tensor.h",
+    "tvm/ffi/dtype.h",
+    "tvm/ffi/error.h",
+    "tvm/ffi/extra/c_env_api.h",
+    "tvm/ffi/function.h",
+)
+
+
+def decorate(
+    name: str,
+    kind: str,
+    texts: "list[str]",
+    functions: "list[str]",
+    docs: "dict[str, str] | None" = None,
+) -> str:
     """The generated file for one kind of inline source (``cpp_sources`` or ``cuda_sources``)."""
-    head = "#include <tvm/ffi/function.h>\n"
+    head = "".join(f"#include <{h}>\n" for h in _INLINE_HEADERS)
     body = _with_line_directives(name, kind, texts)
     directive_line = head.count("\n") + body.count("\n") + 1
-    return head + body + _exports(name, functions, directive_line)
+    return head + body + _exports(name, functions, docs or {}, directive_line)
 
 
 def inline_files(
-    name: str, cpp_sources: StrOrList, cuda_sources: StrOrList, functions: "list[str]"
+    name: str,
+    cpp_sources: StrOrList,
+    cuda_sources: StrOrList,
+    functions: "list[str]",
+    docs: "dict[str, str] | None" = None,
 ) -> "list[SourceFile]":
     """Generated ``main.cpp`` / ``cuda.cu`` (paths relative to the build directory); the
     exports go to the C++ file when there is one."""
@@ -128,13 +207,62 @@ def inline_files(
         raise ValueError("nothing to build: pass cpp_sources and/or cuda_sources")
     files = []
     if cpp_texts:
-        text = decorate(name, "cpp_sources", cpp_texts, functions)
+        text = decorate(name, "cpp_sources", cpp_texts, functions, docs)
         files.append(_generated("main.cpp", CXX, text))
     if cuda_texts:
         exported = [] if cpp_texts else functions
-        text = decorate(name, "cuda_sources", cuda_texts, exported)
+        text = decorate(name, "cuda_sources", cuda_texts, exported, docs)
         files.append(_generated("cuda.cu", CUDA, text))
     return files
+
+
+def embedded_cubins(embed_cubin) -> "list[SourceFile]":
+    """One generated assembly file per ``embed_cubin`` entry (name -> cubin bytes).
+
+    It defines ``__tvm_ffi__cubin_<name>`` (the first byte) and ``__tvm_ffi__cubin_<name>_end``
+    (one past the last), the symbols ``TVM_FFI_EMBED_CUBIN(<name>)`` declares. They are hidden:
+    the module's own code links to them, nothing outside it sees them. A NUL byte follows the
+    data (outside the range), so PTX text embedded this way is a valid C string too.
+    """
+    if embed_cubin is None:
+        return []
+    if not isinstance(embed_cubin, dict):
+        raise TypeError(
+            f"embed_cubin must be a dict name -> cubin bytes, got {type(embed_cubin).__name__}"
+        )
+    files = []
+    for cubin_name in sorted(embed_cubin):
+        data = embed_cubin[cubin_name]
+        if not is_identifier(cubin_name):
+            raise ValueError(f"embed_cubin: {cubin_name!r} is not a valid C identifier")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"embed_cubin[{cubin_name!r}] must be bytes, got {type(data).__name__}")
+        data = bytes(data)
+        if not data:
+            raise ValueError(f"embed_cubin[{cubin_name!r}] is empty")
+        payload_name = f"{cubin_name}.cubin"
+        text = _CUBIN_ASSEMBLY.format(symbol=f"__tvm_ffi__cubin_{cubin_name}", file=payload_name)
+        digest = _digest(text.encode() + b"\0" + bulk_hex(data).encode())
+        files.append(
+            SourceFile(f"cubin_{cubin_name}.s", ASM, digest, text, payload=(payload_name, data))
+        )
+    return files
+
+
+# GNU assembler syntax (gcc and clang); no comments, no '@': both differ between targets.
+_CUBIN_ASSEMBLY = """\
+\t.section .rodata.{symbol},"a"
+\t.balign 64
+\t.globl {symbol}
+\t.hidden {symbol}
+{symbol}:
+\t.incbin "{file}"
+\t.globl {symbol}_end
+\t.hidden {symbol}_end
+{symbol}_end:
+\t.byte 0
+\t.section .note.GNU-stack,""
+"""
 
 
 def _generated(path: str, language: str, text: str) -> SourceFile:
@@ -142,16 +270,21 @@ def _generated(path: str, language: str, text: str) -> SourceFile:
 
 
 def write_generated(files: "list[SourceFile]", build_dir: str) -> None:
-    """Writes inline sources into ``build_dir``, leaving identical files untouched."""
+    """Writes inline sources (and their payloads) into ``build_dir``, leaving identical files
+    untouched so ninja does not rebuild them."""
     for src in files:
-        if src.generated_text is None:
-            continue
-        path = os.path.join(build_dir, src.path)
-        try:
-            with open(path, encoding="utf-8") as f:
-                if f.read() == src.generated_text:
-                    continue
-        except OSError:
-            pass
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(src.generated_text)
+        if src.generated_text is not None:
+            _write_if_changed(os.path.join(build_dir, src.path), src.generated_text.encode())
+        if src.payload is not None:
+            _write_if_changed(os.path.join(build_dir, src.payload[0]), src.payload[1])
+
+
+def _write_if_changed(path: str, data: bytes) -> None:
+    try:
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return
+    except OSError:
+        pass
+    with open(path, "wb") as f:
+        f.write(data)

@@ -14,10 +14,10 @@
 namespace tvm {
 namespace ffi {
 
-/*! \brief Blocks of `threads_per_block` covering `n` elements (at least one block). */
-inline dim3 GridFor(int64_t n, int threads_per_block) {
+/*! \brief Blocks of `threads_per_block` covering `n` elements, at least one (CUDA's ::dim3). */
+inline ::dim3 GridFor(int64_t n, int threads_per_block) {
   int64_t blocks = (n + threads_per_block - 1) / threads_per_block;
-  return dim3(static_cast<unsigned>(blocks > 0 ? blocks : 1));
+  return ::dim3(static_cast<unsigned>(blocks > 0 ? blocks : 1));
 }
 
 /*!
