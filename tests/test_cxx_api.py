@@ -227,10 +227,59 @@ TVM_FFI_DLL_EXPORT_TYPED_FUNC(parse_device, parse_device);
 // A lambda works too here (TVM-FFI's own headers need C++20 for this).
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(sub_one, [](int64_t x) { return x - 1; });
 
+// A reflected class declared as for TVM-FFI: a constructor, field traits, methods.
+class PointObj : public ffi::Object {
+ public:
+  int64_t x = 0;
+  double y = 0;
+  PointObj() = default;
+  PointObj(int64_t x, double y) : x(x), y(y) {}
+  int64_t Sum() const { return x + static_cast<int64_t>(y); }
+  static constexpr bool _type_mutable = true;
+  TVM_FFI_DECLARE_OBJECT_INFO_FINAL("cxx_api_test.Point", PointObj, ffi::Object);
+};
+
 TVM_FFI_STATIC_INIT_BLOCK() {
-  ffi::reflection::GlobalDef().def(
-      "cxx_api_test.add", [](int64_t a, int64_t b) { return a + b; }, "Adds two ints.");
+  namespace refl = ffi::reflection;
+  refl::GlobalDef().def(
+      "cxx_api_test.add", [](int64_t a, int64_t b) { return a + b; }, "Adds two ints.",
+      refl::Metadata{{"pure", true}});
+  refl::ObjectDef<PointObj>("A point.")
+      .def(refl::init<int64_t, double>())
+      .def_ro("x", &PointObj::x, "the x", refl::DefaultValue(0), refl::Metadata{{"unit", "m"}})
+      .def_rw("y", &PointObj::y, refl::repr(false), refl::kw_only(true))
+      .def("sum", &PointObj::Sum, "x + y")
+      .def("scaled", [](const PointObj* self, int64_t k) { return self->x * k; });
 }
+
+// What the type information of Point records, read back through the C ABI.
+ffi::Array<ffi::Any> reflection_facts() {
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(PointObj::RuntimeTypeIndex());
+  ffi::Array<ffi::Any> facts;
+  for (int32_t i = 0; i < info->num_fields; ++i) {
+    const TVMFFIFieldInfo& f = info->fields[i];
+    facts.push_back(ffi::String(f.name.data, f.name.size));
+    facts.push_back(f.flags);
+    facts.push_back(ffi::String(f.metadata.data, f.metadata.size));
+  }
+  for (int32_t i = 0; i < info->num_methods; ++i) {
+    const TVMFFIMethodInfo& m = info->methods[i];
+    std::string name(m.name.data, m.name.size);
+    ffi::Function f = ffi::details::AnyUnsafe::ViewFromRaw(m.method).cast<ffi::Function>();
+    facts.push_back(ffi::String(name));
+    facts.push_back(m.flags);
+    if (name == "__ffi_init__") {
+      ffi::ObjectRef p = f(int64_t{4}, 2.5).cast<ffi::ObjectRef>();
+      facts.push_back(p.as<PointObj>()->Sum());
+    } else if (name == "sum") {
+      facts.push_back(f(ffi::ObjectRef(ffi::make_object<PointObj>(1, 2.0))).cast<int64_t>());
+    } else {
+      facts.push_back(f(ffi::ObjectRef(ffi::make_object<PointObj>(3, 0.0)), 5).cast<int64_t>());
+    }
+  }
+  return facts;
+}
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(reflection_facts, reflection_facts);
 """
 
 
@@ -313,10 +362,21 @@ def test_global_def_records_doc_and_type_schema(mod):
     doc = tvm_ffi_jit.get_global_func("ffi.FunctionGetGlobalDoc")("cxx_api_test.add")
     assert doc == "Adds two ints."
     meta = json.loads(tvm_ffi_jit.get_global_func("ffi.GetGlobalFuncMetadata")("cxx_api_test.add"))
+    assert meta["pure"] is True
     assert json.loads(meta["type_schema"]) == {
         "type": "ffi.Function",
         "named_args": {"return": [{"type": "int"}], "params": [{"type": "int"}, {"type": "int"}]},
     }
+
+
+def test_object_def_records_constructor_field_traits_and_methods(mod):
+    facts = list(mod.reflection_facts())
+    x_meta, y_meta = json.loads(facts[2]), json.loads(facts[5])
+    assert facts[0:2] == ["x", 1 << 1]  # has a default
+    assert x_meta == {"type_schema": '{"type":"int"}', "unit": "m"}
+    assert facts[3:5] == ["y", 1 | (1 << 6) | (1 << 10)]  # writable, repr off, keyword-only
+    assert y_meta == {"type_schema": '{"type":"float"}'}
+    assert facts[6:] == ["__ffi_init__", 1 << 2, 6, "sum", 0, 3, "scaled", 0, 15]
 
 
 def test_lambda_export_and_dtype_and_device_helpers(mod):
