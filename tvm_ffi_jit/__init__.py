@@ -20,7 +20,7 @@ from .registry import (
     register_global_func,
     system_lib,
 )
-from .stream import get_raw_stream, use_raw_stream, use_torch_stream
+from .stream import StreamContext, get_raw_stream, use_raw_stream, use_torch_stream
 
 from_dlpack = _core.from_dlpack
 _core._register_python_types(Device, dtype)
@@ -33,11 +33,13 @@ __all__ = [
     "Device",
     "Dict",
     "Function",
+    "LIB",
     "List",
     "Map",
     "Module",
     "Object",
     "Shape",
+    "StreamContext",
     "Tensor",
     "convert",
     "device",
@@ -61,4 +63,12 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".cpp", __name__)
+    if name == "LIB":
+        # The runtime as a ctypes library, for calling the C API directly; loaded on first use.
+        import ctypes
+
+        from .libinfo import runtime_library_path
+
+        globals()["LIB"] = ctypes.CDLL(runtime_library_path())
+        return globals()["LIB"]
     raise AttributeError(f"module 'tvm_ffi_jit' has no attribute {name!r}")

@@ -6,7 +6,7 @@ current stream automatically; these helpers set one explicitly. All are nestable
 
 from __future__ import annotations
 
-import contextlib
+import ctypes
 
 from . import _core
 from .device import Device, device
@@ -16,6 +16,17 @@ def _as_device(dev) -> Device:
     return dev if isinstance(dev, Device) else device(dev)
 
 
+def _stream_handle(stream) -> int:
+    if isinstance(stream, ctypes.c_void_p):
+        return stream.value or 0
+    if isinstance(stream, int) and not isinstance(stream, bool):
+        return stream
+    raise TypeError(
+        f"stream must be an int handle or ctypes.c_void_p, got {type(stream).__name__}; "
+        "use use_torch_stream for a torch.cuda.Stream or torch.cuda.graph"
+    )
+
+
 def get_raw_stream(dev) -> int:
     """This thread's stream for ``dev`` (e.g. ``"cuda:0"``) as an integer handle; 0 is the
     default stream."""
@@ -23,29 +34,60 @@ def get_raw_stream(dev) -> int:
     return _core._env_get_stream(d.device_type, d.device_id)
 
 
-@contextlib.contextmanager
-def use_raw_stream(dev, stream: int):
-    """Within the block, kernels on ``dev`` run on ``stream`` (a cudaStream_t as an int)."""
-    if not isinstance(stream, int):
-        raise TypeError(f"stream must be an int handle, got {type(stream).__name__}")
-    d = _as_device(dev)
-    previous = _core._env_set_stream(d.device_type, d.device_id, stream)
-    try:
-        yield stream
-    finally:
-        _core._env_set_stream(d.device_type, d.device_id, previous)
+class StreamContext:
+    """``with StreamContext(dev, stream):`` kernels on ``dev`` run on ``stream`` inside the
+    block; the stream in effect before is restored on exit."""
+
+    def __init__(self, dev, stream) -> None:
+        self.device = _as_device(dev)
+        self.stream = _stream_handle(stream)
+        self._previous: list[int] = []
+
+    def __enter__(self) -> StreamContext:
+        d = self.device
+        self._previous.append(_core._env_set_stream(d.device_type, d.device_id, self.stream))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        d = self.device
+        _core._env_set_stream(d.device_type, d.device_id, self._previous.pop())
 
 
-@contextlib.contextmanager
-def use_torch_stream(stream=None):
-    """Within the block, torch and the environment both use ``stream`` (a torch.cuda.Stream;
-    default: torch's current stream)."""
-    import torch
+def use_raw_stream(dev, stream) -> StreamContext:
+    """Within the block, kernels on ``dev`` run on ``stream`` (a cudaStream_t as an int or
+    ``ctypes.c_void_p``)."""
+    return StreamContext(dev, stream)
 
-    if stream is None:
-        stream = torch.cuda.current_stream()
-    with (
-        torch.cuda.stream(stream),
-        use_raw_stream(Device(Device.CUDA, stream.device.index or 0), stream.cuda_stream),
-    ):
-        yield stream
+
+class TorchStreamContext:
+    """Enters a torch stream or graph context and makes its stream the environment stream."""
+
+    def __init__(self, context) -> None:
+        self._torch_context = context
+        self._ffi_context = None
+
+    def __enter__(self) -> TorchStreamContext:
+        import torch
+
+        if self._torch_context is not None:
+            self._torch_context.__enter__()
+        current = torch.cuda.current_stream()
+        where = Device(Device.CUDA, current.device.index or 0)
+        self._ffi_context = StreamContext(where, current.cuda_stream).__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._ffi_context.__exit__(*exc)
+        if self._torch_context is not None:
+            self._torch_context.__exit__(*exc)
+
+
+def use_torch_stream(context=None) -> TorchStreamContext:
+    """Within the block, torch and the environment both use one stream. ``context`` is a
+    ``torch.cuda.stream(s)`` or ``torch.cuda.graph(g)`` context, a ``torch.cuda.Stream``, or
+    None for torch's current stream."""
+    if context is not None and not hasattr(context, "__enter__"):
+        import torch
+
+        context = torch.cuda.stream(context)
+    return TorchStreamContext(context)
