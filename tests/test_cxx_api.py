@@ -102,6 +102,10 @@ HEADERS_ALONE = {
     "extra/module.h": "const char* p = tvm::ffi::symbol::tvm_ffi_doc_prefix;"
     "tvm::ffi::Optional<tvm::ffi::String> f(tvm::ffi::Module m) {"
     '  return m->GetFunctionDoc("f", true); }',
+    "reflection/accessor.h": "tvm::ffi::Any f(const tvm::ffi::ObjectRef& o) {"
+    ' return tvm::ffi::reflection::FieldGetter("k", "x")(o); }',
+    "reflection/creator.h": "tvm::ffi::Any f() {"
+    ' return tvm::ffi::reflection::ObjectCreator("k")({{"x", 1}}); }',
     "reflection/registry.h": 'void f() { tvm::ffi::reflection::GlobalDef().def("x", [] {}); }',
 }
 
@@ -124,6 +128,7 @@ LIBRARY = r"""
 #include <tvm/ffi/extra/base64.h>
 #include <tvm/ffi/extra/c_env_api.h>
 #include <tvm/ffi/function.h>
+#include <tvm/ffi/reflection/creator.h>
 #include <tvm/ffi/reflection/registry.h>
 
 #include <cstdlib>
@@ -280,6 +285,16 @@ ffi::Array<ffi::Any> reflection_facts() {
   return facts;
 }
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(reflection_facts, reflection_facts);
+
+// Made and read through reflection alone, by type key and field name.
+double create_and_read(int64_t x) {
+  namespace refl = ffi::reflection;
+  ffi::Any made = refl::ObjectCreator("cxx_api_test.Point")({{"x", x}, {"y", 0.5}});
+  refl::FieldSetter("cxx_api_test.Point", "y")(made.cast<ffi::ObjectRef>(), 2.5);
+  return refl::FieldGetter("cxx_api_test.Point", "x")(made.cast<ffi::ObjectRef>()).cast<double>() +
+         refl::FieldGetter("cxx_api_test.Point", "y")(made.cast<ffi::ObjectRef>()).cast<double>();
+}
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(create_and_read, create_and_read);
 """
 
 
@@ -377,6 +392,7 @@ def test_object_def_records_constructor_field_traits_and_methods(mod):
     assert facts[3:5] == ["y", 1 | (1 << 6) | (1 << 10)]  # writable, repr off, keyword-only
     assert y_meta == {"type_schema": '{"type":"float"}'}
     assert facts[6:] == ["__ffi_init__", 1 << 2, 6, "sum", 0, 3, "scaled", 0, 15]
+    assert mod.create_and_read(4) == 6.5  # ObjectCreator, FieldSetter, FieldGetter
 
 
 def test_lambda_export_and_dtype_and_device_helpers(mod):
