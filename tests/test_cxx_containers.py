@@ -147,6 +147,8 @@ PROBES = {
         for (const auto& [key, value] : m) c += value;
         ffi::Map<ffi::String, ffi::Any> widened = m;
         ffi::Map<ffi::String, int64_t> merged = ffi::Merge(m, m);
+        std::unordered_map<ffi::String, int64_t> std_map{{"x", 1}};
+        ffi::Map<ffi::String, int64_t> from_std(std_map);
         ffi::MapObj* owned = m.CopyOnWrite();
         m.clear();
         (void)b; (void)n; (void)found; (void)widened; (void)merged; (void)owned;
