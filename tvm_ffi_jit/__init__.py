@@ -8,10 +8,41 @@ Importing this package never imports torch, numpy or cupy.
 """
 
 from . import _core
+
+# Tensors, devices and data types, named as in apache-tvm-ffi. `bool` shadows the builtin
+# in this module's namespace (tvm_ffi_jit.bool is the dtype), so nothing below may call bool().
+from ._dtype import (  # noqa: F401 - re-exported as upstream does, not in __all__
+    bfloat16,
+    bool,  # noqa: A004
+    dtype,
+    float4_e2m1fn,
+    float4_e2m1fnx2,
+    float6_e2m3fn,
+    float6_e3m2fn,
+    float8_e3m4,
+    float8_e4m3,
+    float8_e4m3b11fnuz,
+    float8_e4m3fn,
+    float8_e4m3fnuz,
+    float8_e5m2,
+    float8_e5m2fnuz,
+    float8_e8m0fnu,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from ._tensor import Device, DLDeviceType, Tensor, device, from_dlpack
 from .build_error import BuildError
-from .device import Device, device, dtype
 from .errors import register_error
-from .objects import Array, Dict, Function, List, Map, Module, Object, Shape, Tensor
+from .objects import Array, Dict, Function, List, Map, Module, Object, Shape
 from .registry import (
     convert,
     get_global_func,
@@ -22,7 +53,6 @@ from .registry import (
 )
 from .stream import StreamContext, get_raw_stream, use_raw_stream, use_torch_stream
 
-from_dlpack = _core.from_dlpack
 _core._register_python_types(Device, dtype)
 
 __version__ = "0.1.0"
@@ -30,6 +60,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Array",
     "BuildError",
+    "DLDeviceType",
     "Device",
     "Dict",
     "Function",

@@ -153,6 +153,7 @@ int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out);
 /*! \brief Setup of each file's types and functions; return -1 on failure. */
 int InitObjectTypes(PyObject* module);
 int InitTensorType(PyObject* module);
+int InitTensorImport(PyObject* module);  // from_dlpack; called by InitTensorType
 int InitConvert(PyObject* module);
 int InitEnv(PyObject* module);
 
