@@ -11,13 +11,13 @@ Three layers:
     apache-tvm-ffi).
 """
 
+import importlib.util
 import os
 import subprocess
 import textwrap
 
 import pytest
 from native_build import INCLUDE_FLAGS
-from upstream_parity import upstream_include_dir
 
 import tvm_ffi_jit
 
@@ -25,9 +25,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 KERNELS = os.path.join(HERE, "cxx_containers", "kernels.cc")
 
 
-# Found without importing apache-tvm-ffi (the `test` extra): importing it would load its
-# runtime into this process, and libraries later tests load would bind to it.
-UPSTREAM_INCLUDE = upstream_include_dir()
+def _upstream_include():
+    """apache-tvm-ffi's include directory (the `test` extra), found without importing it:
+    importing tvm_ffi loads its runtime into this process, which changes what later tests see."""
+    spec = importlib.util.find_spec("tvm_ffi")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    include = os.path.join(list(spec.submodule_search_locations)[0], "include")
+    return include if os.path.isdir(include) else None
+
+
+UPSTREAM_INCLUDE = _upstream_include()
 HEADER_SETS = {"here": INCLUDE_FLAGS}
 if UPSTREAM_INCLUDE:
     HEADER_SETS["upstream"] = [f"-I{UPSTREAM_INCLUDE}"]
@@ -118,6 +126,9 @@ PROBES = {
         size_t n = l.size() + l.capacity() + l.empty();
         l.clear();
         ffi::List<ffi::Any> widened = l;
+        l.Assign(copy.begin(), copy.end());
+        ffi::Array<int64_t> a;
+        a.Assign(copy.begin(), copy.end());
         (void)x; (void)n; (void)widened;
     """,
     "map_api": """
@@ -129,10 +140,15 @@ PROBES = {
         size_t n = m.count("b") + m.size() + m.empty();
         auto it = m.find("b");
         bool found = it != m.end();
+        auto last = m.end();
+        --last;
+        last--;
         for (auto kv : m) c += kv.second + static_cast<int64_t>(kv.first.size());
         for (const auto& [key, value] : m) c += value;
         ffi::Map<ffi::String, ffi::Any> widened = m;
         ffi::Map<ffi::String, int64_t> merged = ffi::Merge(m, m);
+        std::unordered_map<ffi::String, int64_t> std_map{{"x", 1}};
+        ffi::Map<ffi::String, int64_t> from_std(std_map);
         ffi::MapObj* owned = m.CopyOnWrite();
         m.clear();
         (void)b; (void)n; (void)found; (void)widened; (void)merged; (void)owned;
@@ -189,6 +205,8 @@ PROBES = {
         for (int64_t d : s) p += d;
         ffi::Any any = s;
         ffi::Shape back = any.cast<ffi::Shape>();
+        auto product = [](ffi::ShapeView dims) { return dims.Product(); };
+        p += product({2, 3});  // braced extents, as FromEnvAlloc(alloc, {n, m}, ...) takes them
         (void)n; (void)strides; (void)from_array; (void)from_range; (void)back;
     """,
     "stl_types_in_typed_functions": """
@@ -613,6 +631,19 @@ def test_std_map_variant_and_function(mod):
     assert mod.stl_variant("s") == "s!"
     assert mod.stl_function_call(lambda x: x * x) == 25
     assert mod.stl_function_make(3)(5) == 15
+
+
+def test_container_mismatch_names_the_element_that_does_not_convert(mod):
+    with pytest.raises(TypeError, match=r"Expected `Array<float>` but got `Array\[index 1: str\]`"):
+        mod.array_as_double([1, "x"])
+    with pytest.raises(TypeError, match=r"but got `Array\[size=3\]`"):
+        mod.tuple_swap((1, "a", 3))
+    with pytest.raises(TypeError, match=r"but got `Array\[index 0: str\]`"):
+        mod.tuple_swap(("a", 1))
+    with pytest.raises(TypeError, match=r"but got `Map\[K, some value is str\]`"):
+        mod.map_as_double({"a": "x"})
+    with pytest.raises(TypeError, match=r"Optional<Array<int>>` but got `Array\[index 1: str\]`"):
+        mod.optional_describe([1, "x"], None)
 
 
 def test_std_parameter_rejects_what_does_not_convert(mod):

@@ -457,6 +457,13 @@ def test_to_cpp_dtype_takes_our_torch_and_numpy_dtypes():
     assert cpp.to_cpp_dtype(torch.bfloat16) == "__nv_bfloat16"
 
 
+def test_to_cpp_dtype_takes_every_dtype_constant_of_ours_it_has_a_type_for():
+    assert cpp.to_cpp_dtype(tvm_ffi_jit.float4_e2m1fnx2) == "__nv_fp4x2_e2m1"
+    assert cpp.to_cpp_dtype(tvm_ffi_jit.int8) == "int8_t"
+    with pytest.raises(ValueError, match=r"dtype 'float6_e2m3fn';"):
+        cpp.to_cpp_dtype(tvm_ffi_jit.float6_e2m3fn)
+
+
 def test_to_cpp_dtype_rejects_unknown_dtypes_by_name():
     with pytest.raises(ValueError, match="'complex64'"):
         cpp.to_cpp_dtype("complex64")

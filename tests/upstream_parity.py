@@ -28,6 +28,11 @@ NOT_PROVIDED = {
     "tvm/ffi/extra/serialization.h": "object-graph serialization",
     "tvm/ffi/extra/json.h": "object-graph serialization",
     "tvm/ffi/extra/dataclass.h": "Python dataclass mirroring of IR nodes",
+    "tvm/ffi/enum.h": "enum objects registered with the type system (IR reflection)",
+    "tvm/ffi/reflection/enum_def.h": "enum objects registered with the type system (IR reflection)",
+    "tvm/ffi/reflection/access_path.h": "compiler IR feature (paths into object graphs)",
+    "tvm/ffi/reflection/native_function.h": "typed reflection hooks of the IR infrastructure",
+    "tvm/ffi/reflection/overload.h": "overloaded reflection methods (IR reflection)",
     # macros
     "TVM_FFI_S_MUTATE_ASSIGN_OR_RETURN": "structural rewriting",
     "TVM_FFI_S_MUTATE_MAYBE_EARLY_RETURN": "structural rewriting",
@@ -39,6 +44,13 @@ NOT_PROVIDED = {
     "TVM_FFI_VISIT_END_RETURN_EXPECTED": "structural visiting",
     "TVM_FFI_VISIT_THROW": "structural visiting",
     "TVM_FFI_EXTRA_OVERLOAD_H": "an include guard",
+    # Helpers the header #undefs after use: no user code can name them.
+    "TVM_FFI_DEFINE_BIGINT_OP_CHECKED": "#undef'd by the header that uses it",
+    "TVM_FFI_DEFINE_BIGINT_OP_COMPARE": "#undef'd by the header that uses it",
+    "TVM_FFI_DEFINE_BIGINT_OP_NO_OVERFLOW": "#undef'd by the header that uses it",
+    "TVM_FFI_DEFINE_BIGINT_OP_OVERLOAD": "#undef'd by the header that uses it",
+    "TVM_FFI_DISPATCH_MAP": "#undef'd by the header that uses it",
+    "TVM_FFI_DISPATCH_MAP_CONST": "#undef'd by the header that uses it",
     # Python names
     "StructuralKey": "compiler IR feature",
     "StructuralMutator": "compiler IR feature",

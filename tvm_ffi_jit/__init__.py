@@ -8,9 +8,40 @@ Importing this package never imports torch, numpy or cupy.
 """
 
 from . import _core
+
+# Tensors, devices and data types, named as in apache-tvm-ffi. `bool` shadows the builtin
+# in this module's namespace (tvm_ffi_jit.bool is the dtype), so nothing below may call bool().
 from ._convert import ObjectConvertible, convert, convert_func
+from ._dtype import (  # noqa: F401 - re-exported as upstream does, not in __all__
+    bfloat16,
+    bool,  # noqa: A004
+    dtype,
+    float4_e2m1fn,
+    float4_e2m1fnx2,
+    float6_e2m3fn,
+    float6_e3m2fn,
+    float8_e3m4,
+    float8_e4m3,
+    float8_e4m3b11fnuz,
+    float8_e4m3fn,
+    float8_e4m3fnuz,
+    float8_e5m2,
+    float8_e5m2fnuz,
+    float8_e8m0fnu,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from ._tensor import Device, DLDeviceType, Tensor, device, from_dlpack
 from .container import Array, CContainerBase, Dict, List, Map, Shape
-from .device import Device, device, dtype
 from .error import BuildError, register_error
 from .function import Function
 from .module import Module, load_module, system_lib
@@ -26,9 +57,6 @@ from .registry import (
 from .stream import StreamContext, get_raw_stream, use_raw_stream, use_torch_stream
 
 Object = _core.Object
-Tensor = _core.Tensor
-
-from_dlpack = _core.from_dlpack
 _core._register_python_types(Device, dtype)
 
 __version__ = "0.1.0"
@@ -37,6 +65,7 @@ __all__ = [
     "Array",
     "BuildError",
     "CContainerBase",
+    "DLDeviceType",
     "Device",
     "Dict",
     "Function",

@@ -66,6 +66,9 @@ class Module(Object):
         if doc is None:  # docs the JIT kept beside a library built without them
             doc = self.__dict__.get("_function_docs", {}).get(name)
         metadata = _ffi_api.ModuleGetFunctionMetadata(self, name, query_imports)
+        release_gil = self.__dict__.get("_release_gil")
+        if release_gil is not None:
+            func.release_gil = release_gil
         return describe(func, name, doc, metadata)
 
     def get_function_metadata(self, name: str, query_imports: bool = False) -> dict | None:
@@ -147,12 +150,14 @@ class Module(Object):
         return f"<tvm_ffi_jit.Module {self.kind} {self.path!r}>"
 
 
-def load_module(path, keep_module_alive: bool = True) -> Module:
+def load_module(path, keep_module_alive: bool = True, *, release_gil=None) -> Module:
     """Loads a shared library that exports ``__tvm_ffi_<name>`` functions.
 
     With ``keep_module_alive`` the module stays loaded for the rest of the process; otherwise
-    it lives while the returned Module or a function taken from it does. ImportError when
-    the library cannot be loaded (e.g. it uses a symbol nothing defines).
+    it lives while the returned Module or a function taken from it does. ``release_gil``,
+    when given, is the ``release_gil`` of the functions this module hands out (by default
+    calls release the GIL; ``False`` keeps it held for the fastest short calls). ImportError
+    when the library cannot be loaded (e.g. it uses a symbol nothing defines).
     """
     path = os.fspath(path)
     module = _ffi_api.ModuleLoadFromFile(path)
@@ -160,6 +165,8 @@ def load_module(path, keep_module_alive: bool = True) -> Module:
     _core._check_module_runtime(path)
     if keep_module_alive:
         _kept_alive.setdefault(module._handle, module)
+    if release_gil is not None:
+        module._release_gil = bool(release_gil)
     return module
 
 

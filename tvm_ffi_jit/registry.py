@@ -81,8 +81,3 @@ def init_ffi_api(namespace: str, target_module_name: str | None = None) -> None:
             func = get_global_func(name)
             func.__name__ = short
             setattr(target, short, func)
-
-
-def dtype_fields(text: str) -> tuple[int, int, int]:
-    """(type_code, bits, lanes) of a data type name; ValueError when unknown."""
-    return tuple(_ffi_api.DataTypeFields(text))

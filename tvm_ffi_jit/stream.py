@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 
 from . import _core
-from .device import Device, device
+from ._tensor import Device, device
 
 
 def _as_device(dev) -> Device:

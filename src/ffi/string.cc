@@ -41,16 +41,7 @@ const DTypeName kPrefixes[] = {
     {"complex", kDLComplex, 0},
 };
 
-bool ParseDType(std::string text, DLDataType* out) {
-  uint16_t lanes = 1;
-  size_t x = text.rfind('x');
-  if (x != std::string::npos && x + 1 < text.size() &&
-      text.find_first_not_of("0123456789", x + 1) == std::string::npos) {
-    long parsed = std::strtol(text.c_str() + x + 1, nullptr, 10);
-    if (parsed < 1 || parsed > 65535) return false;  // lanes must fit DLDataType's uint16
-    lanes = static_cast<uint16_t>(parsed);
-    text = text.substr(0, x);
-  }
+bool ParseScalarDType(const std::string& text, uint16_t lanes, DLDataType* out) {
   for (const DTypeName& entry : kFixedNames) {
     if (text == entry.name) {
       *out = DLDataType{entry.code, entry.bits, lanes};
@@ -70,6 +61,19 @@ bool ParseDType(std::string text, DLDataType* out) {
     return true;
   }
   return false;
+}
+
+bool ParseDType(const std::string& text, DLDataType* out) {
+  // A scalar name first: "complex64" has an 'x' that is not a lanes suffix.
+  if (ParseScalarDType(text, 1, out)) return true;
+  size_t x = text.rfind('x');
+  if (x == std::string::npos || x + 1 == text.size() ||
+      text.find_first_not_of("0123456789", x + 1) != std::string::npos) {
+    return false;
+  }
+  long parsed = std::strtol(text.c_str() + x + 1, nullptr, 10);
+  if (parsed < 1 || parsed > 65535) return false;  // lanes must fit DLDataType's uint16
+  return ParseScalarDType(text.substr(0, x), static_cast<uint16_t>(parsed), out);
 }
 
 std::string DTypeToText(const DLDataType& dtype) {

@@ -1,6 +1,6 @@
 /*
- * Python <-> TVMFFIAny conversion, the call path, Python callables as Functions, and
- * the mapping between TVM-FFI errors and Python exceptions.
+ * Python <-> TVMFFIAny conversion, Python callables as Functions, and the mapping between
+ * TVM-FFI errors and Python exceptions.
  */
 #include <cstring>
 #include <string>
@@ -380,13 +380,6 @@ class PyCallable {
   PyObject* callable_;
 };
 
-int CheckSignals() {
-  PyGILState_STATE state = PyGILState_Ensure();
-  int code = PyErr_CheckSignals();
-  PyGILState_Release(state);
-  return code != 0 ? -1 : 0;
-}
-
 /*! \brief Shared body of OwnedAnyToPy / AnyViewToPy. */
 PyObject* AnyToPy(const TVMFFIAny* value, bool owned) {
   switch (value->type_index) {
@@ -609,7 +602,10 @@ TVMFFISafeCallType callback_safe_call = nullptr;  // CallbackObj's own entry, th
 int CallbackSafeCall(void* handle, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
   const void* caller = __builtin_return_address(0);
   int code = callback_safe_call(handle, args, num_args, result);
-  if (TVM_FFI_UNLIKELY(code == -1) && RunsOnForeignRuntime(caller)) {
+  if (TVM_FFI_LIKELY(code != -1 || foreign_runtime == nullptr) || !PythonAlive()) return code;
+  // Any thread may call back: the GIL guards the foreign runtime's bookkeeping.
+  PyGILState_STATE state = PyGILState_Ensure();
+  if (RunsOnForeignRuntime(caller)) {
     TVMFFIObjectHandle error = nullptr;
     TVMFFIErrorMoveFromRaised(&error);
     if (error != nullptr) {
@@ -617,6 +613,7 @@ int CallbackSafeCall(void* handle, const TVMFFIAny* args, int32_t num_args, TVMF
       TVMFFIObjectDecRef(error);
     }
   }
+  PyGILState_Release(state);
   return code;
 }
 }  // namespace
@@ -633,11 +630,26 @@ TVMFFIObject* FunctionFromCallable(PyObject* callable) {
   }
 }
 
+namespace {
+/*!
+ * \brief A call stopped because the frontend holds the error: the Python exception already set,
+ * else what Python's signal handlers raise now (a C++ thread stopped for a Ctrl-C that only the
+ * main thread handles, once the call is over).
+ */
+PyObject* RaiseFrontendError() {
+  if (!PyErr_Occurred()) PyErr_CheckSignals();
+  if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "call interrupted by the frontend");
+  return nullptr;
+}
+
+bool IsKind(const TVMFFIErrorCell* cell, const char* kind) {
+  return cell->kind.size == std::strlen(kind) &&
+         std::memcmp(cell->kind.data, kind, cell->kind.size) == 0;
+}
+}  // namespace
+
 PyObject* RaiseFromSafeCallCode(int code, const void* callee) {
-  if (code == -2) {
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "call interrupted by the frontend");
-    return nullptr;
-  }
+  if (code == -2) return RaiseFrontendError();
   // A function bound to another runtime raised there; its error object has the same layout.
   // Its own runtime first: the other may hold a stale copy of a callback's error.
   TVMFFIObjectHandle handle = nullptr;
@@ -654,6 +666,10 @@ PyObject* RaiseFromSafeCallCode(int code, const void* callee) {
   DropMirroredError(handle);
   auto* cell =
       reinterpret_cast<TVMFFIErrorCell*>(static_cast<char*>(handle) + sizeof(TVMFFIObject));
+  if (IsKind(cell, "EnvErrorAlreadySet")) {  // what code built on apache-tvm-ffi throws
+    TVMFFIObjectDecRef(handle);
+    return RaiseFrontendError();
+  }
   auto* extra = static_cast<TVMFFIObject*>(cell->extra_context);
   if (extra != nullptr && extra->type_index == kTVMFFIOpaquePyObject &&
       PyExceptionInstance_Check(OpaqueGet(extra))) {
@@ -682,64 +698,6 @@ PyObject* RaiseFromSafeCallCode(int code, const void* callee) {
   return nullptr;
 }
 
-PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
-                       bool release_gil) {
-  constexpr Py_ssize_t kStackArgs = 8;
-  TVMFFIAny stack_args[kStackArgs];
-  std::vector<TVMFFIAny> heap_args;
-  TVMFFIAny* packed = stack_args;
-  if (nargs > kStackArgs) {
-    heap_args.resize(nargs);
-    packed = heap_args.data();
-  }
-  TempObjects temps;
-  CallContext context;
-  for (Py_ssize_t i = 0; i < nargs; ++i) {
-    if (TVM_FFI_UNLIKELY(PyToAnyView(args[i], &packed[i], &temps, &context) != 0)) {
-      PyObject *type, *value, *traceback;
-      PyErr_Fetch(&type, &value, &traceback);
-      temps.Release();
-      // The original exception, with a note naming the argument that failed.
-      PyErr_NormalizeException(&type, &value, &traceback);
-      if (value != nullptr) {
-        PyObject* note = PyUnicode_FromFormat("while converting argument #%zd (a %s)", i,
-                                              Py_TYPE(args[i])->tp_name);
-        PyObject* added = note ? PyObject_CallMethod(value, "add_note", "O", note) : nullptr;
-        Py_XDECREF(added);
-        Py_XDECREF(note);
-        PyErr_Clear();
-      }
-      PyErr_Restore(type, value, traceback);
-      return nullptr;
-    }
-  }
-  TVMFFIAny result;
-  SetPod(&result, kTVMFFINone);
-  auto* cell =
-      reinterpret_cast<TVMFFIFunctionCell*>(reinterpret_cast<char*>(func) + sizeof(TVMFFIObject));
-  context.Enter();
-  int code;
-  if (TVM_FFI_LIKELY(!release_gil)) {
-    // Holding the GIL keeps short calls fast (releasing costs ~40 ns).
-    code = cell->safe_call(func, packed, static_cast<int32_t>(nargs), &result);
-  } else {
-    // Python threads run meanwhile, and C++ threads may call back into Python
-    // (callbacks and deleters take the GIL themselves).
-    Py_BEGIN_ALLOW_THREADS;
-    code = cell->safe_call(func, packed, static_cast<int32_t>(nargs), &result);
-    Py_END_ALLOW_THREADS;
-  }
-  context.Exit();
-  temps.Release();
-  if (TVM_FFI_UNLIKELY(code != 0)) {
-    return RaiseFromSafeCallCode(code, reinterpret_cast<const void*>(cell->safe_call));
-  }
-  if (result.type_index == kTVMFFITensor && context.api != nullptr) {
-    return context.TensorResultToPy(result.v_obj);  // the caller's framework type
-  }
-  return OwnedAnyToPy(&result);
-}
-
 int InitConvert(PyObject* module) {
   auto global = [](const char* name) -> TVMFFIObject* {
     TVMFFIByteArray bytes = {name, std::strlen(name)};
@@ -753,7 +711,6 @@ int InitConvert(PyObject* module) {
     PyErr_SetString(PyExc_ImportError, "the runtime library lacks its built-in functions");
     return -1;
   }
-  TVMFFIEnvRegisterCAPI("PyErr_CheckSignals", reinterpret_cast<void*>(&CheckSignals));
   return PyModule_AddFunctions(module, convert_methods);
 }
 

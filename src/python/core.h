@@ -27,7 +27,7 @@ struct PyFFIFunction {
   vectorcallfunc vectorcall;
   PyObject* dict;  // __dict__: __name__ and the metadata the package attaches
   PyObject* doc;
-  char release_gil;  // release the GIL during calls (long kernels, callbacks from threads)
+  char release_gil;  // calls release the GIL (the default; see call.cc)
 };
 
 /*!
@@ -141,9 +141,14 @@ TVMFFIObject* FunctionFromCallable(PyObject* callable);
  * the safe_call that failed, tells which runtime holds the error when two are loaded.
  */
 PyObject* RaiseFromSafeCallCode(int code, const void* callee = nullptr);
-/*! \brief Calls a function object with Python arguments; the shared call path. */
+/*!
+ * \brief Calls a function object with Python arguments; the shared call path. With
+ * `release_gil`, the function runs without the GIL.
+ */
 PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
                        bool release_gil = false);
+/*! \brief Sets a new Function object's call entry and its release_gil to the default. */
+void InitFunctionCall(PyFFIFunction* func);
 
 /*!
  * \brief A Tensor for `obj` through its type's route (exchange API or __dlpack__).
@@ -158,9 +163,13 @@ int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out);
 /*! \brief Setup of each file's types and functions; return -1 on failure. */
 int InitObjectTypes(PyObject* module);
 int InitTensorType(PyObject* module);
+int InitTensorImport(PyObject* module);  // from_dlpack; called by InitTensorType
 int InitConvert(PyObject* module);
 int InitEnv(PyObject* module);
 int InitReflection(PyObject* module);
+int InitCall(PyObject* module);
+/*! \brief Gives the runtime this extension's signal check (see signals.cc). */
+int InitSignals();
 
 /*! \brief Python classes the package registers: Device, dtype factories. */
 extern PyObject* DeviceClass;

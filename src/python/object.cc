@@ -166,16 +166,6 @@ PyType_Spec object_spec = {"tvm_ffi_jit.Object", sizeof(PyFFIObject), 0,
 
 /* ---- Function ---- */
 
-PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
-                             PyObject* kwnames) {
-  if (TVM_FFI_UNLIKELY(kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0)) {
-    PyErr_SetString(PyExc_TypeError, "TVM-FFI functions take positional arguments only");
-    return nullptr;
-  }
-  auto* func = reinterpret_cast<PyFFIFunction*>(self);
-  return CallFunction(func->base.handle, args, PyVectorcall_NARGS(nargsf), func->release_gil);
-}
-
 void FunctionDealloc(PyObject* self) {
   Py_CLEAR(reinterpret_cast<PyFFIFunction*>(self)->dict);
   Py_CLEAR(reinterpret_cast<PyFFIFunction*>(self)->doc);
@@ -212,8 +202,8 @@ PyMemberDef function_members[] = {
     {"__vectorcalloffset__", T_PYSSIZET, offsetof(PyFFIFunction, vectorcall), READONLY, nullptr},
     {"__dictoffset__", T_PYSSIZET, offsetof(PyFFIFunction, dict), READONLY, nullptr},
     {"release_gil", T_BOOL, offsetof(PyFFIFunction, release_gil), 0,
-     "Release the GIL during calls: set it for long-running kernels and for functions whose "
-     "C++ threads call back into Python."},
+     "Whether calls release the GIL while the function runs (the default). Turn it off for the "
+     "fastest calls of very short functions."},
     {nullptr, 0, 0, 0, nullptr}};
 
 PyType_Slot function_slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(FunctionDealloc)},
@@ -499,10 +489,9 @@ PyObject* WrapOwnedObject(TVMFFIObject* handle) {
   }
   reinterpret_cast<PyFFIObject*>(self)->handle = handle;
   if (PyType_IsSubtype(cls, FunctionType)) {
-    reinterpret_cast<PyFFIFunction*>(self)->vectorcall = FunctionVectorcall;
+    InitFunctionCall(reinterpret_cast<PyFFIFunction*>(self));
     reinterpret_cast<PyFFIFunction*>(self)->dict = nullptr;
     reinterpret_cast<PyFFIFunction*>(self)->doc = nullptr;
-    reinterpret_cast<PyFFIFunction*>(self)->release_gil = 0;
   }
   return self;
 }
@@ -529,7 +518,8 @@ PyMODINIT_FUNC PyInit__core(void) {
   PyObject* module = PyModule_Create(&core_module);
   if (module == nullptr) return nullptr;
   if (InitObjectTypes(module) != 0 || InitTensorType(module) != 0 || InitConvert(module) != 0 ||
-      InitEnv(module) != 0 || InitForeignRuntime(module) != 0 || InitReflection(module) != 0) {
+      InitEnv(module) != 0 || InitForeignRuntime(module) != 0 || InitCall(module) != 0 ||
+      InitReflection(module) != 0) {
     Py_DECREF(module);
     return nullptr;
   }

@@ -23,7 +23,9 @@ _CUDA_TYPES = {
     "float8_e5m2": "__nv_fp8_e5m2",
     "float8_e8m0fnu": "__nv_fp8_e8m0",
     "float4_e2m1": "__nv_fp4_e2m1",
-    "float4_e2m1fn_x2": "__nv_fp4x2_e2m1",
+    "float4_e2m1fn": "__nv_fp4_e2m1",
+    "float4_e2m1fn_x2": "__nv_fp4x2_e2m1",  # torch's spelling
+    "float4_e2m1fnx2": "__nv_fp4x2_e2m1",  # tvm_ffi_jit's
 }
 
 
@@ -35,7 +37,7 @@ def to_cpp_dtype(dtype_str) -> str:
     ``"__nv_bfloat16"``. Reduced-precision floats map to CUDA's types whether or not a GPU is
     present (the source that uses them is compiled by nvcc). ValueError for any other dtype.
     """
-    text = dtype_str if isinstance(dtype_str, str) else str(dtype_str)
+    text = str.__str__(dtype_str) if isinstance(dtype_str, str) else str(dtype_str)
     if text.startswith("torch."):
         text = text[len("torch.") :]
     name = _HOST_TYPES.get(text) or _CUDA_TYPES.get(text)

@@ -9,6 +9,7 @@
 #include <tvm/ffi/any.h>
 #include <tvm/ffi/base_details.h>
 #include <tvm/ffi/c_api.h>
+#include <tvm/ffi/container/container_detail.h>
 #include <tvm/ffi/error.h>
 
 #include <optional>
@@ -91,11 +92,11 @@ std::string SignatureText(const char* name) {
 
 template <typename R, typename... Args>
 [[noreturn]] TVM_FFI_NO_INLINE void ThrowArgTypeError(const char* name, int index,
-                                                      const TVMFFIAny* arg,
+                                                      const std::string& got,
                                                       const std::string& expected) {
   TVM_FFI_THROW(TypeError) << "Mismatched type on argument #" << index << " when calling: `"
                            << SignatureText<R, Args...>(name) << "`. Expected `" << expected
-                           << "` but got `" << TypeIndexToName(arg->type_index) << "`";
+                           << "` but got `" << got << "`";
   TVM_FFI_UNREACHABLE();  // the builder above throws when destroyed
 }
 
@@ -114,7 +115,7 @@ struct TypedUnpacker {
     std::optional<ArgStorage<T>> value =
         TypeTraits<ArgStorage<T>>::TryCastFromAnyView(args + index);
     if (TVM_FFI_UNLIKELY(!value.has_value())) {
-      ThrowArgTypeError<R, Args...>(name, index, args + index,
+      ThrowArgTypeError<R, Args...>(name, index, MismatchTypeInfo<ArgStorage<T>>(args + index),
                                     TypeTraits<ArgStorage<T>>::TypeStr());
     }
     return *std::move(value);

@@ -229,6 +229,9 @@ struct TypeTraits<Optional<T>> {
     if (!value.has_value()) return std::nullopt;
     return Optional<T>(*std::move(value));
   }
+  static std::string GetMismatchTypeInfo(const TVMFFIAny* src) {
+    return details::MismatchTypeInfo<T>(src);
+  }
   static std::string TypeStr() { return "Optional<" + TypeTraits<T>::TypeStr() + ">"; }
   static std::string TypeSchema() {
     return R"({"type":"Optional","args":[)" + details::TypeSchema<T>::v() + "]}";

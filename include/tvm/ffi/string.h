@@ -258,30 +258,20 @@ inline String EscapeStringJSON(const String& value) {
   std::string out = "\"";
   for (char c : value.view()) {
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '/':
-        out += "\\/";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
+// One case of the switch: `pattern` is written as `text`.
+#define TVM_FFI_ESCAPE_CHAR(pattern, text) \
+  case pattern:                            \
+    out += (text);                         \
+    break
+      TVM_FFI_ESCAPE_CHAR('"', "\\\"");
+      TVM_FFI_ESCAPE_CHAR('\\', "\\\\");
+      TVM_FFI_ESCAPE_CHAR('/', "\\/");
+      TVM_FFI_ESCAPE_CHAR('\b', "\\b");
+      TVM_FFI_ESCAPE_CHAR('\f', "\\f");
+      TVM_FFI_ESCAPE_CHAR('\n', "\\n");
+      TVM_FFI_ESCAPE_CHAR('\r', "\\r");
+      TVM_FFI_ESCAPE_CHAR('\t', "\\t");
+#undef TVM_FFI_ESCAPE_CHAR
       default: {
         auto byte = static_cast<unsigned char>(c);
         if (byte < 0x20 || byte == 0x7f) {

@@ -76,4 +76,29 @@ struct TypeTraitsBase {
 
 }  // namespace ffi
 }  // namespace tvm
+
+/*
+ * Declares an object class that views a type some other library registered under
+ * `RegisteredKey` (at depth `TypeDepth`): its index is looked up at first use, never
+ * allocated; the lookup throws if no such type is registered.
+ */
+#define TVM_FFI_DECLARE_OBJECT_INFO_LOOKUP(RegisteredKey, TypeDepth) \
+  static constexpr const char* _type_key = RegisteredKey;            \
+  static constexpr int32_t _type_index = kTVMFFIDynObjectBegin;      \
+  static constexpr int32_t _type_depth = TypeDepth;                  \
+  static constexpr bool _type_mutable = true;                        \
+  static constexpr bool _type_final = false;                         \
+  static constexpr uint32_t _type_child_slots = 0;                   \
+  static constexpr bool _type_child_slots_can_overflow = true;       \
+  static int32_t RuntimeTypeIndex() {                                \
+    static const int32_t index = [] {                                \
+      TVMFFIByteArray key{RegisteredKey, sizeof(RegisteredKey) - 1}; \
+      int32_t found = -1;                                            \
+      TVM_FFI_CHECK_SAFE_CALL(TVMFFITypeKeyToIndex(&key, &found));   \
+      return found;                                                  \
+    }();                                                             \
+    return index;                                                    \
+  }                                                                  \
+  static int32_t _GetOrAllocRuntimeTypeIndex() { return RuntimeTypeIndex(); } /* NOLINT */
+
 #endif  // TVM_FFI_TYPE_TRAITS_H_

@@ -6,7 +6,8 @@
  *   - details::IsStrictlyStored<T>(src): `src` already holds a T in T's own stored form, so a
  *     container of T can be shared as is; otherwise a cast rebuilds it with converted elements
  *     (an Array<double> received as [1, 2] becomes [1.0, 2.0]);
- *   - details::ContainerTypeStr: "Variant<int, str>" for error messages.
+ *   - details::ContainerTypeStr: "Variant<int, str>" for error messages, and
+ *     details::MismatchTypeInfo: what a value that does not convert holds ("Array[index 1: str]").
  */
 #ifndef TVM_FFI_CONTAINER_CONTAINER_DETAIL_H_
 #define TVM_FFI_CONTAINER_CONTAINER_DETAIL_H_
@@ -109,6 +110,25 @@ std::optional<T> TryConvert(const TVMFFIAny* src) {
     return Any(AnyUnsafe::ViewFromRaw(*src));
   } else {
     return TypeTraits<T>::TryCastFromAnyView(src);
+  }
+}
+
+template <typename T, typename = void>
+struct HasMismatchTypeInfo : std::false_type {};
+template <typename T>
+struct HasMismatchTypeInfo<T, std::void_t<decltype(TypeTraits<T>::GetMismatchTypeInfo(
+                                  static_cast<const TVMFFIAny*>(nullptr)))>> : std::true_type {};
+
+/*!
+ * \brief What `src` holds, as a message about a failed conversion to T names it: a container
+ * names the element that does not convert ("Array[index 1: str]"), other types the held type.
+ */
+template <typename T>
+std::string MismatchTypeInfo(const TVMFFIAny* src) {
+  if constexpr (HasMismatchTypeInfo<T>::value) {
+    return TypeTraits<T>::GetMismatchTypeInfo(src);
+  } else {
+    return TypeIndexToName(src->type_index);
   }
 }
 

@@ -96,6 +96,9 @@ struct TypeTraits<Dict<K, V>> : details::ContainerToAny<Dict<K, V>, kTVMFFIDict>
   static std::optional<Dict<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
     return details::MapLikeFromAnyView<Dict<K, V>, K, V>(src, kTVMFFIDict, kTVMFFIMap);
   }
+  static std::string GetMismatchTypeInfo(const TVMFFIAny* src) {
+    return details::MapMismatchTypeInfo<K, V>("Dict", src);
+  }
   static std::string TypeStr() {
     return "Dict<" + TypeTraits<K>::TypeStr() + ", " + TypeTraits<V>::TypeStr() + ">";
   }

@@ -193,6 +193,25 @@ std::optional<TRef> MapLikeFromAnyView(const TVMFFIAny* src, int32_t own_index,
   return result;
 }
 
+/*! \brief "Map[some key is int, V]" / "Map[K, some value is str]": what does not convert. */
+template <typename K, typename V>
+std::string MapMismatchTypeInfo(const char* kind, const TVMFFIAny* src) {
+  if (src->type_index == kTVMFFIMap || src->type_index == kTVMFFIDict) {
+    const auto* map = static_cast<const MapBaseObj*>(ObjectUnsafe::FromHeader(src->v_obj));
+    for (const auto& kv : *map) {
+      const TVMFFIAny* key = AnyUnsafe::Raw(kv.first);
+      if (!TryConvert<K>(key).has_value()) {
+        return std::string(kind) + "[some key is " + MismatchTypeInfo<K>(key) + ", V]";
+      }
+      const TVMFFIAny* value = AnyUnsafe::Raw(kv.second);
+      if (!TryConvert<V>(value).has_value()) {
+        return std::string(kind) + "[K, some value is " + MismatchTypeInfo<V>(value) + "]";
+      }
+    }
+  }
+  return TypeIndexToName(src->type_index);
+}
+
 /*! \brief Strict storage of a Map or Dict: its own kind, every entry stored as K and V. */
 template <typename K, typename V, int32_t kTypeIndex>
 struct MapStrictStorage {
@@ -211,6 +230,9 @@ struct TypeTraits<Map<K, V>> : details::ContainerToAny<Map<K, V>, kTVMFFIMap> {
   /*! A Map or a Dict whose every key converts to K and value to V. */
   static std::optional<Map<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
     return details::MapLikeFromAnyView<Map<K, V>, K, V>(src, kTVMFFIMap, kTVMFFIDict);
+  }
+  static std::string GetMismatchTypeInfo(const TVMFFIAny* src) {
+    return details::MapMismatchTypeInfo<K, V>("Map", src);
   }
   static std::string TypeStr() {
     return "Map<" + TypeTraits<K>::TypeStr() + ", " + TypeTraits<V>::TypeStr() + ">";

@@ -263,8 +263,26 @@ bool AllStrictlyStored(const SeqBaseObj* seq) {
  * with strictly stored elements is shared; an Array/List of convertible elements is copied
  * into a new SeqRef with converted elements (as Python passes lists as Arrays).
  */
+/*! \brief "Array[index 1: str]": the first element of an Array/List that does not convert. */
+template <typename T>
+std::string SeqMismatchTypeInfo(const char* kind, const TVMFFIAny* src) {
+  if (const SeqBaseObj* seq = AsSeq(src)) {
+    for (size_t i = 0; i < seq->size(); ++i) {
+      const TVMFFIAny* item = AnyUnsafe::Raw(seq->begin()[i]);
+      if (!TryConvert<T>(item).has_value()) {
+        return std::string(kind) + "[index " + std::to_string(i) + ": " +
+               MismatchTypeInfo<T>(item) + "]";
+      }
+    }
+  }
+  return TypeIndexToName(src->type_index);
+}
+
 template <typename SeqRef, typename T, int32_t kTypeIndex>
 struct SeqTypeTraits : ContainerToAny<SeqRef, kTypeIndex> {
+  static std::string GetMismatchTypeInfo(const TVMFFIAny* src) {
+    return SeqMismatchTypeInfo<T>(kTypeIndex == kTVMFFIArray ? "Array" : "List", src);
+  }
   static std::optional<SeqRef> TryCastFromAnyView(const TVMFFIAny* src) {
     const SeqBaseObj* seq = AsSeq(src);
     if (seq == nullptr) return std::nullopt;

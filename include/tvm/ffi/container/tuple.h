@@ -154,9 +154,34 @@ struct TypeTraits<Tuple<Types...>> : details::ContainerToAny<Tuple<Types...>, kT
     }
     return Tuple<Types...>(ObjectPtr<Object>(std::move(converted)));
   }
+  /*! "Array[size=3]" for a wrong length, else "Array[index 1: str]". */
+  static std::string GetMismatchTypeInfo(const TVMFFIAny* src) {
+    if (src->type_index != kTVMFFIArray) return details::TypeIndexToName(src->type_index);
+    const SeqBaseObj* seq = details::AsSeq(src);
+    if (seq->size() != sizeof...(Types)) {
+      return "Array[size=" + std::to_string(seq->size()) + "]";
+    }
+    return ElementMismatch<0>(seq->begin());
+  }
   static std::string TypeStr() { return details::ContainerTypeStr<Types...>("Tuple"); }
   static std::string TypeSchema() {
     return R"({"type":"Tuple","args":[)" + details::TypeSchemaList<Types...>() + "]}";
+  }
+
+ private:
+  template <size_t I>
+  static std::string ElementMismatch(const Any* items) {
+    if constexpr (I == sizeof...(Types)) {
+      return "Array";
+    } else {
+      using ElemType = std::tuple_element_t<I, std::tuple<Types...>>;
+      const TVMFFIAny* item = details::AnyUnsafe::Raw(items[I]);
+      if (!details::TryConvert<ElemType>(item).has_value()) {
+        return "Array[index " + std::to_string(I) + ": " +
+               details::MismatchTypeInfo<ElemType>(item) + "]";
+      }
+      return ElementMismatch<I + 1>(items);
+    }
   }
 };
 

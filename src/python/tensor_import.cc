@@ -1,9 +1,11 @@
 /*
- * How a Python object becomes a Tensor argument, decided once per Python type:
- * through the framework's C exchange API (torch), through __dlpack__, or not at all.
- * Also the per-call framework context: allocator, stream, and tensors returned as the
- * caller's own type.
+ * How a Python object becomes a Tensor, as an argument or through from_dlpack(): the route
+ * is decided once per Python type: the framework's C exchange API (torch), the buffer
+ * protocol (numpy), __dlpack__, or not a tensor. Also the per-call framework context:
+ * allocator, stream, and tensors returned as the caller's own type.
  */
+#include <tvm/ffi/container/tensor.h>
+
 #include <cstring>
 #include <unordered_map>
 
@@ -13,6 +15,52 @@
 
 namespace tvm_ffi_jit {
 namespace {
+
+constexpr const char* kVersionedName = "dltensor_versioned";
+constexpr const char* kLegacyName = "dltensor";
+
+/*!
+ * \brief Imports a DLPack capsule, marking it used. Returns 1 if `capsule` is none (no
+ * error set); on failure the capsule keeps its tensor and its destructor frees it.
+ */
+int TensorFromCapsule(PyObject* capsule, TVMFFIObject** out) {
+  int code = 0;
+  TVMFFIObjectHandle handle = nullptr;
+  if (PyCapsule_IsValid(capsule, kVersionedName)) {
+    void* managed = PyCapsule_GetPointer(capsule, kVersionedName);
+    code = TVMFFITensorFromDLPackVersioned(static_cast<DLManagedTensorVersioned*>(managed), 0, 0,
+                                           &handle);
+    if (code == 0) PyCapsule_SetName(capsule, "used_dltensor_versioned");
+  } else if (PyCapsule_IsValid(capsule, kLegacyName)) {
+    void* managed = PyCapsule_GetPointer(capsule, kLegacyName);
+    code = TVMFFITensorFromDLPack(static_cast<DLManagedTensor*>(managed), 0, 0, &handle);
+    if (code == 0) PyCapsule_SetName(capsule, "used_dltensor");
+  } else {
+    return 1;
+  }
+  if (code != 0) {
+    RaiseFromSafeCallCode(code);
+    return -1;
+  }
+  *out = static_cast<TVMFFIObject*>(handle);
+  return 0;
+}
+
+/*! \brief obj.__dlpack__(max_version=(1, x)), falling back to obj.__dlpack__(). */
+PyObject* CallDLPack(PyObject* method) {
+  PyObject* kwargs =
+      Py_BuildValue("{s:(ii)}", "max_version", DLPACK_MAJOR_VERSION, DLPACK_MINOR_VERSION);
+  if (kwargs == nullptr) return nullptr;
+  PyObject* empty = PyTuple_New(0);
+  PyObject* capsule = PyObject_Call(method, empty, kwargs);
+  Py_DECREF(empty);
+  Py_DECREF(kwargs);
+  if (capsule == nullptr && PyErr_ExceptionMatches(PyExc_TypeError)) {
+    PyErr_Clear();  // a producer that predates DLPack 1.0 takes no max_version
+    capsule = PyObject_CallNoArgs(method);
+  }
+  return capsule;
+}
 
 // kBuffer: numpy arrays through the buffer protocol, falling back to __dlpack__.
 enum class TensorRoute { kNotTensor, kExchangeAPI, kBuffer, kDLPackMethod };
@@ -194,6 +242,160 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
         reinterpret_cast<DLTensor*>(reinterpret_cast<char*>(handle) + sizeof(TVMFFIObject))->device;
   }
   return 0;
+}
+
+int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out) {
+  PyObject* method = PyObject_GetAttrString(obj, "__dlpack__");
+  if (method == nullptr) {
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+    PyErr_Clear();
+    return 1;
+  }
+  PyObject* capsule = CallDLPack(method);
+  Py_DECREF(method);
+  if (capsule == nullptr) return -1;
+  int code = TensorFromCapsule(capsule, out);
+  Py_DECREF(capsule);
+  if (code == 1) {
+    PyErr_Format(PyExc_TypeError, "%s.__dlpack__ did not return a DLPack capsule",
+                 Py_TYPE(obj)->tp_name);
+    return -1;
+  }
+  return code;
+}
+
+namespace {
+
+// Raised when an import misses require_alignment/require_contiguous: a ValueError (the bad
+// input) that code catching the RuntimeError other TVM-FFI runtimes raise also catches.
+PyObject* TensorLayoutError = nullptr;
+
+PyObject* LayoutTuple(const int64_t* values, const DLTensor& t) {
+  PyObject* tuple = PyTuple_New(t.ndim);
+  int64_t stride = 1;
+  for (int32_t i = t.ndim - 1; tuple != nullptr && i >= 0; --i) {
+    PyTuple_SET_ITEM(tuple, i, PyLong_FromLongLong(values ? values[i] : stride));
+    stride *= t.shape[i];
+  }
+  return tuple;
+}
+
+/*! \brief Why `t` misses the requirements (a new str), or NULL if it meets them. */
+PyObject* LayoutProblem(const DLTensor& t, Py_ssize_t alignment, bool contiguous) {
+  if (alignment > 0 && !tvm::ffi::IsAligned(t, static_cast<size_t>(alignment))) {
+    return PyUnicode_FromFormat(
+        "from_dlpack: the first element (data %p + byte_offset %llu) is not aligned to %zd "
+        "bytes (require_alignment=%zd)",
+        t.data, static_cast<unsigned long long>(t.byte_offset), alignment, alignment);
+  }
+  if (contiguous && !tvm::ffi::IsContiguous(t)) {
+    PyObject* shape = LayoutTuple(t.shape, t);
+    PyObject* strides = LayoutTuple(t.strides, t);
+    PyObject* message = shape && strides
+                            ? PyUnicode_FromFormat(
+                                  "from_dlpack: a tensor of shape %R with strides %R is not "
+                                  "contiguous (require_contiguous=True)",
+                                  shape, strides)
+                            : nullptr;
+    Py_XDECREF(shape);
+    Py_XDECREF(strides);
+    return message;
+  }
+  return nullptr;
+}
+
+/*! \brief A Tensor for a Tensor, a DLPack capsule or a tensor of any framework; -1 on error. */
+int ImportAny(PyObject* obj, TVMFFIObject** out) {
+  if (PyObject_TypeCheck(obj, TensorType)) {
+    TVMFFIObject* handle = reinterpret_cast<PyFFIObject*>(obj)->handle;
+    if (handle == nullptr) {
+      PyErr_SetString(PyExc_ValueError, "from_dlpack: this Tensor holds no tensor");
+      return -1;
+    }
+    TVMFFIObjectIncRef(handle);
+    *out = handle;
+    return 0;
+  }
+  if (PyCapsule_CheckExact(obj)) {
+    int code = TensorFromCapsule(obj, out);
+    if (code != 1) return code;
+    const char* name = PyCapsule_GetName(obj);
+    PyErr_Clear();
+    if (name != nullptr && std::strncmp(name, "used_", 5) == 0) {
+      PyErr_SetString(PyExc_TypeError,
+                      "from_dlpack: this DLPack capsule was already imported (a capsule can be "
+                      "consumed once)");
+    } else {
+      PyErr_Format(PyExc_TypeError, "from_dlpack: a capsule named %s is not a DLPack tensor",
+                   name ? name : "NULL");
+    }
+    return -1;
+  }
+  int code = TensorFromPyObject(obj, out, nullptr);
+  if (code == 1) code = TensorFromDLPackObject(obj, out);  // __dlpack__ set on the instance
+  if (code == 1) {
+    PyErr_Format(PyExc_TypeError,
+                 "from_dlpack expects a tensor (an object with __dlpack__) or a DLPack "
+                 "capsule, got %s",
+                 Py_TYPE(obj)->tp_name);
+    return -1;
+  }
+  return code;
+}
+
+/*! from_dlpack(ext_tensor, *, require_alignment=0, require_contiguous=False) */
+PyObject* FromDLPack(PyObject*, PyObject* args, PyObject* kwargs) {
+  static const char* keywords[] = {"ext_tensor", "require_alignment", "require_contiguous",
+                                   nullptr};
+  PyObject* obj = nullptr;
+  Py_ssize_t alignment = 0;
+  int contiguous = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$np:from_dlpack", const_cast<char**>(keywords),
+                                   &obj, &alignment, &contiguous)) {
+    return nullptr;
+  }
+  if (alignment < 0) {
+    return PyErr_Format(PyExc_ValueError,
+                        "from_dlpack: require_alignment must be 0 (none) or a positive number of "
+                        "bytes, got %zd",
+                        alignment);
+  }
+  TVMFFIObject* handle = nullptr;
+  if (ImportAny(obj, &handle) != 0) return nullptr;
+  const DLTensor* t =
+      reinterpret_cast<const DLTensor*>(reinterpret_cast<char*>(handle) + sizeof(TVMFFIObject));
+  PyObject* problem = LayoutProblem(*t, alignment, contiguous != 0);
+  if (problem != nullptr || PyErr_Occurred()) {
+    TVMFFIObjectDecRef(handle);  // before raising: a producer's deleter may run Python code
+    if (problem != nullptr) PyErr_SetObject(TensorLayoutError, problem);
+    Py_XDECREF(problem);
+    return nullptr;
+  }
+  if (PyObject_TypeCheck(obj, TensorType)) {
+    TVMFFIObjectDecRef(handle);
+    return Py_NewRef(obj);
+  }
+  return WrapOwnedObject(handle);
+}
+
+PyMethodDef import_methods[] = {
+    {"from_dlpack", reinterpret_cast<PyCFunction>(FromDLPack), METH_VARARGS | METH_KEYWORDS,
+     "from_dlpack(ext_tensor, *, require_alignment=0, require_contiguous=False): a Tensor "
+     "sharing the memory of a DLPack capsule or of any object implementing __dlpack__."},
+    {nullptr, nullptr, 0, nullptr}};
+
+}  // namespace
+
+int InitTensorImport(PyObject* module) {
+  PyObject* bases = PyTuple_Pack(2, PyExc_ValueError, PyExc_RuntimeError);
+  if (bases == nullptr) return -1;
+  TensorLayoutError = PyErr_NewExceptionWithDoc(
+      "tvm_ffi_jit.TensorLayoutError",
+      "A tensor misses from_dlpack's require_alignment or require_contiguous.", bases, nullptr);
+  Py_DECREF(bases);
+  if (TensorLayoutError == nullptr) return -1;
+  if (PyModule_AddObjectRef(module, "TensorLayoutError", TensorLayoutError) < 0) return -1;
+  return PyModule_AddFunctions(module, import_methods);
 }
 
 void CallContext::Enter() {

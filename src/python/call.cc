@@ -1,0 +1,141 @@
+/*
+ * The call path: Function objects' vectorcall converts the Python arguments, calls the
+ * function's safe_call without the GIL (unless its release_gil is off) and converts the result.
+ * Everything that touches Python happens with the GIL held: argument conversion, the framework's
+ * stream and allocator lookup, before the release; the result and any error, after.
+ */
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "python/core.h"
+#include "python/signals.h"
+
+namespace tvm_ffi_jit {
+
+namespace {
+
+char release_gil_by_default = 1;
+
+/*! \brief The default's environment variable: ours, else apache-tvm-ffi's name for it. */
+int ReadReleaseGilDefault() {
+  const char* name = "TVM_FFI_JIT_RELEASE_GIL";
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') {
+    name = "TVM_FFI_RELEASE_GIL_BY_DEFAULT";
+    text = std::getenv(name);
+  }
+  if (text == nullptr || *text == '\0') return 0;
+  for (const char* on : {"1", "true", "yes", "on"}) {
+    if (strcasecmp(text, on) == 0) return 0;
+  }
+  for (const char* off : {"0", "false", "no", "off"}) {
+    if (strcasecmp(text, off) == 0) {
+      release_gil_by_default = 0;
+      return 0;
+    }
+  }
+  return PyErr_WarnFormat(PyExc_RuntimeWarning, 1,
+                          "%s='%s' is not one of 1/0, true/false, yes/no, on/off; calls release "
+                          "the GIL",
+                          name, text);
+}
+
+/*! \brief Adds a note naming the argument to the pending conversion error. */
+void NoteFailedArgument(Py_ssize_t index, PyObject* arg) {
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  if (value != nullptr) {
+    PyObject* note =
+        PyUnicode_FromFormat("while converting argument #%zd (a %s)", index, Py_TYPE(arg)->tp_name);
+    PyObject* added = note ? PyObject_CallMethod(value, "add_note", "O", note) : nullptr;
+    Py_XDECREF(added);
+    Py_XDECREF(note);
+    PyErr_Clear();
+  }
+  PyErr_Restore(type, value, traceback);
+}
+
+/*! \brief The safe call with the GIL released: Python threads run meanwhile. */
+int SafeCallWithoutGil(TVMFFISafeCallType safe_call, TVMFFIObject* func, const TVMFFIAny* args,
+                       int32_t num_args, TVMFFIAny* result) {
+  MainThreadWaits waits;
+  PyThreadState* thread_state = PyEval_SaveThread();
+  int code = safe_call(func, args, num_args, result);
+  PyEval_RestoreThread(thread_state);
+  return code;
+}
+
+PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
+                             PyObject* kwnames) {
+  if (TVM_FFI_UNLIKELY(kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0)) {
+    PyErr_SetString(PyExc_TypeError, "TVM-FFI functions take positional arguments only");
+    return nullptr;
+  }
+  auto* func = reinterpret_cast<PyFFIFunction*>(self);
+  return CallFunction(func->base.handle, args, PyVectorcall_NARGS(nargsf), func->release_gil);
+}
+
+}  // namespace
+
+void InitFunctionCall(PyFFIFunction* func) {
+  func->vectorcall = FunctionVectorcall;
+  func->release_gil = release_gil_by_default;
+}
+
+PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
+                       bool release_gil) {
+  constexpr Py_ssize_t kStackArgs = 8;
+  TVMFFIAny stack_args[kStackArgs];
+  std::vector<TVMFFIAny> heap_args;
+  TVMFFIAny* packed = stack_args;
+  if (nargs > kStackArgs) {
+    heap_args.resize(nargs);
+    packed = heap_args.data();
+  }
+  TempObjects temps;
+  CallContext context;
+  for (Py_ssize_t i = 0; i < nargs; ++i) {
+    if (TVM_FFI_UNLIKELY(PyToAnyView(args[i], &packed[i], &temps, &context) != 0)) {
+      PyObject *type, *value, *traceback;
+      PyErr_Fetch(&type, &value, &traceback);
+      temps.Release();  // deleters may run Python code, which must not see a pending error
+      PyErr_Restore(type, value, traceback);
+      NoteFailedArgument(i, args[i]);
+      return nullptr;
+    }
+  }
+  TVMFFIAny result;
+  result.type_index = kTVMFFINone;
+  result.zero_padding = 0;
+  result.v_int64 = 0;
+  auto* cell =
+      reinterpret_cast<TVMFFIFunctionCell*>(reinterpret_cast<char*>(func) + sizeof(TVMFFIObject));
+  context.Enter();
+  int code = release_gil ? SafeCallWithoutGil(cell->safe_call, func, packed,
+                                              static_cast<int32_t>(nargs), &result)
+                         : cell->safe_call(func, packed, static_cast<int32_t>(nargs), &result);
+  context.Exit();
+  if (TVM_FFI_UNLIKELY(code != 0)) {
+    // A signal handler may have raised during the call: the temporaries' deleters, which may run
+    // Python code, must not see that exception pending.
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    temps.Release();
+    PyErr_Restore(type, value, traceback);
+    return RaiseFromSafeCallCode(code, reinterpret_cast<const void*>(cell->safe_call));
+  }
+  temps.Release();
+  if (result.type_index == kTVMFFITensor && context.api != nullptr) {
+    return context.TensorResultToPy(result.v_obj);  // the caller's framework type
+  }
+  return OwnedAnyToPy(&result);
+}
+
+int InitCall(PyObject*) {
+  if (ReadReleaseGilDefault() != 0) return -1;
+  return InitSignals();
+}
+
+}  // namespace tvm_ffi_jit
