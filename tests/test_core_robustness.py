@@ -172,3 +172,17 @@ def test_python_object_held_by_cpp_at_exit():
 def test_loading_a_library_twice_gives_one_module(mod):
     again = ffi.load_module(mod.path)
     assert again.same_as(mod)
+
+
+def test_a_library_path_with_a_nul_byte_is_refused_not_truncated(mod):
+    # dlopen would open the part before the NUL: a different file than the one named.
+    with pytest.raises(ValueError, match="NUL byte"):
+        ffi.load_module(mod.path + "\0.evil")
+
+
+def test_a_function_name_with_a_nul_byte_names_no_function(mod):
+    name = FUNCTIONS[0]
+    assert callable(mod.get_function(name))
+    with pytest.raises(AttributeError, match="has no function"):
+        mod.get_function(name + "\0suffix")
+    assert not mod.implements_function(name + "\0suffix")

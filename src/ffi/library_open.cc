@@ -88,6 +88,11 @@ std::string ExplainLoadFailure(const std::string& reason) {
 }  // namespace
 
 void* OpenLibrary(const std::string& path) {
+  // dlopen would silently open the prefix before the NUL: a different file.
+  if (path.find('\0') != std::string::npos) {
+    TVM_FFI_THROW(ValueError) << "library path contains a NUL byte: "
+                              << path.substr(0, path.find('\0')) << "\\0...";
+  }
   ResolveUpstreamSonameToThisRuntime(path);
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -138,6 +139,10 @@ RuntimeModuleObj* AsRuntimeModule(const Module& module) {
 }
 
 Optional<Function> RuntimeModuleObj::GetFunction(const String& name) {
+  // No symbol has a NUL in its name; dlsym would look up the prefix before it.
+  if (std::string_view(name.data(), name.size()).find('\0') != std::string_view::npos) {
+    return Optional<Function>();
+  }
   void* symbol = lookup_(kSymbolPrefix + std::string(name));
   if (symbol == nullptr) return Optional<Function>();
   // Not cached here: a cached function holding its module would form a cycle.
