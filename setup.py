@@ -30,6 +30,20 @@ RUNTIME_NAME = "tvm_ffi_jit"
 PRIVATE_PREFIX = "tvm_ffi_jit_"  # the extension calls the runtime only through these names
 SONAME_SHIM = "libtvm_ffi_shim.so"  # must match kSonameShim in src/ffi/library_open.cc
 CXX_FLAGS = ["-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wno-unused-function"]
+# TVM_FFI_JIT_SANITIZE=address,undefined builds the runtime and _core instrumented (see
+# .ci/sanitize: Python itself is not, so the sanitizer runtimes must be LD_PRELOADed).
+SANITIZE = os.environ.get("TVM_FFI_JIT_SANITIZE", "").strip()
+
+
+def _sanitizer_flags():
+    if not SANITIZE:
+        return []
+    if not re.fullmatch(r"[a-z]+(,[a-z]+)*", SANITIZE):
+        sys.exit(f"TVM_FFI_JIT_SANITIZE={SANITIZE!r}: expected names such as address,undefined")
+    return [f"-fsanitize={SANITIZE}", "-fno-omit-frame-pointer", "-g"]
+
+
+SANITIZER_FLAGS = _sanitizer_flags()
 
 
 def _cxx():
@@ -129,13 +143,15 @@ class BuildRuntimeThenExtension(build_ext):
         for src in sources:
             obj = obj_dir / (src.stem + ".o")
             objects.append(obj)
-            jobs.append([_cxx(), *CXX_FLAGS, *includes, "-c", str(src), "-o", str(obj)])
+            compile_cmd = [_cxx(), *CXX_FLAGS, *SANITIZER_FLAGS, *includes, "-c", str(src)]
+            jobs.append([*compile_cmd, "-o", str(obj)])
         _compile_all(jobs)
         functions = _defined_c_functions(objects)
         target = lib_dir / f"lib{RUNTIME_NAME}.so"
         link = [
             _cxx(),
             "-shared",
+            *SANITIZER_FLAGS,
             "-o",
             str(target),
             *map(str, objects),
@@ -207,8 +223,8 @@ core = Extension(
     sources=[str(p.relative_to(ROOT)) for p in sorted((ROOT / "src" / "python").glob("*.cc"))],
     include_dirs=[str(ROOT / "include"), str(ROOT / "src")],
     libraries=[RUNTIME_NAME],
-    extra_compile_args=CXX_FLAGS,
-    extra_link_args=["-Wl,-rpath,$ORIGIN/lib"],
+    extra_compile_args=[*CXX_FLAGS, *SANITIZER_FLAGS],
+    extra_link_args=["-Wl,-rpath,$ORIGIN/lib", *SANITIZER_FLAGS],
     language="c++",
 )
 

@@ -7,6 +7,36 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+
+// Python-version compatibility: what the extension uses that an older or newer CPython lacks.
+#if PY_VERSION_HEX < 0x030A0000  // 3.9: these came in 3.10
+static inline PyObject* TvmFfiJitNewRef(PyObject* obj) {
+  Py_INCREF(obj);
+  return obj;
+}
+static inline PyObject* TvmFfiJitXNewRef(PyObject* obj) {
+  Py_XINCREF(obj);
+  return obj;
+}
+#define Py_NewRef(obj) TvmFfiJitNewRef(_PyObject_CAST(obj))
+#define Py_XNewRef(obj) TvmFfiJitXNewRef(_PyObject_CAST(obj))
+static inline int PyModule_AddObjectRef(PyObject* module, const char* name, PyObject* value) {
+  if (value == nullptr) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "PyModule_AddObjectRef: NULL value");
+    return -1;
+  }
+  Py_INCREF(value);  // PyModule_AddObject steals the reference only on success
+  if (PyModule_AddObject(module, name, value) < 0) {
+    Py_DECREF(value);
+    return -1;
+  }
+  return 0;
+}
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+// 3.13 moved its declaration to the internal headers; libpython still exports it.
+extern "C" int _PyOS_IsMainThread(void);
+#endif
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <deque>
