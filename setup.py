@@ -97,6 +97,12 @@ def _compile_all(jobs):
 
 
 class BuildRuntimeThenExtension(build_ext):
+    def finalize_options(self):
+        super().finalize_options()
+        # Always rebuild _core (the runtime is rebuilt anyway): a build tree reused across a
+        # TVM_FFI_JIT_SANITIZE build and a plain one must not hand over the other's _core.
+        self.force = True
+
     def build_extensions(self):
         ext_path = Path(self.get_ext_fullpath("tvm_ffi_jit._core")).resolve()
         lib_dir = ext_path.parent / "lib"
