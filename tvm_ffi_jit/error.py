@@ -29,8 +29,13 @@ def _message_only(base: type) -> type:
         return self.reason
 
     doc = f"A C++ error of kind {base.__name__}: only its message is known."
+    # Named like the built-in (the kind it goes back to C++ as); found by pickle as _Kind<name>.
+    qualname = f"_Kind{base.__name__}"
     namespace = {"__init__": __init__, "__str__": __str__, "__doc__": doc, "__module__": __name__}
-    return type(base.__name__, (base,), namespace)
+    cls = type(base.__name__, (base,), namespace)
+    cls.__qualname__ = qualname
+    globals()[qualname] = cls
+    return cls
 
 
 for _base in (UnicodeDecodeError, UnicodeEncodeError, UnicodeTranslateError):

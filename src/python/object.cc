@@ -43,19 +43,21 @@ bool TypeDerivesFrom(const TVMFFITypeInfo* info, int32_t base_index) {
 }
 
 /*!
- * \brief Whether objects of type `info` may be wrapped in `cls`: the nearest class in its MRO
- * registered for types must be registered for `info`'s type or an ancestor of it. Otherwise
- * `expected` receives the keys of the types it was registered for.
+ * \brief Whether objects of type `info` may be wrapped in `cls`: every class in its MRO (from
+ * `first` on) that was registered for types must have been registered for `info`'s type or an
+ * ancestor of it, since its methods may assume that type. Otherwise `expected` receives the
+ * keys of the types the refusing class was registered for.
  */
-bool ClassAcceptsType(PyTypeObject* cls, const TVMFFITypeInfo* info, std::string* expected) {
+bool ClassAcceptsType(PyTypeObject* cls, const TVMFFITypeInfo* info, std::string* expected,
+                      Py_ssize_t first = 0) {
   PyObject* mro = cls->tp_mro;
   Py_ssize_t count = mro != nullptr ? PyTuple_GET_SIZE(mro) : 0;
-  for (Py_ssize_t i = 0; i < count; ++i) {
+  for (Py_ssize_t i = first; i < count; ++i) {
     auto found = indices_by_class.find(reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i)));
     if (found == indices_by_class.end()) continue;
-    for (int32_t index : found->second) {
-      if (TypeDerivesFrom(info, index)) return true;
-    }
+    bool accepted = false;
+    for (int32_t index : found->second) accepted = accepted || TypeDerivesFrom(info, index);
+    if (accepted) continue;
     expected->clear();
     for (int32_t index : found->second) {
       const TVMFFITypeInfo* bound = TVMFFIGetTypeInfo(index);
@@ -328,16 +330,11 @@ PyObject* RegisterObjectClass(PyObject*, PyObject* const* args, Py_ssize_t nargs
   }
   // Its base classes' methods must see the types they were written for.
   std::string expected;
-  PyObject* mro = cls->tp_mro;
-  for (Py_ssize_t i = 1; mro != nullptr && i < PyTuple_GET_SIZE(mro); ++i) {
-    auto* base = reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i));
-    if (!ClassAcceptsType(base, info, &expected)) {
-      PyErr_Format(PyExc_TypeError,
-                   "%s derives from %s, which holds `%s` objects: it cannot be "
-                   "the class of `%s`",
-                   cls->tp_name, base->tp_name, expected.c_str(), TypeKeyText(info).c_str());
-      return nullptr;
-    }
+  if (!ClassAcceptsType(cls, info, &expected, /*first=*/1)) {
+    PyErr_Format(PyExc_TypeError,
+                 "%s derives from a class that holds `%s` objects: it cannot be the class of `%s`",
+                 cls->tp_name, expected.c_str(), TypeKeyText(info).c_str());
+    return nullptr;
   }
   RegisterClassForTypeIndex(index, cls);
   Py_RETURN_NONE;
