@@ -439,3 +439,67 @@ def test_nans_with_different_bits_are_different_keys():
     converted = ffi.convert({nan: 1, -nan: 2})
     assert len(converted) == 2
     assert sorted(converted.values()) == [1, 2]
+
+
+# ---- random structures: converted exactly, or refused for a cycle ----
+
+FUZZ = r"""
+import math, random
+import tvm_ffi_jit as ffi
+
+def leaf(rng):
+    small, text = rng.randint(-2**40, 2**40), "s" * rng.randint(0, 12)
+    return rng.choice([small, rng.random(), float("nan"), text, text.encode(), None, True, 2**70])
+
+def build(rng, depth, containers):
+    if depth == 0 or rng.random() < 0.3:
+        return leaf(rng)
+    kind = rng.choice(["list", "tuple", "dict"])
+    children = [build(rng, depth - 1, containers) for _ in range(rng.randint(0, 4))]
+    if kind == "dict":
+        value = {f"k{i}": child for i, child in enumerate(children)}
+    else:
+        value = list(children) if kind == "list" else tuple(children)
+    if kind != "tuple":
+        containers.append(value)
+    return value
+
+def same(py, value):
+    if isinstance(py, float) and math.isnan(py):
+        return isinstance(value, float) and math.isnan(value)
+    if isinstance(py, (list, tuple)):
+        return len(py) == len(value) and all(same(a, b) for a, b in zip(py, value))
+    if isinstance(py, dict):
+        return len(py) == len(value) and all(same(v, value[k]) for k, v in py.items())
+    return type(py) is type(value) and py == value
+
+counts = {"converted": 0, "cycle refused": 0}
+for seed in range(400):
+    rng = random.Random(seed)
+    containers = []
+    root = [build(rng, 6, containers)]
+    containers.append(root)
+    cyclic = rng.random() < 0.4
+    if cyclic:
+        target = rng.choice(containers)
+        if isinstance(target, list):
+            target.append(root)
+        else:
+            target["cycle"] = root
+    try:
+        value = ffi.convert(root)
+    except ValueError as e:
+        assert cyclic and "contains itself" in str(e), (seed, e)
+        counts["cycle refused"] += 1
+        continue
+    assert not cyclic, seed
+    assert same(root, value), seed
+    counts["converted"] += 1
+print(counts)
+"""
+
+
+def test_random_structures_convert_exactly_or_refuse_their_cycle():
+    out = survives(FUZZ, timeout=120)
+    counts = eval(out.strip().splitlines()[-1])  # noqa: S307 - our own subprocess's dict
+    assert counts["converted"] > 150 and counts["cycle refused"] > 100, counts
