@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "ffi/arg_checks.h"
 #include "ffi/context_symbols.h"
 
 namespace tvm {
@@ -54,12 +55,7 @@ struct AlignedCPUAlloc {
 };
 
 Tensor AllocCPU(const DLTensor& prototype) {
-  size_t numel = 1;
-  for (int32_t i = 0; i < prototype.ndim; ++i) {
-    if (prototype.shape[i] < 0) TVM_FFI_THROW(ValueError) << "negative extent in tensor shape";
-    numel *= static_cast<size_t>(prototype.shape[i]);
-  }
-  size_t bytes = GetDataSize(numel, prototype.dtype);
+  size_t bytes = details::CheckedDataSize(prototype.shape, prototype.ndim, prototype.dtype);
   constexpr size_t kAlignment = 64;
   // aligned_alloc wants a non-zero multiple of the alignment.
   size_t rounded = bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
@@ -128,6 +124,12 @@ DLPackManagedTensorAllocator TVMFFIEnvGetDLPackManagedTensorAllocator(void) {
 
 int TVMFFIEnvTensorAlloc(DLTensor* prototype, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  if (prototype == nullptr || out == nullptr) {
+    TVM_FFI_THROW(ValueError) << "TVMFFIEnvTensorAlloc: " << (prototype ? "out" : "prototype")
+                              << " is NULL";
+  }
+  // Every allocator sizes its memory from the shape: refuse one whose size overflows.
+  details::CheckedDataSize(prototype->shape, prototype->ndim, prototype->dtype);
   DLPackManagedTensorAllocator allocator = TVMFFIEnvGetDLPackManagedTensorAllocator();
   if (allocator == nullptr) {
     // Beyond the ABI's contract (which reports an error here): CPU memory of our own.
@@ -163,7 +165,8 @@ int TVMFFIEnvCheckSignals(void) {
 
 int TVMFFIEnvRegisterCAPI(const char* name, void* symbol) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  std::string key = name != nullptr ? name : "";
+  details::CheckArgNotNull(name, "TVMFFIEnvRegisterCAPI", "name");
+  std::string key = name;
   if (key == "PyErr_CheckSignals") {
     frontend.check_signals = reinterpret_cast<int (*)()>(symbol);
   } else if (key == "PyGILState_Ensure") {

@@ -8,6 +8,8 @@
 
 #include <type_traits>
 
+#include "ffi/arg_checks.h"
+
 namespace tvm {
 namespace ffi {
 namespace {
@@ -66,6 +68,14 @@ bool IsReadOnly(TVMFFIObject* header) {
     return static_cast<ViewTensorObj*>(obj)->allocator().read_only();
   }
   return false;
+}
+
+/*! \brief Refuses a DLTensor whose shape cannot be read (NULL with dimensions, negative ndim). */
+void CheckDLTensor(const DLTensor& tensor, const char* function) {
+  if (tensor.ndim < 0 || (tensor.ndim > 0 && tensor.shape == nullptr)) {
+    TVM_FFI_THROW(ValueError) << function << ": tensor with ndim " << tensor.ndim
+                              << (tensor.shape == nullptr ? " and a NULL shape" : "");
+  }
 }
 
 /*! \brief Refuses a DLPack tensor that does not meet the caller's requirements. */
@@ -131,6 +141,9 @@ extern "C" {
 int TVMFFITensorFromDLPack(DLManagedTensor* from, int32_t require_alignment,
                            int32_t require_contiguous, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(from, "TVMFFITensorFromDLPack", "from");
+  details::CheckArgNotNull(out, "TVMFFITensorFromDLPack", "out");
+  CheckDLTensor(from->dl_tensor, "TVMFFITensorFromDLPack");
   CheckImportable(from->dl_tensor, require_alignment, require_contiguous);
   *out = Import(from);
   TVM_FFI_SAFE_CALL_END();
@@ -139,12 +152,15 @@ int TVMFFITensorFromDLPack(DLManagedTensor* from, int32_t require_alignment,
 int TVMFFITensorFromDLPackVersioned(DLManagedTensorVersioned* from, int32_t require_alignment,
                                     int32_t require_contiguous, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(from, "TVMFFITensorFromDLPackVersioned", "from");
+  details::CheckArgNotNull(out, "TVMFFITensorFromDLPackVersioned", "out");
   if (from->version.major != DLPACK_MAJOR_VERSION) {
     // No other field may be read; the caller still owns the tensor and calls its deleter.
     TVM_FFI_THROW(RuntimeError) << "FromDLPack: unsupported DLPack major version "
                                 << from->version.major << " (expected " << DLPACK_MAJOR_VERSION
                                 << ")";
   }
+  CheckDLTensor(from->dl_tensor, "TVMFFITensorFromDLPackVersioned");
   CheckImportable(from->dl_tensor, require_alignment, require_contiguous);
   if (from->flags & DLPACK_FLAG_BITMASK_IS_SUBBYTE_TYPE_PADDED) {
     TVM_FFI_THROW(RuntimeError) << "FromDLPack: padded sub-byte types are not supported";
@@ -155,12 +171,14 @@ int TVMFFITensorFromDLPackVersioned(DLManagedTensorVersioned* from, int32_t requ
 
 int TVMFFITensorToDLPack(TVMFFIObjectHandle from, DLManagedTensor** out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(out, "TVMFFITensorToDLPack", "out");
   *out = Export<DLManagedTensor>(from);
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFITensorToDLPackVersioned(TVMFFIObjectHandle from, DLManagedTensorVersioned** out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(out, "TVMFFITensorToDLPackVersioned", "out");
   *out = Export<DLManagedTensorVersioned>(from);
   TVM_FFI_SAFE_CALL_END();
 }
@@ -169,6 +187,12 @@ int TVMFFITensorCreateUnsafeView(TVMFFIObjectHandle source, const DLTensor* prot
                                  TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
   AsTensor(source);
+  details::CheckArgNotNull(prototype, "TVMFFITensorCreateUnsafeView", "prototype");
+  details::CheckArgNotNull(out, "TVMFFITensorCreateUnsafeView", "out");
+  CheckDLTensor(*prototype, "TVMFFITensorCreateUnsafeView");
+  if (prototype->strides == nullptr && prototype->ndim > 0) {
+    TVM_FFI_THROW(ValueError) << "TVMFFITensorCreateUnsafeView: the prototype has no strides";
+  }
   auto* header = static_cast<TVMFFIObject*>(source);
   SourceViewAlloc alloc(details::ObjectUnsafe::PtrFromBorrowed<Object>(header), IsReadOnly(header));
   ObjectPtr<ViewTensorObj> view = make_inplace_array_object<ViewTensorObj, int64_t>(
