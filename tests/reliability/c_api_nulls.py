@@ -65,121 +65,138 @@ func_handle = P()
 assert lib.TVMFFIFunctionGetGlobal(byref(ByteArray.of("ffi.Array")), byref(func_handle)) == 0
 assert func_handle.value
 
-I = ctypes.c_int
+INT = ctypes.c_int
 I32 = ctypes.c_int32
 
-call("StringFromByteArray(NULL input)", "TVMFFIStringFromByteArray", I, NULL, byref(out_any))
-call("StringFromByteArray(NULL out)", "TVMFFIStringFromByteArray", I, byref(name), NULL)
+call("StringFromByteArray(NULL input)", "TVMFFIStringFromByteArray", INT, NULL, byref(out_any))
+call("StringFromByteArray(NULL out)", "TVMFFIStringFromByteArray", INT, byref(name), NULL)
 call(
     "StringFromByteArray(NULL data, size 5)",
     "TVMFFIStringFromByteArray",
-    I,
+    INT,
     byref(bad_bytes),
     byref(out_any),
 )
-call("BytesFromByteArray(NULL input)", "TVMFFIBytesFromByteArray", I, NULL, byref(out_any))
-call("BytesFromByteArray(NULL out)", "TVMFFIBytesFromByteArray", I, byref(name), NULL)
-call("BigIntFromByteArray(NULL input)", "TVMFFIBigIntFromByteArray", I, NULL, byref(out_any))
-call("FunctionCall(NULL func)", "TVMFFIFunctionCall", I, NULL, NULL, 0, byref(out_any))
+call("BytesFromByteArray(NULL input)", "TVMFFIBytesFromByteArray", INT, NULL, byref(out_any))
+call("BytesFromByteArray(NULL out)", "TVMFFIBytesFromByteArray", INT, byref(name), NULL)
+call("BigIntFromByteArray(NULL input)", "TVMFFIBigIntFromByteArray", INT, NULL, byref(out_any))
+call("FunctionCall(NULL func)", "TVMFFIFunctionCall", INT, NULL, NULL, 0, byref(out_any))
 call(
     "FunctionCall(a String as func)",
     "TVMFFIFunctionCall",
-    I,
+    INT,
     string_handle,
     NULL,
     0,
     byref(out_any),
 )
 call(
-    "FunctionCall(NULL args, 2 args)", "TVMFFIFunctionCall", I, func_handle, NULL, 2, byref(out_any)
+    "FunctionCall(NULL args, 2 args)",
+    "TVMFFIFunctionCall",
+    INT,
+    func_handle,
+    NULL,
+    2,
+    byref(out_any),
 )
 call(
     "FunctionCall(negative num_args)",
     "TVMFFIFunctionCall",
-    I,
+    INT,
     func_handle,
     byref(out_any),
     -3,
     byref(out_any),
 )
-call("FunctionCall(NULL result)", "TVMFFIFunctionCall", I, func_handle, NULL, 0, NULL)
-call("FunctionGetGlobal(NULL name)", "TVMFFIFunctionGetGlobal", I, NULL, byref(out_handle))
-call("FunctionGetGlobal(NULL out)", "TVMFFIFunctionGetGlobal", I, byref(name), NULL)
+call("FunctionCall(NULL result)", "TVMFFIFunctionCall", INT, func_handle, NULL, 0, NULL)
+call("FunctionGetGlobal(NULL name)", "TVMFFIFunctionGetGlobal", INT, NULL, byref(out_handle))
+call("FunctionGetGlobal(NULL out)", "TVMFFIFunctionGetGlobal", INT, byref(name), NULL)
 call(
     "FunctionGetGlobal(NULL data, size 5)",
     "TVMFFIFunctionGetGlobal",
-    I,
+    INT,
     byref(bad_bytes),
     byref(out_handle),
 )
-call("FunctionSetGlobal(NULL name)", "TVMFFIFunctionSetGlobal", I, NULL, func_handle, 1)
+call("FunctionSetGlobal(NULL name)", "TVMFFIFunctionSetGlobal", INT, NULL, func_handle, 1)
 call(
-    "FunctionSetGlobal(NULL f)", "TVMFFIFunctionSetGlobal", I, byref(ByteArray.of("rel.f")), NULL, 1
+    "FunctionSetGlobal(NULL f)",
+    "TVMFFIFunctionSetGlobal",
+    INT,
+    byref(ByteArray.of("rel.f")),
+    NULL,
+    1,
 )
 call(
     "FunctionSetGlobal(a String as f)",
     "TVMFFIFunctionSetGlobal",
-    I,
+    INT,
     byref(ByteArray.of("rel.f")),
     string_handle,
     1,
 )
-call("FunctionSetGlobalFromMethodInfo(NULL)", "TVMFFIFunctionSetGlobalFromMethodInfo", I, NULL, 1)
-call("FunctionSetGlobalDoc(NULL name)", "TVMFFIFunctionSetGlobalDoc", I, NULL, byref(name))
-call("FunctionSetGlobalDoc(NULL doc)", "TVMFFIFunctionSetGlobalDoc", I, byref(name), NULL)
-call("FunctionListGlobalNames(NULL out)", "TVMFFIFunctionListGlobalNames", I, NULL)
+call("FunctionSetGlobalFromMethodInfo(NULL)", "TVMFFIFunctionSetGlobalFromMethodInfo", INT, NULL, 1)
+call("FunctionSetGlobalDoc(NULL name)", "TVMFFIFunctionSetGlobalDoc", INT, NULL, byref(name))
+call("FunctionSetGlobalDoc(NULL doc)", "TVMFFIFunctionSetGlobalDoc", INT, byref(name), NULL)
+call("FunctionListGlobalNames(NULL out)", "TVMFFIFunctionListGlobalNames", INT, NULL)
 call(
-    "FunctionCreate(NULL safe_call)", "TVMFFIFunctionCreate", I, NULL, NULL, NULL, byref(out_handle)
+    "FunctionCreate(NULL safe_call)",
+    "TVMFFIFunctionCreate",
+    INT,
+    NULL,
+    NULL,
+    NULL,
+    byref(out_handle),
 )
-call("AnyViewToOwnedAny(NULL view)", "TVMFFIAnyViewToOwnedAny", I, NULL, byref(out_any))
+call("AnyViewToOwnedAny(NULL view)", "TVMFFIAnyViewToOwnedAny", INT, NULL, byref(out_any))
 call(
     "AnyViewToOwnedAny(NULL out)",
     "TVMFFIAnyViewToOwnedAny",
-    I,
+    INT,
     byref(Any(KTVMFFI_FLOAT, 0, 0)),
     NULL,
 )
 call(
     "AnyViewToOwnedAny(raw str NULL)",
     "TVMFFIAnyViewToOwnedAny",
-    I,
+    INT,
     byref(Any(KTVMFFI_RAW_STR, 0, 0)),
     byref(out_any),
 )
 call(
     "AnyViewToOwnedAny(byte array NULL)",
     "TVMFFIAnyViewToOwnedAny",
-    I,
+    INT,
     byref(Any(KTVMFFI_BYTE_ARRAY_PTR, 0, 0)),
     byref(out_any),
 )
 call(
     "AnyViewToOwnedAny(rvalue ref NULL)",
     "TVMFFIAnyViewToOwnedAny",
-    I,
+    INT,
     byref(Any(KTVMFFI_RVALUE_REF, 0, 0)),
     byref(out_any),
 )
-call("DataTypeFromString(NULL str)", "TVMFFIDataTypeFromString", I, NULL, byref(out_any))
+call("DataTypeFromString(NULL str)", "TVMFFIDataTypeFromString", INT, NULL, byref(out_any))
 call(
     "DataTypeFromString(NULL out)",
     "TVMFFIDataTypeFromString",
-    I,
+    INT,
     byref(ByteArray.of("float32")),
     NULL,
 )
-call("DataTypeToString(NULL dtype)", "TVMFFIDataTypeToString", I, NULL, byref(out_any))
+call("DataTypeToString(NULL dtype)", "TVMFFIDataTypeToString", INT, NULL, byref(out_any))
 call(
     "DataTypeToString(NULL out)",
     "TVMFFIDataTypeToString",
-    I,
+    INT,
     byref(ctypes.c_uint32(0x00012002)),
     NULL,
 )
 call(
     "EnvModLookupFromImports(NULL name)",
     "TVMFFIEnvModLookupFromImports",
-    I,
+    INT,
     NULL,
     NULL,
     byref(out_handle),
@@ -187,7 +204,7 @@ call(
 call(
     "EnvModLookupFromImports(NULL out)",
     "TVMFFIEnvModLookupFromImports",
-    I,
+    INT,
     NULL,
     b"ffi.String",
     NULL,
@@ -195,50 +212,59 @@ call(
 call(
     "EnvModLookupFromImports(a String as module)",
     "TVMFFIEnvModLookupFromImports",
-    I,
+    INT,
     string_handle,
     b"x",
     byref(out_handle),
 )
 call(
-    "EnvModRegisterSystemLibSymbol(NULL name)", "TVMFFIEnvModRegisterSystemLibSymbol", I, NULL, NULL
+    "EnvModRegisterSystemLibSymbol(NULL name)",
+    "TVMFFIEnvModRegisterSystemLibSymbol",
+    INT,
+    NULL,
+    NULL,
 )
-call("EnvModRegisterContextSymbol(NULL name)", "TVMFFIEnvModRegisterContextSymbol", I, NULL, NULL)
-call("EnvRegisterCAPI(NULL name)", "TVMFFIEnvRegisterCAPI", I, NULL, NULL)
-call("EnvTensorAlloc(NULL prototype)", "TVMFFIEnvTensorAlloc", I, NULL, byref(out_handle))
-call("TensorFromDLPack(NULL)", "TVMFFITensorFromDLPack", I, NULL, 0, 0, byref(out_handle))
+call("EnvModRegisterContextSymbol(NULL name)", "TVMFFIEnvModRegisterContextSymbol", INT, NULL, NULL)
+call("EnvRegisterCAPI(NULL name)", "TVMFFIEnvRegisterCAPI", INT, NULL, NULL)
+call("EnvTensorAlloc(NULL prototype)", "TVMFFIEnvTensorAlloc", INT, NULL, byref(out_handle))
+call("TensorFromDLPack(NULL)", "TVMFFITensorFromDLPack", INT, NULL, 0, 0, byref(out_handle))
 call(
     "TensorFromDLPackVersioned(NULL)",
     "TVMFFITensorFromDLPackVersioned",
-    I,
+    INT,
     NULL,
     0,
     0,
     byref(out_handle),
 )
-call("TensorToDLPack(NULL)", "TVMFFITensorToDLPack", I, NULL, byref(out_handle))
+call("TensorToDLPack(NULL)", "TVMFFITensorToDLPack", INT, NULL, byref(out_handle))
 call(
     "TensorToDLPackVersioned(a String)",
     "TVMFFITensorToDLPackVersioned",
-    I,
+    INT,
     string_handle,
     byref(out_handle),
 )
 call(
-    "TensorCreateUnsafeView(NULL)", "TVMFFITensorCreateUnsafeView", I, NULL, NULL, byref(out_handle)
+    "TensorCreateUnsafeView(NULL)",
+    "TVMFFITensorCreateUnsafeView",
+    INT,
+    NULL,
+    NULL,
+    byref(out_handle),
 )
-call("TypeKeyToIndex(NULL key)", "TVMFFITypeKeyToIndex", I, NULL, byref(I32()))
-call("TypeKeyToIndex(NULL out)", "TVMFFITypeKeyToIndex", I, byref(name), NULL)
+call("TypeKeyToIndex(NULL key)", "TVMFFITypeKeyToIndex", INT, NULL, byref(I32()))
+call("TypeKeyToIndex(NULL out)", "TVMFFITypeKeyToIndex", INT, byref(name), NULL)
 call("TypeGetOrAllocIndex(NULL key)", "TVMFFITypeGetOrAllocIndex", I32, NULL, -1, 1, 0, 1, 64)
-call("TypeRegisterField(NULL)", "TVMFFITypeRegisterField", I, 64, NULL)
-call("TypeRegisterMethod(NULL)", "TVMFFITypeRegisterMethod", I, 64, NULL)
-call("TypeRegisterMetadata(NULL)", "TVMFFITypeRegisterMetadata", I, 64, NULL)
-call("TypeRegisterAttr(NULL name)", "TVMFFITypeRegisterAttr", I, 64, NULL, NULL)
-call("TypeRegisterAttr(NULL value)", "TVMFFITypeRegisterAttr", I, 64, byref(name), NULL)
-call("ErrorCreate(NULL kind)", "TVMFFIErrorCreate", I, NULL, NULL, NULL, byref(out_handle))
-call("HandleInitOnce(NULL)", "TVMFFIHandleInitOnce", I, NULL, NULL)
-call("HandleDeinitOnce(NULL)", "TVMFFIHandleDeinitOnce", I, NULL, NULL)
-call("ObjectCreateOpaque(NULL out)", "TVMFFIObjectCreateOpaque", I, NULL, 74, NULL, NULL)
+call("TypeRegisterField(NULL)", "TVMFFITypeRegisterField", INT, 64, NULL)
+call("TypeRegisterMethod(NULL)", "TVMFFITypeRegisterMethod", INT, 64, NULL)
+call("TypeRegisterMetadata(NULL)", "TVMFFITypeRegisterMetadata", INT, 64, NULL)
+call("TypeRegisterAttr(NULL name)", "TVMFFITypeRegisterAttr", INT, 64, NULL, NULL)
+call("TypeRegisterAttr(NULL value)", "TVMFFITypeRegisterAttr", INT, 64, byref(name), NULL)
+call("ErrorCreate(NULL kind)", "TVMFFIErrorCreate", INT, NULL, NULL, NULL, byref(out_handle))
+call("HandleInitOnce(NULL)", "TVMFFIHandleInitOnce", INT, NULL, NULL)
+call("HandleDeinitOnce(NULL)", "TVMFFIHandleDeinitOnce", INT, NULL, NULL)
+call("ObjectCreateOpaque(NULL out)", "TVMFFIObjectCreateOpaque", INT, NULL, 74, NULL, NULL)
 # Functions without an error code: they must simply not crash.
 call("GetTypeAttrColumn(NULL)", "TVMFFIGetTypeAttrColumn", P, NULL)
 call("GetTypeInfo(-5)", "TVMFFIGetTypeInfo", P, -5)
@@ -253,8 +279,8 @@ call(
     3,
 )
 call("GetVersion(NULL)", "TVMFFIGetVersion", None, NULL)
-call("ObjectIncRef(NULL)", "TVMFFIObjectIncRef", I, NULL)
-call("ObjectDecRef(NULL)", "TVMFFIObjectDecRef", I, NULL)
+call("ObjectIncRef(NULL)", "TVMFFIObjectIncRef", INT, NULL)
+call("ObjectDecRef(NULL)", "TVMFFIObjectDecRef", INT, NULL)
 call("BigIntGetContentByteArray(NULL)", "TVMFFIBigIntGetContentByteArray", None, NULL)
 backtrace = lib.TVMFFIBacktrace
 backtrace.restype = ctypes.POINTER(ByteArray)
