@@ -124,10 +124,8 @@ DLPackManagedTensorAllocator TVMFFIEnvGetDLPackManagedTensorAllocator(void) {
 
 int TVMFFIEnvTensorAlloc(DLTensor* prototype, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  if (prototype == nullptr || out == nullptr) {
-    TVM_FFI_THROW(ValueError) << "TVMFFIEnvTensorAlloc: " << (prototype ? "out" : "prototype")
-                              << " is NULL";
-  }
+  details::CheckArgNotNull(prototype, "TVMFFIEnvTensorAlloc", "prototype");
+  details::CheckArgNotNull(out, "TVMFFIEnvTensorAlloc", "out");
   // Every allocator sizes its memory from the shape: refuse one whose size overflows.
   details::CheckedDataSize(prototype->shape, prototype->ndim, prototype->dtype);
   DLPackManagedTensorAllocator allocator = TVMFFIEnvGetDLPackManagedTensorAllocator();
@@ -181,7 +179,7 @@ int TVMFFIEnvRegisterCAPI(const char* name, void* symbol) {
 
 int TVMFFIEnvModRegisterContextSymbol(const char* name, void* symbol) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  if (name == nullptr) TVM_FFI_THROW(ValueError) << "context symbol name is NULL";
+  details::CheckArgNotNull(name, "TVMFFIEnvModRegisterContextSymbol", "name");
   ContextSymbolRegistry* registry = ContextSymbolRegistry::Global();
   std::lock_guard<std::mutex> lock(registry->mutex);
   registry->symbols.emplace_back(name, symbol);

@@ -101,18 +101,15 @@ TVMFFIObject* Import(TManaged* managed) {
   return details::ObjectUnsafe::MoveToOwned(std::move(tensor));
 }
 
-const TensorObj* AsTensor(TVMFFIObjectHandle handle) {
-  auto* header = static_cast<TVMFFIObject*>(handle);
-  if (header == nullptr || header->type_index != kTVMFFITensor) {
-    TVM_FFI_THROW(TypeError) << "expected a Tensor";
-  }
+const TensorObj* AsTensor(TVMFFIObjectHandle handle, const char* function, const char* name) {
+  auto* header = details::CheckObjectArg(handle, kTVMFFITensor, function, name);
   return static_cast<const TensorObj*>(details::ObjectUnsafe::FromHeader(header));
 }
 
 /*! \brief The managed tensor handed to a consumer; it holds one reference to the tensor. */
 template <typename TManaged>
-TManaged* Export(TVMFFIObjectHandle from) {
-  const TensorObj* tensor = AsTensor(from);
+TManaged* Export(TVMFFIObjectHandle from, const char* function) {
+  const TensorObj* tensor = AsTensor(from, function, "from");
   auto* managed = new TManaged();
   managed->dl_tensor = static_cast<const DLTensor&>(*tensor);
   managed->manager_ctx = from;
@@ -172,21 +169,21 @@ int TVMFFITensorFromDLPackVersioned(DLManagedTensorVersioned* from, int32_t requ
 int TVMFFITensorToDLPack(TVMFFIObjectHandle from, DLManagedTensor** out) {
   TVM_FFI_SAFE_CALL_BEGIN();
   details::CheckArgNotNull(out, "TVMFFITensorToDLPack", "out");
-  *out = Export<DLManagedTensor>(from);
+  *out = Export<DLManagedTensor>(from, "TVMFFITensorToDLPack");
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFITensorToDLPackVersioned(TVMFFIObjectHandle from, DLManagedTensorVersioned** out) {
   TVM_FFI_SAFE_CALL_BEGIN();
   details::CheckArgNotNull(out, "TVMFFITensorToDLPackVersioned", "out");
-  *out = Export<DLManagedTensorVersioned>(from);
+  *out = Export<DLManagedTensorVersioned>(from, "TVMFFITensorToDLPackVersioned");
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFITensorCreateUnsafeView(TVMFFIObjectHandle source, const DLTensor* prototype,
                                  TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  AsTensor(source);
+  AsTensor(source, "TVMFFITensorCreateUnsafeView", "source");
   details::CheckArgNotNull(prototype, "TVMFFITensorCreateUnsafeView", "prototype");
   details::CheckArgNotNull(out, "TVMFFITensorCreateUnsafeView", "out");
   CheckDLTensor(*prototype, "TVMFFITensorCreateUnsafeView");

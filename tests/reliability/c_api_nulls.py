@@ -279,6 +279,18 @@ call(
     3,
 )
 call("GetVersion(NULL)", "TVMFFIGetVersion", None, NULL)
+call("ErrorSetRaised(NULL)", "TVMFFIErrorSetRaised", None, NULL)
+call("ErrorSetRaisedFromCStr(NULL, NULL)", "TVMFFIErrorSetRaisedFromCStr", None, NULL, NULL)
+call("SetCustomAllocator(NULL)", "TVMFFISetCustomAllocator", INT, NULL)
+call("EnvSetStream(NULL out)", "TVMFFIEnvSetStream", INT, 1, 0, NULL, NULL)
+call(
+    "EnvSetDLPackManagedTensorAllocator(NULL)",
+    "TVMFFIEnvSetDLPackManagedTensorAllocator",
+    INT,
+    NULL,
+    0,
+    NULL,
+)
 call("ObjectIncRef(NULL)", "TVMFFIObjectIncRef", INT, NULL)
 call("ObjectDecRef(NULL)", "TVMFFIObjectDecRef", INT, NULL)
 call("BigIntGetContentByteArray(NULL)", "TVMFFIBigIntGetContentByteArray", None, NULL)
