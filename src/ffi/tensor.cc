@@ -187,9 +187,6 @@ int TVMFFITensorCreateUnsafeView(TVMFFIObjectHandle source, const DLTensor* prot
   details::CheckArgNotNull(prototype, "TVMFFITensorCreateUnsafeView", "prototype");
   details::CheckArgNotNull(out, "TVMFFITensorCreateUnsafeView", "out");
   CheckDLTensor(*prototype, "TVMFFITensorCreateUnsafeView");
-  if (prototype->strides == nullptr && prototype->ndim > 0) {
-    TVM_FFI_THROW(ValueError) << "TVMFFITensorCreateUnsafeView: the prototype has no strides";
-  }
   auto* header = static_cast<TVMFFIObject*>(source);
   SourceViewAlloc alloc(details::ObjectUnsafe::PtrFromBorrowed<Object>(header), IsReadOnly(header));
   ObjectPtr<ViewTensorObj> view = make_inplace_array_object<ViewTensorObj, int64_t>(
