@@ -121,6 +121,27 @@ def test_a_forged_index_record_is_ignored_with_a_warning(
     assert cpp.build("victim", cpp_files=source_file(tmp_path, "victim", 1)) == genuine
 
 
+@pytest.mark.parametrize("artifact", ["absolute", "parent", "empty"])
+def test_a_manifest_naming_a_library_outside_its_entry_is_not_trusted(
+    tmp_path, cache_dir, genuine_and_evil, artifact
+):
+    import json
+
+    genuine, evil = genuine_and_evil
+    shutil.rmtree(cache_dir / "index")  # the next load reads the manifest
+    manifest_path = os.path.join(os.path.dirname(genuine), "manifest.json")
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    evil_relative = os.path.join("..", *evil.split(os.sep)[-2:])
+    manifest["artifact"] = {"absolute": evil, "parent": evil_relative, "empty": ""}[artifact]
+    manifest["artifact_stamp"] = cache.strong_stamp(evil)[1:]  # a forger would match it
+    with open(manifest_path, "w") as f:
+        json.dump(manifest, f)
+    path = cpp.build("victim", cpp_files=source_file(tmp_path, "victim", 1))
+    assert os.path.dirname(path) == os.path.dirname(genuine) and path != evil
+    assert tvm_ffi_jit.load_module(path).value() == 1
+
+
 # --- 2. a library corrupted in place ------------------------------------------------------
 
 
