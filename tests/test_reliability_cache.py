@@ -142,6 +142,15 @@ def test_a_manifest_naming_a_library_outside_its_entry_is_not_trusted(
     assert tvm_ffi_jit.load_module(path).value() == 1
 
 
+def test_a_library_replaced_by_a_symlink_is_not_followed_elsewhere(tmp_path, genuine_and_evil):
+    genuine, evil = genuine_and_evil
+    os.unlink(genuine)
+    os.symlink(evil, genuine)  # the file is identified by device and inode, not by its name
+    path = cpp.build("victim", cpp_files=source_file(tmp_path, "victim", 1))
+    assert path != genuine and not os.path.islink(path)
+    assert tvm_ffi_jit.load_module(path).value() == 1
+
+
 # --- 2. a library corrupted in place ------------------------------------------------------
 
 
