@@ -289,6 +289,22 @@ def test_a_shared_library_found_by_dash_l_stays_out_of_the_key(tmp_path):
     assert key_with(tmp_path, [f"-L{libs}", "-lval"]) == before
 
 
+def test_link_flag_parsing_survives_random_flags(tmp_path):
+    import random
+
+    from tvm_ffi_jit.cpp import link_inputs
+
+    libs = tmp_path / "libs"
+    archive = make_archive(libs, 1)
+    pieces = ["-L", "-l", "-l:", "-Wl,", ",", "=", "@", "-Xlinker", "--library=", str(libs)]
+    pieces += [archive, "libval.a", "val", ":libval.a", "", "\0", "..", "/", "-", " ", "é"]
+    rng = random.Random(9)
+    for _ in range(3000):
+        flags = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(4)]
+        found = link_inputs.named_files(flags)
+        assert all(os.path.isabs(p) and os.path.isfile(p) for p in found), flags
+
+
 # --- 4. an entry removed between the lookup and dlopen ------------------------------------
 
 
@@ -507,6 +523,15 @@ def test_list_and_warm_loads_work_on_a_read_only_cache(tmp_path, cache_dir):
     assert lines[4].startswith("PermissionError: ")
     assert str(cache_dir) in lines[4] and "TVM_FFI_JIT_CACHE_DIR" in lines[4]
     assert "Read-only file system" in lines[4]
+
+
+def test_list_creates_no_lock_file(tmp_path, cache_dir):
+    entry = os.path.dirname(build(tmp_path, "unlocked"))
+    os.unlink(os.path.join(entry, ".lock"))
+    listing = run_cli("cache", "list")
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.splitlines()[1].split()[0] == "unlocked"
+    assert not os.path.exists(os.path.join(entry, ".lock"))
 
 
 def test_a_build_in_an_unwritable_place_is_a_permission_error_naming_it(tmp_path, monkeypatch):

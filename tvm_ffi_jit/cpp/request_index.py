@@ -34,18 +34,22 @@ def record_path(root: str, name: str, digest: str) -> str:
     return os.path.join(root, INDEX_DIR, f"{name}.{digest[:32]}.rec")
 
 
-def _read(path: str) -> "tuple[dict, os.stat_result]":
-    """A record and its ``stat``; plain ``os`` calls make half the system calls of ``open()``."""
+def _read(path: str) -> "tuple[dict | None, os.stat_result]":
+    """A record (None if it is not this user's own, private file: marshal is no parser for
+    hostile bytes) and its ``stat``; plain ``os`` calls make half the system calls of
+    ``open()``."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         st = os.fstat(fd)
+        if _foreign(st) is not None:
+            return None, st
         return marshal.loads(os.read(fd, st.st_size)), st
     finally:
         os.close(fd)
 
 
 def entry_of(path: str) -> "str | None":
-    """The entry directory name a record points at (None if unreadable)."""
+    """The entry directory name a record points at (None if unreadable or untrusted)."""
     try:
         return _read(path)[0]["entry"]
     except (OSError, EOFError, ValueError, KeyError, TypeError):
@@ -72,9 +76,8 @@ def lookup(root: str, name: str, digest: str) -> "str | None":
     path = record_path(root, name, digest)
     try:
         record, st = _read(path)
-        why = _foreign(st)
-        if why is not None:
-            _distrust(path, why)
+        if record is None:
+            _distrust(path, _foreign(st))
             return None
         if record["format"] != _FORMAT or record["digest"] != digest:
             return None
