@@ -510,6 +510,7 @@ def test_list_and_warm_loads_work_on_a_read_only_cache(tmp_path, cache_dir):
         from tvm_ffi_jit import cpp
         assert main(["cache", "list"]) == 0
         print(cpp.load("frozen", cpp_files={source!r}).value())
+        assert main(["cache", "clean", "--dry-run"]) == 0
         try:
             cpp.build("thawed", cpp_files={source!r})
         except PermissionError as err:
@@ -520,9 +521,10 @@ def test_list_and_warm_loads_work_on_a_read_only_cache(tmp_path, cache_dir):
     lines = result.stdout.splitlines()
     assert lines[1].startswith("frozen ") and lines[1].split()[-1] == "ready"
     assert lines[3] == "9"
-    assert lines[4].startswith("PermissionError: ")
-    assert str(cache_dir) in lines[4] and "TVM_FFI_JIT_CACHE_DIR" in lines[4]
-    assert "Read-only file system" in lines[4]
+    assert lines[4].startswith("would remove frozen ") and lines[5].startswith("would remove 1 ")
+    assert lines[6].startswith("PermissionError: ")
+    assert str(cache_dir) in lines[6] and "TVM_FFI_JIT_CACHE_DIR" in lines[6]
+    assert "Read-only file system" in lines[6]
 
 
 def test_list_creates_no_lock_file(tmp_path, cache_dir):
