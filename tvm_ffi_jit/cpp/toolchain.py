@@ -151,12 +151,11 @@ def _read_record(path: "str | None", command: "tuple[str, ...]") -> "dict | None
 def _write_json_atomically(path: str, data) -> None:
     import json
 
+    from .cache import write_atomically
+
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
+        write_atomically(path, json.dumps(data).encode())
     except OSError:
         pass  # the record is an optimization only
 
