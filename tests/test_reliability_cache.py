@@ -715,3 +715,16 @@ def test_a_waiter_gets_the_failure_recorded_while_it_waited(tmp_path, cache_dir,
     monkeypatch.setattr(builder, "_build_locked", lambda *a: pytest.fail("compiled again"))
     with pytest.raises(tvm_ffi_jit.error.BuildError, match="failed: recorded"):
         cpp.build("waited", cpp_files=str(source))
+
+
+def test_a_compiler_probe_record_others_can_write_is_not_trusted(tmp_path):
+    from tvm_ffi_jit.cpp import toolchain
+
+    probe_dir = str(tmp_path / "toolchain")
+    command = toolchain.locate("cxx")
+    toolchain._identify("cxx", command, probe_dir)
+    (record_path,) = [os.path.join(probe_dir, f) for f in os.listdir(probe_dir)]
+    assert toolchain._read_record(record_path, command) is not None
+    # Another user could then choose the compiler identity that goes into cache keys.
+    os.chmod(record_path, 0o666)
+    assert toolchain._read_record(record_path, command) is None
