@@ -74,7 +74,7 @@ def _public_runtime_references(library):
 
 
 def _max_jobs():
-    """Parallel compile jobs: $MAX_JOBS (as torch's and the JIT's builds read it), else all cores."""
+    """Parallel compile jobs: $MAX_JOBS (read as torch and the JIT read it), else all cores."""
     value = os.environ.get("MAX_JOBS", "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)

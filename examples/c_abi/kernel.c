@@ -13,7 +13,8 @@
 static DLTensor* tensor_arg(const TVMFFIAny* arg) {
   if (arg->type_index == kTVMFFIDLTensorPtr) return (DLTensor*)arg->v_ptr;
   /* A Tensor object's DLTensor sits right after the 24-byte object header. */
-  if (arg->type_index == kTVMFFITensor) return (DLTensor*)((char*)arg->v_obj + sizeof(TVMFFIObject));
+  if (arg->type_index == kTVMFFITensor)
+    return (DLTensor*)((char*)arg->v_obj + sizeof(TVMFFIObject));
   return NULL;
 }
 

@@ -123,8 +123,10 @@ int main(int argc, char** argv) {
   args[1] = tensor_arg(&wrong);
   int code = TVMFFIFunctionCall(axpy.v_obj, args, 3, &result);
   printf("axpy with int32 x returned %d\n", code);
-  if (code == 0) ok = 0;
-  else print_raised_error("axpy");
+  if (code == 0)
+    ok = 0;
+  else
+    print_raised_error("axpy");
 
   TVMFFIObjectDecRef(axpy.v_obj);
   TVMFFIObjectDecRef(module.v_obj);
