@@ -223,7 +223,18 @@ def test_c_abi_example_runs_end_to_end(tmp_path):
         check=True,
     ).stdout.split()
     subprocess.run(
-        [cc, "-std=c99", "-Wall", "-Werror", "-o", "build/main", "main.c", *flags],
+        [
+            cc,
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-pedantic",
+            "-Werror",
+            "-o",
+            "build/main",
+            "main.c",
+            *flags,
+        ],
         cwd=example,
         check=True,
     )

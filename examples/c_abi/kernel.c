@@ -1,5 +1,5 @@
 /*
- * A kernel in plain C against the TVM-FFI C ABI: no C++, no helper macros.
+ * A kernel in plain C (C11) against the TVM-FFI C ABI: no C++, no helper macros.
  *
  *   axpy(a: float, x: Tensor, y: Tensor) -> None    y[i] += a * x[i], float32, 1-D, same length
  *

@@ -4,5 +4,5 @@ set -e
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python}
 "$PYTHON" build.py
-${CC:-cc} -std=c99 -Wall -o build/main main.c $("$PYTHON" -m tvm_ffi_jit.config --cflags --ldflags --libs)
+${CC:-cc} -std=c11 -Wall -o build/main main.c $("$PYTHON" -m tvm_ffi_jit.config --cflags --ldflags --libs)
 ./build/main build/c_axpy.so
