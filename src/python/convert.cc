@@ -7,6 +7,7 @@
 
 #include "python/core.h"
 #include "python/foreign_runtime.h"
+#include "python/signals.h"
 
 namespace tvm_ffi_jit {
 
@@ -638,6 +639,7 @@ namespace {
  */
 PyObject* RaiseFrontendError() {
   if (!PyErr_Occurred()) PyErr_CheckSignals();
+  if (!PyErr_Occurred()) RaiseInterruptOfLastCall();  // a thread other than the main one
   if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "call interrupted by the frontend");
   return nullptr;
 }
