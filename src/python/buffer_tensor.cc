@@ -71,10 +71,11 @@ int TensorFromBuffer(PyObject* obj, TVMFFIObject** out) {
     PyErr_Clear();
     return 1;
   }
-  if (view.readonly && !ReadOnlyInputsAllowed()) {
-    // e.g. np.frombuffer(b"...") views an immutable bytes object.
+  if (view.readonly) {
+    // e.g. np.frombuffer(b"...") views an immutable bytes object. When allowed, it takes the
+    // __dlpack__ route: its capsule's read-only flag stays with the tensor and its exports.
     PyBuffer_Release(&view);
-    return RaiseReadOnlyInput(Py_TYPE(obj)->tp_name);
+    return ReadOnlyInputsAllowed() ? 1 : RaiseReadOnlyInput(Py_TYPE(obj)->tp_name);
   }
   DLDataType dtype;
   bool usable = view.itemsize > 0 && view.format != nullptr &&
