@@ -384,7 +384,7 @@ def run_script(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
     )
 
 
-def interrupted_worker_script(library, function, handler="signal.default_int_handler"):
+def interrupted_worker_script(library, function, handler="signal.default_int_handler", timeout=3.0):
     # A Python thread waits in a call whose C++ code polls; the main thread gets SIGINT.
     return f"""
         import os, signal, threading, time
@@ -395,7 +395,7 @@ def interrupted_worker_script(library, function, handler="signal.default_int_han
         def worker():
             start = time.monotonic()
             try:
-                outcome.append(("returned", func(3.0)))
+                outcome.append(("returned", func({timeout})))
             except KeyboardInterrupt:
                 outcome.append(("KeyboardInterrupt", None))
             outcome.append(time.monotonic() - start)
@@ -427,7 +427,9 @@ def test_ctrl_c_stops_polling_code_of_a_call_on_another_python_thread(library, f
 
 def test_a_handler_of_the_programs_own_lets_worker_calls_go_on(library):
     proc = run_script(
-        interrupted_worker_script(library, "poll_on_thread", "lambda signum, frame: None")
+        interrupted_worker_script(
+            library, "poll_on_thread", "lambda signum, frame: None", timeout=0.8
+        )
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[:1] == ["returned -1"]

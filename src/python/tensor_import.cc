@@ -243,15 +243,19 @@ TypeDispatch DispatchFor(PyTypeObject* type) {
   return dispatch;
 }
 
-/*! \brief -1 with a BufferError if a torch tensor has a lazy conjugate or negative bit. */
-int RefuseLazyTorchView(PyObject* obj) {
-  for (PyObject* check : {torch_is_conj, torch_is_neg}) {
+/*!
+ * \brief -1 with a BufferError if a torch tensor has a lazy negative bit or, when it may be
+ * complex, a lazy conjugate bit: its memory does not hold its values.
+ */
+int RefuseLazyTorchView(PyObject* obj, bool maybe_complex) {
+  for (PyObject* check : {torch_is_neg, torch_is_conj}) {
+    const bool conj = check == torch_is_conj;
+    if (conj && !maybe_complex) break;  // only complex tensors have a conjugate bit
     PyObject* result = PyObject_CallOneArg(check, obj);
     if (result == nullptr) return -1;
     const bool set = result == Py_True;
     Py_DECREF(result);
     if (!set) continue;
-    const bool conj = check == torch_is_conj;
     PyErr_Format(PyExc_BufferError,
                  "a torch tensor with its %s bit set (a lazy %s view) cannot be passed as a "
                  "tensor: its memory holds the %s values; pass x.%s() instead",
@@ -357,7 +361,6 @@ int ManagedFromExchangeAPI(PyObject* obj, const DLPackExchangeAPI* api, TVMFFIOb
 
 int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) {
   const TypeDispatch dispatch = DispatchFor(Py_TYPE(obj));  // a copy: __dlpack__ runs Python
-  if (TVM_FFI_UNLIKELY(dispatch.torch) && RefuseLazyTorchView(obj) != 0) return -1;
   switch (dispatch.route) {
     case TensorRoute::kNotTensor:
       return 1;
@@ -366,6 +369,7 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
       return code != 1 ? code : TensorFromDLPackObject(obj, out);
     }
     case TensorRoute::kDLPackMethod: {
+      if (TVM_FFI_UNLIKELY(dispatch.torch) && RefuseLazyTorchView(obj, true) != 0) return -1;
       int code = TensorFromDLPackObject(obj, out);
       if (code == 0 && dispatch.cupy && context != nullptr && context->api == nullptr &&
           !context->cupy) {
@@ -383,6 +387,14 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
   int code = ViewFromExchangeAPI(obj, dispatch.api, &handle);
   if (code == 1) code = ManagedFromExchangeAPI(obj, dispatch.api, &handle);
   if (code != 0) return -1;
+  if (dispatch.torch) {
+    const auto* t =
+        reinterpret_cast<const DLTensor*>(reinterpret_cast<char*>(handle) + sizeof(TVMFFIObject));
+    if (RefuseLazyTorchView(obj, t->dtype.code == kDLComplex) != 0) {
+      TVMFFIObjectDecRef(handle);
+      return -1;
+    }
+  }
   *out = handle;
   if (context != nullptr && context->api == nullptr) {
     context->api = dispatch.api;
