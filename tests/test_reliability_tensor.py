@@ -457,3 +457,67 @@ def test_a_ctrl_c_handled_before_a_worker_call_does_not_stop_it(library):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["handled", "-1", "-1"]
+
+
+def test_hostile_types_end_in_exceptions_not_crashes(library):
+    # In a fresh interpreter: a regression here would be a crash or a hang.
+    proc = run_script(
+        f"""
+        import gc, threading
+        import numpy as np
+        import tvm_ffi_jit
+        from tvm_ffi_jit import _core
+        mod = tvm_ffi_jit.load_module({library!r})
+
+        class Meta(type):  # the type's own attribute lookup fails
+            def __getattribute__(cls, name):
+                if name.startswith("__dlpack"):
+                    raise RuntimeError("no")
+                return super().__getattribute__(name)
+        print("meta", mod.is_tensor(Meta("M", (), {{}})()))
+
+        class Raising:  # __dlpack__ raises
+            def __dlpack__(self, **kwargs):
+                raise ValueError("refused by producer")
+        try:
+            mod.values(Raising())
+        except ValueError as err:
+            print("raising", err)
+
+        class Reentrant:
+            # While its tensor is being made: the cache grows (rehash), loses entries, and
+            # this very type changes.
+            def __dlpack__(self, **kwargs):
+                for i in range(200):
+                    mod.is_tensor(type(f"R{{i}}", (), {{}})())
+                gc.collect()
+                Reentrant.marker = object()
+                return np.ones(2, np.float32).__dlpack__(**kwargs)
+            def __dlpack_device__(self):
+                return (1, 0)
+        print("reentrant", [list(mod.values(Reentrant())) for _ in range(3)][0])
+
+        gc.collect()
+        base = _core._tensor_dispatch_cache_size()
+        def churn(seed):
+            for i in range(1500):
+                cls = type(f"T{{seed}}_{{i}}", (), {{}})
+                mod.is_tensor(cls())
+                cls.__dlpack__ = lambda self, **kw: np.zeros(1, np.float32).__dlpack__(**kw)
+                assert mod.is_tensor(cls())
+        threads = [threading.Thread(target=churn, args=(s,)) for s in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        gc.collect()
+        print("threads", _core._tensor_dispatch_cache_size() - base)
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "meta False",
+        "raising refused by producer",
+        "reentrant [1.0, 1.0]",
+        "threads 0",
+    ]
