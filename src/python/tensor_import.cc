@@ -219,13 +219,22 @@ void RememberDispatch(PyTypeObject* type, unsigned int tag, const TypeDispatch& 
   }
 }
 
+/*! \brief The type's version tag; 0 when it has none (then nothing is cached for it). */
+unsigned int VersionTag(PyTypeObject* type) {
+#if PY_VERSION_HEX < 0x030B0000
+  // Before 3.11 a modified type keeps its old tag and only loses this flag.
+  if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) return 0;
+#endif
+  return type->tp_version_tag;
+}
+
 TypeDispatch DispatchFor(PyTypeObject* type) {
   // Calls usually pass tensors of one type: remember the last one before hashing. Version tags
   // are never reused, so a new type at a dead one's address does not match.
   static PyTypeObject* last_type = nullptr;
   static unsigned int last_tag = 0;
   static TypeDispatch last_dispatch;
-  unsigned int tag = type->tp_version_tag;
+  unsigned int tag = VersionTag(type);
   if (TVM_FFI_LIKELY(type == last_type && tag == last_tag && tag != 0)) return last_dispatch;
   auto it = dispatch_by_type.find(type);
   TypeDispatch dispatch;
@@ -233,8 +242,11 @@ TypeDispatch DispatchFor(PyTypeObject* type) {
     dispatch = it->second.dispatch;
   } else {
     dispatch = ComputeDispatch(type);
-    tag = type->tp_version_tag;  // 0 when the type has none: then it is not cached
-    if (tag == 0) return dispatch;
+    tag = VersionTag(type);  // the lookups usually gave it one
+#if PY_VERSION_HEX >= 0x030C0000
+    if (tag == 0 && PyUnstable_Type_AssignVersionTag(type)) tag = VersionTag(type);
+#endif
+    if (tag == 0) return dispatch;  // a type without one is looked at on every use
     RememberDispatch(type, tag, dispatch);
   }
   last_type = type;
