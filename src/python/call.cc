@@ -74,6 +74,10 @@ PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargs
     return nullptr;
   }
   auto* func = reinterpret_cast<PyFFIFunction*>(self);
+  if (TVM_FFI_UNLIKELY(func->base.handle == nullptr)) {
+    PyErr_SetString(PyExc_TypeError, "this Function holds no function");
+    return nullptr;
+  }
   return CallFunction(func->base.handle, args, PyVectorcall_NARGS(nargsf), func->release_gil);
 }
 
