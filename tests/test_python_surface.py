@@ -161,6 +161,7 @@ def test_package_ships_py_typed_and_core_stub():
     assert (PACKAGE / "py.typed").is_file()
     stub = ast.parse((PACKAGE / "_core.pyi").read_text())
     declared = {n.name for n in stub.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+    declared |= {n.target.id for n in stub.body if isinstance(n, ast.AnnAssign)}
     exported = {n for n in dir(tvm_ffi_jit._core) if not n.startswith("__")}
     assert exported <= declared, f"_core.pyi lacks {sorted(exported - declared)}"
 
