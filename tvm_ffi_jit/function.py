@@ -11,6 +11,7 @@ Metadata may also name the parameters (``"arg_names"``, written by
 from __future__ import annotations
 
 import json
+import sys
 
 from . import _core
 
@@ -178,7 +179,8 @@ def describe(func, name: str | None, doc: str | None = None, metadata=None):
         func._metadata = metadata
         names = metadata.get("arg_names") if isinstance(metadata, dict) else None
         if isinstance(names, list) and all(isinstance(n, str) for n in names):
-            func._arg_names = tuple(names)  # read by the call path (src/python/call.cc)
+            # Read by the call path (src/python/call.cc), which compares keywords by identity first.
+            func._arg_names = tuple(sys.intern(n) for n in names)
     return func
 
 

@@ -81,20 +81,19 @@ PyObject* FunctionName(PyFFIFunction* func) {
  */
 TVM_FFI_NO_INLINE PyObject* CallWithKeywords(PyFFIFunction* func, PyObject* const* args,
                                              Py_ssize_t nargs, PyObject* kwnames) {
-  PyObject* name = FunctionName(func);
-  PyObject* names =
-      func->dict != nullptr ? PyDict_GetItemString(func->dict, "_arg_names") : nullptr;
+  static PyObject* arg_names_key = PyUnicode_InternFromString("_arg_names");
+  PyObject* names = func->dict != nullptr ? PyDict_GetItem(func->dict, arg_names_key) : nullptr;
   if (names == nullptr || !PyTuple_Check(names)) {
     PyErr_Format(PyExc_TypeError,
                  "%U() takes positional arguments only: its library recorded no parameter names "
                  "(export it with TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED to call it with keywords)",
-                 name);
+                 FunctionName(func));
     return nullptr;
   }
   Py_ssize_t num_params = PyTuple_GET_SIZE(names);
   if (nargs > num_params) {
     PyErr_Format(PyExc_TypeError, "%U() takes %zd arguments but %zd positional ones were given",
-                 name, num_params, nargs);
+                 FunctionName(func), num_params, nargs);
     return nullptr;
   }
   std::vector<PyObject*> bound(args, args + nargs);  // borrowed: the caller holds them
@@ -103,23 +102,27 @@ TVM_FFI_NO_INLINE PyObject* CallWithKeywords(PyFFIFunction* func, PyObject* cons
   for (Py_ssize_t k = 0; k < num_keywords; ++k) {
     PyObject* keyword = PyTuple_GET_ITEM(kwnames, k);
     Py_ssize_t index = 0;
-    while (index < num_params && PyUnicode_Compare(PyTuple_GET_ITEM(names, index), keyword) != 0) {
+    // The names are interned (function.py), as keywords usually are: identity first.
+    while (index < num_params && PyTuple_GET_ITEM(names, index) != keyword &&
+           PyUnicode_Compare(PyTuple_GET_ITEM(names, index), keyword) != 0) {
       ++index;
     }
     if (index == num_params) {
-      PyErr_Format(PyExc_TypeError, "%U() got an unexpected keyword argument '%U'", name, keyword);
+      PyErr_Format(PyExc_TypeError, "%U() got an unexpected keyword argument '%U'",
+                   FunctionName(func), keyword);
       return nullptr;
     }
     if (bound[index] != nullptr) {
-      PyErr_Format(PyExc_TypeError, "%U() got multiple values for argument '%U'", name, keyword);
+      PyErr_Format(PyExc_TypeError, "%U() got multiple values for argument '%U'",
+                   FunctionName(func), keyword);
       return nullptr;
     }
     bound[index] = args[nargs + k];
   }
   for (Py_ssize_t i = 0; i < num_params; ++i) {
     if (bound[i] == nullptr) {
-      PyErr_Format(PyExc_TypeError, "%U() missing required argument '%U' (position %zd)", name,
-                   PyTuple_GET_ITEM(names, i), i);
+      PyErr_Format(PyExc_TypeError, "%U() missing required argument '%U' (position %zd)",
+                   FunctionName(func), PyTuple_GET_ITEM(names, i), i);
       return nullptr;
     }
   }
