@@ -189,6 +189,12 @@ class _MappingBase(CContainerBase):
         items = dict(mapping or {}, **kwargs)
         flat = [x for kv in items.items() for x in kv]
         self.__init_handle_by_constructor__(self._constructor, *flat)
+        if len(self) != len(items):  # keys Python tells apart, equal here: NaN objects
+            raise ValueError(
+                f"the {len(items)} keys given would be {len(self)} {type(self).__name__} keys: "
+                "keys Python tells apart (such as two NaN objects) are one key here, and an "
+                "entry would be lost"
+            )
 
     def __len__(self) -> int:
         return self._size(self)

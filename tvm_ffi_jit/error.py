@@ -1,8 +1,9 @@
 """Errors: C++ error kinds mapped to Python exception classes, and the JIT's build errors.
 
 A C++ error of kind "ValueError" raises Python's ValueError, and back. Kinds naming a Python
-built-in exception map to it; others map to RuntimeError unless registered with
-``register_error``.
+built-in exception (``KeyboardInterrupt`` too) map to it; others map to RuntimeError unless
+registered with ``register_error``. The Unicode errors, whose built-in constructors need the
+offending text, map to subclasses that take the message alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,34 @@ from . import _core
 
 _ERROR_CLASSES: dict[str, type] = {}
 _core._set_error_classes(_ERROR_CLASSES)
+
+
+def _message_only(base: type) -> type:
+    """A subclass of a built-in Unicode error made from a message alone (a C++ error of its
+    kind has no text, positions or encoding for the built-in constructor)."""
+    text_args = ("", 0, 0) if base is UnicodeTranslateError else ("unknown", b"", 0, 0)
+    if base is UnicodeEncodeError:
+        text_args = ("unknown", "", 0, 0)
+
+    def __init__(self, message=""):
+        base.__init__(self, *text_args, str(message))
+        self.args = (message,)
+
+    def __str__(self):
+        return self.reason
+
+    doc = f"A C++ error of kind {base.__name__}: only its message is known."
+    # Named like the built-in (the kind it goes back to C++ as); found by pickle as _Kind<name>.
+    qualname = f"_Kind{base.__name__}"
+    namespace = {"__init__": __init__, "__str__": __str__, "__doc__": doc, "__module__": __name__}
+    cls = type(base.__name__, (base,), namespace)
+    cls.__qualname__ = qualname
+    globals()[qualname] = cls
+    return cls
+
+
+for _base in (UnicodeDecodeError, UnicodeEncodeError, UnicodeTranslateError):
+    _ERROR_CLASSES[_base.__name__] = _message_only(_base)
 
 
 class BuildError(RuntimeError):

@@ -8,6 +8,7 @@
 #include <tvm/ffi/function.h>
 #include <tvm/ffi/reflection/registry.h>
 
+#include <cmath>
 #include <iterator>
 #include <memory>
 
@@ -38,12 +39,31 @@ class PairIterator {
   const AnyView* at_;
 };
 
+/*!
+ * \brief Keys compare by value, and NaN keys by their bits: two NaN keys (distinct keys of a
+ * Python dict) would collapse into one entry and a value would be lost. Refused instead.
+ */
+void CheckNoNaNKeysCollapsed(PackedArgs args, const char* name) {
+  int nan_keys = 0;
+  for (int32_t i = 0; i < args.size(); i += 2) {
+    const TVMFFIAny* key = reinterpret_cast<const TVMFFIAny*>(args.data() + i);
+    if (key->type_index == kTVMFFIFloat && std::isnan(key->v_float64) && ++nan_keys == 2) {
+      TVM_FFI_THROW(ValueError) << name << ": more than one NaN key (nan != nan, but a Map "
+                                << "compares keys by value and would keep only one of them)";
+    }
+  }
+}
+
 /*! \brief A Map or Dict object of type `type_index` holding the flat pairs of `args`. */
 ObjectPtr<Object> FromFlatPairs(PackedArgs args, int32_t type_index, const char* name) {
   if (args.size() % 2 != 0) TVM_FFI_THROW(ValueError) << name << " takes key, value pairs";
   // Sized once for every pair: no rehash while a large dict converts.
-  return MapBaseObj::CreateFromRange(PairIterator(args.data()),
-                                     PairIterator(args.data() + args.size()), type_index);
+  ObjectPtr<Object> map = MapBaseObj::CreateFromRange(
+      PairIterator(args.data()), PairIterator(args.data() + args.size()), type_index);
+  if (static_cast<const MapBaseObj*>(map.get())->size() * 2 != static_cast<size_t>(args.size())) {
+    CheckNoNaNKeysCollapsed(args, name);
+  }
+  return map;
 }
 
 /*! \brief Keys and values interleaved: k0, v0, k1, v1, ... */

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "ffi/arg_checks.h"
 #include "ffi/context_symbols.h"
 
 namespace tvm {
@@ -54,12 +55,7 @@ struct AlignedCPUAlloc {
 };
 
 Tensor AllocCPU(const DLTensor& prototype) {
-  size_t numel = 1;
-  for (int32_t i = 0; i < prototype.ndim; ++i) {
-    if (prototype.shape[i] < 0) TVM_FFI_THROW(ValueError) << "negative extent in tensor shape";
-    numel *= static_cast<size_t>(prototype.shape[i]);
-  }
-  size_t bytes = GetDataSize(numel, prototype.dtype);
+  size_t bytes = details::CheckedDataSize(prototype.shape, prototype.ndim, prototype.dtype);
   constexpr size_t kAlignment = 64;
   // aligned_alloc wants a non-zero multiple of the alignment.
   size_t rounded = bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
@@ -128,6 +124,10 @@ DLPackManagedTensorAllocator TVMFFIEnvGetDLPackManagedTensorAllocator(void) {
 
 int TVMFFIEnvTensorAlloc(DLTensor* prototype, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(prototype, "TVMFFIEnvTensorAlloc", "prototype");
+  details::CheckArgNotNull(out, "TVMFFIEnvTensorAlloc", "out");
+  // Every allocator sizes its memory from the shape: refuse one whose size overflows.
+  details::CheckedDataSize(prototype->shape, prototype->ndim, prototype->dtype);
   DLPackManagedTensorAllocator allocator = TVMFFIEnvGetDLPackManagedTensorAllocator();
   if (allocator == nullptr) {
     // Beyond the ABI's contract (which reports an error here): CPU memory of our own.
@@ -163,7 +163,8 @@ int TVMFFIEnvCheckSignals(void) {
 
 int TVMFFIEnvRegisterCAPI(const char* name, void* symbol) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  std::string key = name != nullptr ? name : "";
+  details::CheckArgNotNull(name, "TVMFFIEnvRegisterCAPI", "name");
+  std::string key = name;
   if (key == "PyErr_CheckSignals") {
     frontend.check_signals = reinterpret_cast<int (*)()>(symbol);
   } else if (key == "PyGILState_Ensure") {
@@ -178,7 +179,7 @@ int TVMFFIEnvRegisterCAPI(const char* name, void* symbol) {
 
 int TVMFFIEnvModRegisterContextSymbol(const char* name, void* symbol) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  if (name == nullptr) TVM_FFI_THROW(ValueError) << "context symbol name is NULL";
+  details::CheckArgNotNull(name, "TVMFFIEnvModRegisterContextSymbol", "name");
   ContextSymbolRegistry* registry = ContextSymbolRegistry::Global();
   std::lock_guard<std::mutex> lock(registry->mutex);
   registry->symbols.emplace_back(name, symbol);

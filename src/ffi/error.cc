@@ -71,7 +71,8 @@ std::string CaptureBacktrace(int skip_frames, bool cross_boundary = false) {
   void* frames[kMaxFrames];
   int count = backtrace(frames, kMaxFrames);
   std::string text;
-  for (int i = skip_frames + 1; i < count; ++i) {
+  // A negative skip would read before `frames`.
+  for (int i = (skip_frames < 0 ? 0 : skip_frames) + 1; i < count; ++i) {
     Dl_info info;
     std::memset(&info, 0, sizeof(info));
     if (dladdr(frames[i], &info) == 0) continue;
@@ -116,12 +117,15 @@ int TVMFFIErrorCreateWithCauseAndExtraContext(
     cell->extra_context = extra_context;
     *out = error;
     return 0;
-  } catch (...) {
+  }
+  TVM_FFI_RETHROW_FORCED_UNWIND()
+  catch (...) {
     return -1;
   }
 }
 
 void TVMFFIErrorMoveFromRaised(TVMFFIObjectHandle* result) {
+  if (result == nullptr) return;  // nowhere to move it: the error stays raised
   *result = raised.error;
   raised.error = nullptr;
 }
@@ -140,11 +144,14 @@ void TVMFFIErrorSetRaisedFromCStrParts(const char* kind, const char** message_pa
                                        int32_t num_parts) {
   try {
     std::string message;
+    if (message_parts == nullptr) num_parts = 0;
     for (int32_t i = 0; i < num_parts; ++i) {
       if (message_parts[i] != nullptr) message += message_parts[i];
     }
     SetRaisedOwned(MakeError(kind ? kind : "RuntimeError", message, CaptureBacktrace(1)));
-  } catch (...) {
+  }
+  TVM_FFI_RETHROW_FORCED_UNWIND()
+  catch (...) {
     // Out of memory while building the error: leave the slot as it was.
   }
 }
@@ -163,7 +170,9 @@ const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lineno, const c
     // The caller's own frame is the filename:lineno line when given.
     int skip_frames = filename != nullptr ? 2 : 1;
     text += CaptureBacktrace(skip_frames, cross_ffi_boundary != 0);
-  } catch (...) {
+  }
+  TVM_FFI_RETHROW_FORCED_UNWIND()
+  catch (...) {
     text.clear();  // out of memory: an empty backtrace rather than an escaping exception
   }
   bytes = {text.data(), text.size()};

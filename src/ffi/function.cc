@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "ffi/arg_checks.h"
 #include "ffi/runtime_extensions.h"
 
 namespace tvm {
@@ -130,17 +131,33 @@ extern "C" {
 int TVMFFIFunctionCreate(void* self, TVMFFISafeCallType safe_call, void (*deleter)(void* self),
                          TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(reinterpret_cast<const void*>(safe_call), "TVMFFIFunctionCreate",
+                           "safe_call");
+  details::CheckArgNotNull(out, "TVMFFIFunctionCreate", "out");
   *out = details::ObjectUnsafe::MoveToOwned(make_object<CFunctionObj>(self, safe_call, deleter));
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFIFunctionCall(TVMFFIObjectHandle func, TVMFFIAny* args, int32_t num_args,
                        TVMFFIAny* result) {
+  // Checked here (cheap next to a call); the callee may assume well-formed arguments.
+  if (TVM_FFI_UNLIKELY(func == nullptr || result == nullptr || num_args < 0 ||
+                       (args == nullptr && num_args != 0) ||
+                       static_cast<TVMFFIObject*>(func)->type_index != kTVMFFIFunction)) {
+    TVM_FFI_SAFE_CALL_BEGIN();
+    details::CheckObjectArg(func, kTVMFFIFunction, "TVMFFIFunctionCall", "func");
+    details::CheckArgNotNull(result, "TVMFFIFunctionCall", "result");
+    TVM_FFI_THROW(ValueError) << "TVMFFIFunctionCall: invalid arguments (args "
+                              << (args ? "set" : "NULL") << ", num_args " << num_args << ")";
+    TVM_FFI_SAFE_CALL_END();
+  }
   return TVMFFIFunctionGetCellPtr(func)->safe_call(func, args, num_args, result);
 }
 
 int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f, int allow_override) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckBytesArg(name, "TVMFFIFunctionSetGlobal", "name");
+  details::CheckObjectArg(f, kTVMFFIFunction, "TVMFFIFunctionSetGlobal", "f");
   Function func(details::ObjectUnsafe::PtrFromBorrowed<Object>(static_cast<TVMFFIObject*>(f)));
   if (!GlobalRegistry::Global()->Set(ToStd(name), func, allow_override != 0)) {
     TVM_FFI_THROW(ValueError) << "Global function `" << ToStd(name)
@@ -151,6 +168,8 @@ int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f, i
 
 int TVMFFIFunctionGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckBytesArg(name, "TVMFFIFunctionGetGlobal", "name");
+  details::CheckArgNotNull(out, "TVMFFIFunctionGetGlobal", "out");
   std::optional<Function> func = GlobalRegistry::Global()->Get(ToStd(name));
   *out = func.has_value() ? details::ObjectUnsafe::MoveToOwned(static_cast<ObjectRef&&>(*func))
                           : nullptr;
@@ -162,6 +181,12 @@ int TVMFFIFunctionSetGlobalFromMethodInfo(const TVMFFIMethodInfo* method_info, i
   if (method_info == nullptr || method_info->method.type_index != kTVMFFIFunction) {
     TVM_FFI_THROW(TypeError) << "TVMFFIFunctionSetGlobalFromMethodInfo needs a Function method";
   }
+  details::CheckBytesArg(&method_info->name, "TVMFFIFunctionSetGlobalFromMethodInfo", "name");
+  details::CheckBytesArg(&method_info->doc, "TVMFFIFunctionSetGlobalFromMethodInfo", "doc");
+  details::CheckBytesArg(&method_info->metadata, "TVMFFIFunctionSetGlobalFromMethodInfo",
+                         "metadata");
+  details::CheckObjectArg(method_info->method.v_obj, kTVMFFIFunction,
+                          "TVMFFIFunctionSetGlobalFromMethodInfo", "method");
   std::string name = ToStd(&method_info->name);
   Function func(details::ObjectUnsafe::PtrFromBorrowed<Object>(method_info->method.v_obj));
   if (!GlobalRegistry::Global()->Set(name, func, allow_override != 0)) {
@@ -177,6 +202,8 @@ int TVMFFIFunctionSetGlobalFromMethodInfo(const TVMFFIMethodInfo* method_info, i
 
 int TVMFFIFunctionSetGlobalDoc(const TVMFFIByteArray* name, const TVMFFIByteArray* doc) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckBytesArg(name, "TVMFFIFunctionSetGlobalDoc", "name");
+  details::CheckBytesArg(doc, "TVMFFIFunctionSetGlobalDoc", "doc");
   if (!GlobalRegistry::Global()->SetDoc(ToStd(name), ToStd(doc))) {
     TVM_FFI_THROW(ValueError) << "Global function `" << ToStd(name) << "` is not registered";
   }
@@ -185,24 +212,30 @@ int TVMFFIFunctionSetGlobalDoc(const TVMFFIByteArray* name, const TVMFFIByteArra
 
 int TVMFFIFunctionListGlobalNames(TVMFFIAny* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(out, "TVMFFIFunctionListGlobalNames", "out");
   *out = details::AnyUnsafe::MoveToRaw(Any(GlobalRegistry::Global()->Names()));
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFIAnyViewToOwnedAny(const TVMFFIAny* any_view, TVMFFIAny* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(any_view, "TVMFFIAnyViewToOwnedAny", "any_view");
+  details::CheckArgNotNull(out, "TVMFFIAnyViewToOwnedAny", "out");
   switch (any_view->type_index) {
     case kTVMFFIRawStr:
+      details::CheckArgNotNull(any_view->v_c_str, "TVMFFIAnyViewToOwnedAny", "any_view->v_c_str");
       *out = details::AnyUnsafe::MoveToRaw(Any(String(any_view->v_c_str)));
       break;
     case kTVMFFIByteArrayPtr: {
       auto* bytes = static_cast<const TVMFFIByteArray*>(any_view->v_ptr);
+      details::CheckBytesArg(bytes, "TVMFFIAnyViewToOwnedAny", "any_view->v_ptr");
       *out = details::AnyUnsafe::MoveToRaw(Any(Bytes(bytes->data, bytes->size)));
       break;
     }
     case kTVMFFIObjectRValueRef: {
       // The view points at an owned handle whose ownership moves into `out`.
       auto** slot = static_cast<TVMFFIObject**>(any_view->v_ptr);
+      details::CheckArgNotNull(slot, "TVMFFIAnyViewToOwnedAny", "any_view->v_ptr");
       TVMFFIObject* obj = *slot;
       *slot = nullptr;
       out->type_index = obj ? obj->type_index : kTVMFFINone;

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ffi/arg_checks.h"
 #include "ffi/context_symbols.h"
 #include "ffi/elf_reader.h"
 #include "ffi/library_open.h"
@@ -258,6 +259,7 @@ extern "C" {
 
 int TVMFFIEnvModRegisterSystemLibSymbol(const char* name, void* symbol) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(name, "TVMFFIEnvModRegisterSystemLibSymbol", "name");
   SystemLibRegistry::Global()->Register(name, symbol);
   TVM_FFI_SAFE_CALL_END();
 }
@@ -265,6 +267,12 @@ int TVMFFIEnvModRegisterSystemLibSymbol(const char* name, void* symbol) {
 int TVMFFIEnvModLookupFromImports(TVMFFIObjectHandle library_ctx, const char* func_name,
                                   TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(func_name, "TVMFFIEnvModLookupFromImports", "func_name");
+  details::CheckArgNotNull(out, "TVMFFIEnvModLookupFromImports", "out");
+  if (library_ctx != nullptr) {
+    details::CheckObjectArg(library_ctx, kTVMFFIModule, "TVMFFIEnvModLookupFromImports",
+                            "library_ctx");
+  }
   Optional<Function> func;
   if (library_ctx != nullptr) {
     Module module = GetRef<Module>(static_cast<const ModuleObj*>(

@@ -7,6 +7,7 @@
 extern "C" {
 
 void TVMFFIGetVersion(TVMFFIVersion* out) {
+  if (out == nullptr) return;
   out->major = TVM_FFI_VERSION_MAJOR;
   out->minor = TVM_FFI_VERSION_MINOR;
   out->patch = TVM_FFI_VERSION_PATCH;

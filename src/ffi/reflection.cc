@@ -182,7 +182,9 @@ const TVMFFITypeAttrColumn* TVMFFIGetTypeAttrColumn(const TVMFFIByteArray* attr_
     std::lock_guard<std::mutex> lock(table->mutex);
     types::AttrColumn* column = table->FindColumn(std::string(attr_name->data, attr_name->size));
     return column ? &column->column : nullptr;
-  } catch (...) {
+  }
+  TVM_FFI_RETHROW_FORCED_UNWIND()
+  catch (...) {
     return nullptr;  // out of memory copying the name: no column
   }
 }

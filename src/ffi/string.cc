@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "ffi/arg_checks.h"
+
 namespace tvm {
 namespace ffi {
 namespace {
@@ -104,18 +106,24 @@ extern "C" {
 
 int TVMFFIStringFromByteArray(const TVMFFIByteArray* input, TVMFFIAny* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckBytesArg(input, "TVMFFIStringFromByteArray", "input");
+  details::CheckArgNotNull(out, "TVMFFIStringFromByteArray", "out");
   *out = details::AnyUnsafe::MoveToRaw(Any(String(input->data, input->size)));
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFIBytesFromByteArray(const TVMFFIByteArray* input, TVMFFIAny* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckBytesArg(input, "TVMFFIBytesFromByteArray", "input");
+  details::CheckArgNotNull(out, "TVMFFIBytesFromByteArray", "out");
   *out = details::AnyUnsafe::MoveToRaw(Any(Bytes(input->data, input->size)));
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFIDataTypeFromString(const TVMFFIByteArray* str, DLDataType* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckBytesArg(str, "TVMFFIDataTypeFromString", "str");
+  details::CheckArgNotNull(out, "TVMFFIDataTypeFromString", "out");
   std::string text(str->data, str->size);
   if (!ParseDType(text, out)) {
     TVM_FFI_THROW(ValueError) << "unknown data type `" << text
@@ -126,6 +134,8 @@ int TVMFFIDataTypeFromString(const TVMFFIByteArray* str, DLDataType* out) {
 
 int TVMFFIDataTypeToString(const DLDataType* dtype, TVMFFIAny* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(dtype, "TVMFFIDataTypeToString", "dtype");
+  details::CheckArgNotNull(out, "TVMFFIDataTypeToString", "out");
   *out = details::AnyUnsafe::MoveToRaw(Any(String(DTypeToText(*dtype))));
   TVM_FFI_SAFE_CALL_END();
 }

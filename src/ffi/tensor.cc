@@ -8,6 +8,8 @@
 
 #include <type_traits>
 
+#include "ffi/arg_checks.h"
+
 namespace tvm {
 namespace ffi {
 namespace {
@@ -68,6 +70,14 @@ bool IsReadOnly(TVMFFIObject* header) {
   return false;
 }
 
+/*! \brief Refuses a DLTensor whose shape cannot be read (NULL with dimensions, negative ndim). */
+void CheckDLTensor(const DLTensor& tensor, const char* function) {
+  if (tensor.ndim < 0 || (tensor.ndim > 0 && tensor.shape == nullptr)) {
+    TVM_FFI_THROW(ValueError) << function << ": tensor with ndim " << tensor.ndim
+                              << (tensor.shape == nullptr ? " and a NULL shape" : "");
+  }
+}
+
 /*! \brief Refuses a DLPack tensor that does not meet the caller's requirements. */
 void CheckImportable(const DLTensor& tensor, int32_t require_alignment,
                      int32_t require_contiguous) {
@@ -91,18 +101,15 @@ TVMFFIObject* Import(TManaged* managed) {
   return details::ObjectUnsafe::MoveToOwned(std::move(tensor));
 }
 
-const TensorObj* AsTensor(TVMFFIObjectHandle handle) {
-  auto* header = static_cast<TVMFFIObject*>(handle);
-  if (header == nullptr || header->type_index != kTVMFFITensor) {
-    TVM_FFI_THROW(TypeError) << "expected a Tensor";
-  }
+const TensorObj* AsTensor(TVMFFIObjectHandle handle, const char* function, const char* name) {
+  auto* header = details::CheckObjectArg(handle, kTVMFFITensor, function, name);
   return static_cast<const TensorObj*>(details::ObjectUnsafe::FromHeader(header));
 }
 
 /*! \brief The managed tensor handed to a consumer; it holds one reference to the tensor. */
 template <typename TManaged>
-TManaged* Export(TVMFFIObjectHandle from) {
-  const TensorObj* tensor = AsTensor(from);
+TManaged* Export(TVMFFIObjectHandle from, const char* function) {
+  const TensorObj* tensor = AsTensor(from, function, "from");
   auto* managed = new TManaged();
   managed->dl_tensor = static_cast<const DLTensor&>(*tensor);
   managed->manager_ctx = from;
@@ -131,6 +138,9 @@ extern "C" {
 int TVMFFITensorFromDLPack(DLManagedTensor* from, int32_t require_alignment,
                            int32_t require_contiguous, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(from, "TVMFFITensorFromDLPack", "from");
+  details::CheckArgNotNull(out, "TVMFFITensorFromDLPack", "out");
+  CheckDLTensor(from->dl_tensor, "TVMFFITensorFromDLPack");
   CheckImportable(from->dl_tensor, require_alignment, require_contiguous);
   *out = Import(from);
   TVM_FFI_SAFE_CALL_END();
@@ -139,12 +149,15 @@ int TVMFFITensorFromDLPack(DLManagedTensor* from, int32_t require_alignment,
 int TVMFFITensorFromDLPackVersioned(DLManagedTensorVersioned* from, int32_t require_alignment,
                                     int32_t require_contiguous, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
+  details::CheckArgNotNull(from, "TVMFFITensorFromDLPackVersioned", "from");
+  details::CheckArgNotNull(out, "TVMFFITensorFromDLPackVersioned", "out");
   if (from->version.major != DLPACK_MAJOR_VERSION) {
     // No other field may be read; the caller still owns the tensor and calls its deleter.
     TVM_FFI_THROW(RuntimeError) << "FromDLPack: unsupported DLPack major version "
                                 << from->version.major << " (expected " << DLPACK_MAJOR_VERSION
                                 << ")";
   }
+  CheckDLTensor(from->dl_tensor, "TVMFFITensorFromDLPackVersioned");
   CheckImportable(from->dl_tensor, require_alignment, require_contiguous);
   if (from->flags & DLPACK_FLAG_BITMASK_IS_SUBBYTE_TYPE_PADDED) {
     TVM_FFI_THROW(RuntimeError) << "FromDLPack: padded sub-byte types are not supported";
@@ -155,20 +168,25 @@ int TVMFFITensorFromDLPackVersioned(DLManagedTensorVersioned* from, int32_t requ
 
 int TVMFFITensorToDLPack(TVMFFIObjectHandle from, DLManagedTensor** out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  *out = Export<DLManagedTensor>(from);
+  details::CheckArgNotNull(out, "TVMFFITensorToDLPack", "out");
+  *out = Export<DLManagedTensor>(from, "TVMFFITensorToDLPack");
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFITensorToDLPackVersioned(TVMFFIObjectHandle from, DLManagedTensorVersioned** out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  *out = Export<DLManagedTensorVersioned>(from);
+  details::CheckArgNotNull(out, "TVMFFITensorToDLPackVersioned", "out");
+  *out = Export<DLManagedTensorVersioned>(from, "TVMFFITensorToDLPackVersioned");
   TVM_FFI_SAFE_CALL_END();
 }
 
 int TVMFFITensorCreateUnsafeView(TVMFFIObjectHandle source, const DLTensor* prototype,
                                  TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  AsTensor(source);
+  AsTensor(source, "TVMFFITensorCreateUnsafeView", "source");
+  details::CheckArgNotNull(prototype, "TVMFFITensorCreateUnsafeView", "prototype");
+  details::CheckArgNotNull(out, "TVMFFITensorCreateUnsafeView", "out");
+  CheckDLTensor(*prototype, "TVMFFITensorCreateUnsafeView");
   auto* header = static_cast<TVMFFIObject*>(source);
   SourceViewAlloc alloc(details::ObjectUnsafe::PtrFromBorrowed<Object>(header), IsReadOnly(header));
   ObjectPtr<ViewTensorObj> view = make_inplace_array_object<ViewTensorObj, int64_t>(

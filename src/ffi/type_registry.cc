@@ -111,6 +111,10 @@ int32_t TypeTable::GetOrAlloc(const std::string& key, int32_t static_index, int3
   int32_t num_slots = num_child_slots + 1;
 
   int32_t index;
+  if (static_index < -1) {
+    TVM_FFI_THROW(ValueError) << "type `" << key << "`: invalid static type index " << static_index
+                              << " (-1 asks for a dynamic index)";
+  }
   if (static_index >= 0) {
     // Indices from kTVMFFIDynObjectBegin on are handed out here (some reserved as child slots).
     if (static_index >= kTVMFFIDynObjectBegin) {
@@ -234,7 +238,9 @@ int32_t TVMFFITypeGetOrAllocIndex(const TVMFFIByteArray* type_key, int32_t stati
               << std::endl;
     tvm::ffi::details::SetRaisedFromCurrentException();
     return -1;
-  } catch (...) {
+  }
+  TVM_FFI_RETHROW_FORCED_UNWIND()
+  catch (...) {
     tvm::ffi::details::SetRaisedFromCurrentException();
     return -1;
   }

@@ -2,11 +2,17 @@
  * Python <-> TVMFFIAny conversion, Python callables as Functions, and the mapping between
  * TVM-FFI errors and Python exceptions.
  */
+#include <cmath>
 #include <cstring>
+#include <new>
 #include <string>
+#include <vector>
 
 #include "python/core.h"
 #include "python/foreign_runtime.h"
+#include "python/signals.h"
+// After Python.h (core.h), which must come first.
+#include <tvm/ffi/container/map_base.h>
 
 namespace tvm_ffi_jit {
 
@@ -114,6 +120,16 @@ int CallConstructor(TVMFFIObject* ctor, PyObject* const* items, Py_ssize_t count
   return 0;
 }
 
+/*! \brief How many keys of `dict` are float NaNs (each a distinct Python key). */
+Py_ssize_t CountNaNKeys(PyObject* dict) {
+  Py_ssize_t count = 0, pos = 0;
+  PyObject *key, *value;
+  while (PyDict_Next(dict, &pos, &key, &value)) {
+    if (PyFloat_Check(key) && std::isnan(PyFloat_AS_DOUBLE(key))) ++count;
+  }
+  return count;
+}
+
 int DictToMap(PyObject* dict, TVMFFIAny* out) {
   // Own every key and value first: converting one may run Python code that edits the dict.
   std::vector<PyObject*> items;
@@ -125,7 +141,22 @@ int DictToMap(PyObject* dict, TVMFFIAny* out) {
   }
   int code = CallConstructor(map_ctor, items.data(), static_cast<Py_ssize_t>(items.size()), out);
   for (PyObject* item : items) Py_DECREF(item);
-  return code;
+  if (code != 0) return code;
+  // Keys Python tells apart may be one Map key (NaN objects: a NaN equals itself there); a
+  // later entry would silently replace an earlier one.
+  if (out->type_index != kTVMFFIMap) return 0;
+  size_t map_size = reinterpret_cast<const tvm::ffi::MapBaseObj*>(out->v_obj)->size();
+  if (map_size == items.size() / 2) return 0;
+  TVMFFIObjectDecRef(out->v_obj);
+  SetPod(out, kTVMFFINone);
+  Py_ssize_t nan_keys = CountNaNKeys(dict);
+  PyErr_Format(
+      PyExc_ValueError,
+      "the dict's %zd keys would be %zu Map keys: %s are one key in a Map, and an "
+      "entry would be lost",
+      static_cast<Py_ssize_t>(items.size() / 2), map_size,
+      nan_keys > 1 ? "its NaN keys (a NaN equals itself as a Map key)" : "keys Python tells apart");
+  return -1;
 }
 
 int SequenceToArray(PyObject* seq, TVMFFIAny* out) {
@@ -135,6 +166,51 @@ int SequenceToArray(PyObject* seq, TVMFFIAny* out) {
   int code =
       CallConstructor(array_ctor, PySequence_Fast_ITEMS(items), PyTuple_GET_SIZE(items), out);
   Py_DECREF(items);
+  return code;
+}
+
+/*!
+ * \brief Most lists/tuples/dicts nested in one another that one conversion takes: each level
+ * uses about 0.5 KB of C stack, so a deeper structure could overflow a thread's stack even
+ * when the Python recursion limit has been raised.
+ */
+constexpr size_t kMaxNesting = 2000;
+
+/*! \brief The lists, tuples and dicts this thread is converting, outermost first. */
+thread_local std::vector<PyObject*> open_containers;
+
+/*!
+ * \brief A list, tuple or dict as an Array or Map: RecursionError for a structure nested too
+ * deeply, ValueError for one that contains itself (both would overflow the C stack).
+ */
+int ContainerToAny(PyObject* obj, TVMFFIAny* out) {
+  bool is_dict = PyDict_Check(obj);
+  const char* target = is_dict ? "a Map" : "an Array";
+  for (PyObject* outer : open_containers) {
+    if (outer == obj) {
+      PyErr_Format(PyExc_ValueError,
+                   "cannot convert a %s that contains itself to %s (a reference cycle)",
+                   Py_TYPE(obj)->tp_name, target);
+      return -1;
+    }
+  }
+  if (open_containers.size() >= kMaxNesting) {
+    PyErr_Format(PyExc_RecursionError,
+                 "lists/tuples/dicts nested more than %zu deep cannot be converted to %s",
+                 kMaxNesting, target);
+    return -1;
+  }
+  if (Py_EnterRecursiveCall(" while converting nested lists/tuples/dicts to Array/Map")) return -1;
+  try {
+    open_containers.push_back(obj);
+  } catch (const std::bad_alloc&) {
+    Py_LeaveRecursiveCall();
+    PyErr_NoMemory();
+    return -1;
+  }
+  int code = is_dict ? DictToMap(obj, out) : SequenceToArray(obj, out);
+  open_containers.pop_back();
+  Py_LeaveRecursiveCall();
   return code;
 }
 
@@ -282,12 +358,68 @@ PyObject* ErrorClassForKind(const std::string& kind) {
   }
   PyObject* builtins = PyEval_GetBuiltins();
   PyObject* cls = builtins ? PyDict_GetItemString(builtins, kind.c_str()) : nullptr;
-  if (cls != nullptr && PyType_Check(cls) &&
-      PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls),
-                       reinterpret_cast<PyTypeObject*>(PyExc_Exception))) {
-    return cls;
-  }
+  // KeyboardInterrupt and SystemExit too: they derive from BaseException only.
+  if (cls != nullptr && PyExceptionClass_Check(cls)) return cls;
   return PyExc_RuntimeError;
+}
+
+/*!
+ * \brief The exception of a C++ error: kind's class called with the message. A class that
+ * takes other arguments (ExceptionGroup) gives a RuntimeError naming the kind instead.
+ */
+PyObject* MakeException(const std::string& kind, PyObject* message) {
+  PyObject* exc = PyObject_CallOneArg(ErrorClassForKind(kind), message);
+  if (exc != nullptr && PyExceptionInstance_Check(exc)) return exc;
+  Py_XDECREF(exc);
+  PyErr_Clear();
+  PyObject* text = PyUnicode_FromFormat("%s: %U", kind.c_str(), message);
+  if (text == nullptr) return nullptr;
+  exc = PyObject_CallOneArg(PyExc_RuntimeError, text);
+  Py_DECREF(text);
+  return exc;
+}
+
+/*! \brief Innermost Python frames that an error leaving a callback records as its backtrace. */
+constexpr Py_ssize_t kBacktraceFrames = 32;
+
+/*! \brief '  File "<file>", line <n>, in <function>' for one traceback entry. */
+void AppendFrame(PyObject* tb, std::string* text) {
+  PyCodeObject* code = PyFrame_GetCode(reinterpret_cast<PyTracebackObject*>(tb)->tb_frame);
+  PyObject* file = PyObject_GetAttrString(reinterpret_cast<PyObject*>(code), "co_filename");
+  PyObject* name = PyObject_GetAttrString(reinterpret_cast<PyObject*>(code), "co_name");
+  PyObject* line = PyObject_GetAttrString(tb, "tb_lineno");
+  const char* file_text = file && PyUnicode_Check(file) ? PyUnicode_AsUTF8(file) : nullptr;
+  const char* name_text = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : nullptr;
+  long line_number = line ? PyLong_AsLong(line) : -1;
+  text->append("  File \"").append(file_text ? file_text : "?").append("\", line ");
+  text->append(std::to_string(line_number)).append(", in ").append(name_text ? name_text : "?");
+  text->append("\n");
+  Py_XDECREF(line);
+  Py_XDECREF(name);
+  Py_XDECREF(file);
+  Py_DECREF(code);
+  PyErr_Clear();
+}
+
+/*!
+ * \brief The innermost kBacktraceFrames entries of a traceback, oldest first, without source
+ * lines. An exception crossing N nested Python <-> C++ levels gains a frame at each; formatting
+ * all of them (and reading their source) at every level took O(N^2) time.
+ */
+std::string FormatInnermostFrames(PyObject* traceback) {
+  auto next = [](PyObject* tb) {
+    return reinterpret_cast<PyObject*>(reinterpret_cast<PyTracebackObject*>(tb)->tb_next);
+  };
+  Py_ssize_t depth = 0;
+  for (PyObject* tb = traceback; tb != nullptr && PyTraceBack_Check(tb); tb = next(tb)) ++depth;
+  std::string text;
+  PyObject* tb = traceback;
+  if (depth > kBacktraceFrames) {
+    text = "  ... " + std::to_string(depth - kBacktraceFrames) + " earlier frames not shown\n";
+    for (Py_ssize_t skip = depth - kBacktraceFrames; skip > 0; --skip) tb = next(tb);
+  }
+  for (; tb != nullptr && PyTraceBack_Check(tb); tb = next(tb)) AppendFrame(tb, &text);
+  return text;
 }
 
 /*! \brief The pending Python exception as an Error that carries the exception itself. */
@@ -304,19 +436,7 @@ Error ErrorFromPythonException() {
     if (const char* utf8 = PyUnicode_AsUTF8(text)) message = utf8;
     Py_DECREF(text);
   }
-  if (PyObject* tb_module = PyImport_ImportModule("traceback")) {
-    if (PyObject* lines =
-            PyObject_CallMethod(tb_module, "format_tb", "O", traceback ? traceback : Py_None)) {
-      PyObject* empty = PyUnicode_FromString("");
-      if (PyObject* joined = PyUnicode_Join(empty, lines)) {
-        if (const char* utf8 = PyUnicode_AsUTF8(joined)) backtrace = utf8;
-        Py_DECREF(joined);
-      }
-      Py_DECREF(empty);
-      Py_DECREF(lines);
-    }
-    Py_DECREF(tb_module);
-  }
+  backtrace = FormatInnermostFrames(traceback);
   PyErr_Clear();
   Error error(kind, message, backtrace);
   if (value != nullptr) {
@@ -567,8 +687,9 @@ int PyToOwnedAny(PyObject* obj, TVMFFIAny* out) {
   }
   code = NumberToAny(obj, out);
   if (code <= 0) return code;
-  if (PyList_Check(obj) || PyTuple_Check(obj)) return SequenceToArray(obj, out);
-  if (PyDict_Check(obj)) return DictToMap(obj, out);
+  if (PyList_Check(obj) || PyTuple_Check(obj) || PyDict_Check(obj)) {
+    return ContainerToAny(obj, out);
+  }
   if (PyCallable_Check(obj)) {
     TVMFFIObject* func = FunctionFromCallable(obj);
     if (func == nullptr) return -1;
@@ -638,6 +759,7 @@ namespace {
  */
 PyObject* RaiseFrontendError() {
   if (!PyErr_Occurred()) PyErr_CheckSignals();
+  if (!PyErr_Occurred()) RaiseInterruptOfLastCall();  // a thread other than the main one
   if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "call interrupted by the frontend");
   return nullptr;
 }
@@ -682,7 +804,7 @@ PyObject* RaiseFromSafeCallCode(int code, const void* callee) {
   std::string kind(cell->kind.data, cell->kind.size);
   PyObject* message = PyUnicode_DecodeUTF8(cell->message.data,
                                            static_cast<Py_ssize_t>(cell->message.size), "replace");
-  PyObject* exc = message ? PyObject_CallOneArg(ErrorClassForKind(kind), message) : nullptr;
+  PyObject* exc = message ? MakeException(kind, message) : nullptr;
   Py_XDECREF(message);
   if (exc != nullptr && cell->backtrace.size != 0) {
     std::string note = "C++ backtrace (most recent call first):\n" +

@@ -2,6 +2,8 @@
  * The Object and Function Python types, the type-index -> Python class registry,
  * and the module's entry point.
  */
+#include <cstring>
+#include <new>
 #include <string>
 #include <unordered_map>
 
@@ -21,6 +23,62 @@ std::vector<PyTypeObject*> class_by_index;
 // Classes the factory made for types without a registered class, by type index.
 std::vector<PyTypeObject*> made_class_by_index;
 PyObject* class_factory = nullptr;  // Python callable: type_index -> class, or None
+// The types each class was registered or made for; a wrapper of that class holds only those.
+std::unordered_map<PyTypeObject*, std::vector<int32_t>> indices_by_class;
+
+/*! \brief Whether type `info` is the type `base_index` or derives from it (by key: `info` may
+ * come from the foreign runtime's registry). */
+bool TypeDerivesFrom(const TVMFFITypeInfo* info, int32_t base_index) {
+  const TVMFFITypeInfo* base = TVMFFIGetTypeInfo(base_index);
+  if (info == nullptr || base == nullptr) return false;
+  for (int32_t depth = 0; depth <= info->type_depth; ++depth) {
+    const TVMFFITypeInfo* type = depth == info->type_depth ? info : info->type_ancestors[depth];
+    if (type == base ||
+        (type->type_key.size == base->type_key.size &&
+         std::memcmp(type->type_key.data, base->type_key.data, base->type_key.size) == 0)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/*!
+ * \brief Whether objects of type `info` may be wrapped in `cls`: every class in its MRO (from
+ * `first` on) that was registered for types must have been registered for `info`'s type or an
+ * ancestor of it, since its methods may assume that type. Otherwise `expected` receives the
+ * keys of the types the refusing class was registered for.
+ */
+bool ClassAcceptsType(PyTypeObject* cls, const TVMFFITypeInfo* info, std::string* expected,
+                      Py_ssize_t first = 0) {
+  PyObject* mro = cls->tp_mro;
+  Py_ssize_t count = mro != nullptr ? PyTuple_GET_SIZE(mro) : 0;
+  for (Py_ssize_t i = first; i < count; ++i) {
+    auto found = indices_by_class.find(reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i)));
+    if (found == indices_by_class.end()) continue;
+    bool accepted = false;
+    for (int32_t index : found->second) accepted = accepted || TypeDerivesFrom(info, index);
+    if (accepted) continue;
+    expected->clear();
+    for (int32_t index : found->second) {
+      const TVMFFITypeInfo* bound = TVMFFIGetTypeInfo(index);
+      if (!expected->empty()) expected->append("` or `");
+      if (bound != nullptr) expected->append(bound->type_key.data, bound->type_key.size);
+    }
+    return false;
+  }
+  return true;
+}
+
+/*! \brief ClassAcceptsType for the type of object `handle`. */
+bool HandleFitsClass(PyTypeObject* cls, TVMFFIObject* handle, std::string* expected) {
+  return ClassAcceptsType(cls, TypeInfoOfObject(handle), expected);
+}
+
+/*! \brief The type key of `info` for messages. */
+std::string TypeKeyText(const TVMFFITypeInfo* info) {
+  return info != nullptr ? std::string(info->type_key.data, info->type_key.size)
+                         : std::string("an unknown type");
+}
 
 void ObjectDealloc(PyObject* self) {
   auto* obj = reinterpret_cast<PyFFIObject*>(self);
@@ -37,6 +95,32 @@ PyObject* ObjectNew(PyTypeObject* type, PyObject*, PyObject*) {
   return self;
 }
 
+/*!
+ * \brief Raises TypeError unless `handle` may live in `self`: a wrapper's class (or its
+ * nearest registered ancestor) is bound to a type; its methods assume that type's layout.
+ */
+int CheckHandleFitsWrapper(PyObject* self, TVMFFIObject* handle) {
+  if (handle == nullptr) return 0;
+  std::string expected;
+  if (HandleFitsClass(Py_TYPE(self), handle, &expected)) return 0;
+  PyErr_Format(PyExc_TypeError, "a %s holds `%s` objects, not `%s`", Py_TYPE(self)->tp_name,
+               expected.c_str(), TypeKeyText(TypeInfoOfObject(handle)).c_str());
+  return -1;
+}
+
+/*!
+ * \brief Raises TypeError for a Tensor or Function: their methods read the object they hold,
+ * so it may not be taken away (the wrapper would be left empty).
+ */
+int CheckHandleMayLeave(PyObject* wrapper) {
+  if (!PyObject_TypeCheck(wrapper, TensorType) && !PyObject_TypeCheck(wrapper, FunctionType)) {
+    return 0;
+  }
+  PyErr_Format(PyExc_TypeError, "the object a %s holds cannot be moved out of it",
+               Py_TYPE(wrapper)->tp_name);
+  return -1;
+}
+
 /*! Object.__init_handle_by_constructor__(constructor, *args): self takes the result's handle. */
 PyObject* ObjectInitByConstructor(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs < 1 || !PyObject_TypeCheck(args[0], FunctionType)) {
@@ -44,6 +128,10 @@ PyObject* ObjectInitByConstructor(PyObject* self, PyObject* const* args, Py_ssiz
     return nullptr;
   }
   TVMFFIObject* ctor = reinterpret_cast<PyFFIObject*>(args[0])->handle;
+  if (ctor == nullptr) {
+    PyErr_SetString(PyExc_TypeError, "the constructor is an empty Function");
+    return nullptr;
+  }
   PyObject* result = CallFunction(ctor, args + 1, nargs - 1);
   if (result == nullptr) return nullptr;
   if (!PyObject_TypeCheck(result, ObjectType)) {
@@ -53,6 +141,10 @@ PyObject* ObjectInitByConstructor(PyObject* self, PyObject* const* args, Py_ssiz
   }
   auto* target = reinterpret_cast<PyFFIObject*>(self);
   auto* source = reinterpret_cast<PyFFIObject*>(result);
+  if (CheckHandleFitsWrapper(self, source->handle) != 0) {
+    Py_DECREF(result);
+    return nullptr;
+  }
   if (target->handle != nullptr) TVMFFIObjectDecRef(target->handle);
   target->handle = source->handle;
   source->handle = nullptr;
@@ -70,6 +162,9 @@ PyObject* ObjectMoveHandleFrom(PyObject* self, PyObject* other) {
   auto* target = reinterpret_cast<PyFFIObject*>(self);
   auto* source = reinterpret_cast<PyFFIObject*>(other);
   if (target == source) Py_RETURN_NONE;
+  if (CheckHandleFitsWrapper(self, source->handle) != 0 || CheckHandleMayLeave(other) != 0) {
+    return nullptr;
+  }
   if (target->handle != nullptr) TVMFFIObjectDecRef(target->handle);
   target->handle = source->handle;
   source->handle = nullptr;
@@ -227,7 +322,21 @@ PyObject* RegisterObjectClass(PyObject*, PyObject* const* args, Py_ssize_t nargs
       PyErr_SetString(PyExc_TypeError, "expected (type_index, Object subclass)");
     return nullptr;
   }
-  RegisterClassForTypeIndex(index, reinterpret_cast<PyTypeObject*>(args[1]));
+  auto* cls = reinterpret_cast<PyTypeObject*>(args[1]);
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(index);
+  if (info == nullptr) {
+    PyErr_Format(PyExc_ValueError, "no object type has index %d", index);
+    return nullptr;
+  }
+  // Its base classes' methods must see the types they were written for.
+  std::string expected;
+  if (!ClassAcceptsType(cls, info, &expected, /*first=*/1)) {
+    PyErr_Format(PyExc_TypeError,
+                 "%s derives from a class that holds `%s` objects: it cannot be the class of `%s`",
+                 cls->tp_name, expected.c_str(), TypeKeyText(info).c_str());
+    return nullptr;
+  }
+  RegisterClassForTypeIndex(index, cls);
   Py_RETURN_NONE;
 }
 
@@ -393,6 +502,9 @@ PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "tvm_ffi_jit._core",
 }  // namespace
 
 void RegisterClassForTypeIndex(int32_t index, PyTypeObject* cls) {
+  auto [entry, added] = indices_by_class.try_emplace(cls);
+  if (added) Py_INCREF(cls);  // kept: a freed class's address must not inherit its binding
+  entry->second.push_back(index);
   if (static_cast<size_t>(index) >= class_by_index.size())
     class_by_index.resize(index + 1, nullptr);
   Py_INCREF(cls);
@@ -421,6 +533,15 @@ PyTypeObject* MadeClassForTypeIndex(int32_t type_index) {
   if (!PyType_Check(made) || !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(made), ObjectType)) {
     Py_DECREF(made);
     PyErr_SetString(PyExc_TypeError, "the class factory must return an Object subclass");
+    return nullptr;
+  }
+  std::string expected;
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index);
+  if (!ClassAcceptsType(reinterpret_cast<PyTypeObject*>(made), info, &expected)) {
+    PyErr_Format(PyExc_TypeError, "the class factory made %s, which holds `%s` objects, for `%s`",
+                 reinterpret_cast<PyTypeObject*>(made)->tp_name, expected.c_str(),
+                 TypeKeyText(info).c_str());
+    Py_DECREF(made);
     return nullptr;
   }
   if (static_cast<size_t>(type_index) >= made_class_by_index.size()) {

@@ -11,7 +11,7 @@ import os
 
 from .. import libinfo
 from ..build_error import BuildError, ToolchainError
-from . import cache, link, request_index, sources, toolchain
+from . import cache, link, link_inputs, request_index, sources, toolchain
 from .digest import sha256_hex
 from .log import logger
 from .sources import CUDA, C
@@ -84,6 +84,10 @@ class BuildPlan:
             cuda_lib = os.path.join(cuda_home, "lib64")
             self.ldflags += [f"-L{cuda_lib}", "-lcudart", f"-Wl,-rpath,{cuda_lib}"]
         self.ldflags += options["ldflags"]
+        # Archives, objects and scripts the flags name: their contents go into the key.
+        self.link_inputs, self.link_stamps = link_inputs.digests(
+            link_inputs.named_files(self.ldflags)
+        )
 
     def key_parts(self) -> dict:
         """What the cache key hashes: contents (never paths) of sources, every flag, tools."""
@@ -99,6 +103,7 @@ class BuildPlan:
             "cuda_flags": self.cuda_flags,
             "cuda_archs": self.cuda_archs,
             "ldflags": self.ldflags,
+            "link_inputs": self.link_inputs,
             "exports": link.EXPORTS_RULES,
             "output": self.output,
         }
@@ -293,7 +298,10 @@ def describe(
     options = _options(extra_cflags, extra_cuda_cflags, extra_ldflags, extra_include_paths, output)
     root = cache.cache_root()
     if build_directory is None:
-        cache.ensure_private_dir(root)
+        try:
+            cache.ensure_private_dir(root)
+        except OSError as err:
+            cache.raise_unwritable(err, root, name)
     return Request(name, files, options, root, build_directory)
 
 
@@ -334,33 +342,64 @@ def build_library(name: str, *, verbose: bool = False, **inputs) -> str:
     job = plan(request)
     artifact = cache.lookup(job.entry, job.key, job.source_paths)
     if artifact is not None:
-        cache.check_permissions(job.entry, os.stat(job.entry))
+        try:
+            cache.check_permissions(job.entry, os.stat(job.entry))
+        except FileNotFoundError:
+            artifact = None  # `cache clean` removed it just now: build it again
+    if artifact is not None:
         logger.debug("tvm_ffi_jit: %s is up to date: %s", name, artifact)
     else:
-        with cache.locked(job.entry, name):
-            # Another process may have finished the same build while this one waited.
-            artifact = cache.lookup(job.entry, job.key, job.source_paths, report=False)
-            if artifact is None:
-                stable_name = request.build_directory is not None and job.plan.output is None
-                artifact = _build_locked(
-                    job.plan, job.entry, job.key, job.source_paths, verbose, stable_name
-                )
+        artifact = _build_or_wait(job, name, request.build_directory is None, verbose)
     if indexed:
         abi_header = os.path.join(libinfo.include_dir(), "tvm", "ffi", "c_api.h")
         request_index.write(
-            request.root, name, digest, job.key, job.plan.tools, abi_header, job.entry
+            request.root,
+            name,
+            digest,
+            job.key,
+            job.plan.tools,
+            abi_header,
+            job.entry,
+            job.plan.link_stamps,
         )
     return artifact
+
+
+def _build_or_wait(job: Job, name: str, in_cache: bool, verbose: bool) -> str:
+    """Builds under the entry's lock, unless the process that held it meanwhile built the
+    same key (its library is returned) or failed to (its BuildError is raised again)."""
+    # A failure recorded after this point happened while this process was asking.
+    seen_failure = cache.failure_token(job.entry)
+    with cache.locked(job.entry, name, job.key if in_cache else None):
+        artifact = cache.lookup(job.entry, job.key, job.source_paths, report=True)
+        if artifact is not None:
+            return artifact
+        failure = cache.read_failure(job.entry)
+        if failure is not None and failure["token"] != seen_failure and failure["key"] == job.key:
+            error_class = ToolchainError if failure["class"] == "ToolchainError" else BuildError
+            raise error_class(failure["message"])
+        stable_name = not in_cache and job.plan.output is None
+        return _build_locked(job.plan, job.entry, job.key, job.source_paths, verbose, stable_name)
 
 
 def _build_locked(
     plan: BuildPlan, entry: str, key: str, source_paths, verbose: bool, stable_name: bool
 ) -> str:
-    from . import ninja as ninja_build  # the cold path only
-
     # A private directory per build: a builder killed mid-build (and any compiler it leaves
     # running) can only ever touch its own abandoned directory.
     build_dir = cache.new_build_dir(entry)
+    try:
+        return _build_in(plan, entry, key, source_paths, verbose, stable_name, build_dir)
+    finally:
+        if os.path.isdir(build_dir):  # kept as build/ or failed-build/ unless this failed
+            import shutil
+
+            shutil.rmtree(build_dir, ignore_errors=True)
+
+
+def _build_in(plan, entry, key, source_paths, verbose, stable_name, build_dir) -> str:
+    from . import ninja as ninja_build  # the cold path only
+
     sources.write_generated(plan.sources, build_dir)
     ninja_build.write_build_file(build_dir, plan)
     built = os.path.join(build_dir, plan.library_file)
@@ -373,7 +412,9 @@ def _build_locked(
         ninja_build.run(build_dir, plan.name, toolchain.max_jobs(), verbose, log_path, steps)
     except BuildError as err:
         kept = cache.keep_build_dir(entry, build_dir, failed=True)
-        raise type(err)(str(err).replace(build_dir, kept)) from None
+        error = type(err)(str(err).replace(build_dir, kept))
+        cache.record_failure(entry, key, error, plan.tools)
+        raise error from None
 
     # Sources are covered by the key; the manifest watches the headers they include.
     inputs = {os.path.normpath(os.path.join(build_dir, p)) for p in source_paths}
@@ -387,7 +428,12 @@ def _build_locked(
     if stable_name:
         # build_directory=: also under the plain name apache-tvm-ffi's loader gives it.
         keep.append(cache.publish_as(entry, artifact, plan.library_file, link=True))
-    cache.write_manifest(entry, key, source_paths, cache.stamp(headers), artifact)
+    try:
+        cache.write_manifest(entry, key, source_paths, cache.stamp(headers), artifact)
+    except BaseException:
+        cache.remove_old_artifacts(entry, plan.name, keep=[previous])  # not recorded: unusable
+        raise
+    cache.clear_failure(entry)
     cache.keep_build_dir(entry, build_dir, failed=False)
     cache.remove_old_artifacts(entry, plan.name, keep=keep)
     logger.info("tvm_ffi_jit: built %s", artifact)

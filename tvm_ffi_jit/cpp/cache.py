@@ -5,10 +5,15 @@ An entry ``<cache>/<name>_<key[:16]>/`` holds:
 - ``build/``: the last successful ninja build directory (objects, deps log, ``build.log``);
   each build runs in a fresh private ``tmp-build-*`` copy of it and replaces it on success;
 - ``failed-build/``: the directory of the last failed build, with its ``build.log``;
+- ``failure.json``: that failure's diagnostics, handed to processes that waited for it;
+- ``.tvm_ffi_jit-entry``: marks a directory the cache created (``cache clean`` removes no other);
+- ``.builder``: the pid and host of the process building the entry right now;
 - ``<name>.<token>.so``: published libraries, each under a fresh name, so a library that
   another process has loaded is never rewritten in place;
 - ``manifest.json``: the current library plus every header the compiler reported, with size
-  and mtime, so the warm path can tell (with a few ``stat`` calls) whether it is still valid.
+  and mtime, so the warm path can tell (with a few ``stat`` calls) whether it is still valid;
+  the library's own stamp adds what no write can preserve (inode, device, ctime) and its
+  content digest.
 
 Next to the entries, ``<cache>/toolchain/`` holds what was learned about each compiler and
 ``<cache>/index/`` the request index (see request_index.py).
@@ -23,10 +28,13 @@ from contextlib import contextmanager
 from .digest import sha256_hex
 from .log import logger
 
-KEY_FORMAT = 1  # bump whenever what goes into a key or how a build is laid out changes
-_MANIFEST_FORMAT = 1
+KEY_FORMAT = 2  # bump whenever what goes into a key or how a build is laid out changes
+_MANIFEST_FORMAT = 2
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"
+ENTRY_MARKER = ".tvm_ffi_jit-entry"
+FAILURE_FILE = "failure.json"
+_BUILDER_FILE = ".builder"
 _BUILD = "build"
 FAILED_BUILD_DIR = "failed-build"
 TOOLCHAIN_DIR = "toolchain"  # under the cache root: what toolchain.py learned about compilers
@@ -71,16 +79,49 @@ def check_permissions(path: str, st: os.stat_result) -> None:
     # Loading code from a directory that someone else can write lets them run code in this process.
     if not stat.S_ISDIR(st.st_mode):
         raise NotADirectoryError(f"tvm_ffi_jit cache path {path} is not a directory")
+    shared = bool(st.st_mode & stat.S_ISVTX) or is_system_dir(path)
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
         raise PermissionError(
-            f"refusing to use {path}: it is owned by uid {st.st_uid}, not by you; point "
-            "TVM_FFI_JIT_CACHE_DIR at a directory of your own (or `chown` this one)"
+            f"refusing to use {path}: it is owned by uid {st.st_uid}, not by you; "
+            + _private_dir_advice(path, shared)
         )
     if st.st_mode & 0o022:
+        mode = f"{stat.S_IMODE(st.st_mode):o}"
+        if shared:
+            # /tmp, /dev/shm and the like are meant to be shared: never advise changing them.
+            raise PermissionError(
+                f"refusing to use {path}: it is a shared directory that other users can write "
+                f"(mode {mode}); leave its mode alone and " + _private_dir_advice(path, shared=True)
+            )
         raise PermissionError(
-            f"refusing to use {path}: other users can write to it (mode "
-            f"{stat.S_IMODE(st.st_mode):o}); fix with `chmod go-w {path}`"
+            f"refusing to use {path}: other users can write to it (mode {mode}); fix with "
+            f"`chmod go-w {path}`, or " + _private_dir_advice(path)
         )
+
+
+# Directories of the system layout: never the cache itself, whatever their owner and mode.
+_SYSTEM_DIRS = frozenset(
+    ["/", "/tmp", "/var/tmp", "/dev/shm", "/run/shm", "/dev", "/run", "/var", "/usr", "/home"]
+    + ["/mnt", "/media", "/srv", "/opt", "/etc", "/root", "/scratch"]
+)
+
+
+def is_system_dir(path: str) -> bool:
+    return os.path.normpath(path) in _SYSTEM_DIRS
+
+
+def _private_dir_advice(path: str, shared: bool = False) -> str:
+    """Where to put the cache instead: a directory of this user's own (created mode 0700),
+    inside ``path`` when it is a shared directory such as /tmp or /dev/shm."""
+    if shared:
+        user = os.geteuid() if hasattr(os, "geteuid") else "user"
+        example = os.path.join(path, f"tvm_ffi_jit-{user}")
+    else:
+        example = os.path.join("~", ".cache", "tvm_ffi_jit")
+    return (
+        "point TVM_FFI_JIT_CACHE_DIR at a private directory of your own (a new one is "
+        f"created with mode 0700), e.g. TVM_FFI_JIT_CACHE_DIR={example}"
+    )
 
 
 def compute_key(parts: dict) -> str:
@@ -107,34 +148,76 @@ def read_manifest(entry: str) -> "dict | None":
 
 
 def stamps_match(stamps) -> bool:
-    """Whether each ``[path, size, mtime_ns]`` still describes its file."""
-    for path, size, mtime_ns in stamps:
+    """Whether each ``[path, size, mtime_ns]`` (or :func:`strong_stamp`) still describes its
+    file."""
+    for recorded in stamps:
         try:
-            st = os.stat(path)
+            st = os.stat(recorded[0])
         except OSError:
             return False
-        if st.st_size != size or st.st_mtime_ns != mtime_ns:
-            logger.debug("%s changed since it was recorded", path)
+        if st.st_size != recorded[1] or st.st_mtime_ns != recorded[2]:
+            logger.debug("%s changed since it was recorded", recorded[0])
+            return False
+        # A write can restore size and mtime (utime) but never the inode's ctime.
+        if len(recorded) > 3 and (st.st_ino, st.st_dev, st.st_ctime_ns) != tuple(recorded[3:6]):
+            logger.debug("%s was rewritten or relinked since it was recorded", recorded[0])
             return False
     return True
 
 
-def lookup(entry: str, key: str, sources: "list[str]", report: bool = True) -> "str | None":
-    """The published library if the manifest says it is current, else None. Only ``stat``s."""
+def strong_stamp(path: str) -> list:
+    """``[path, size, mtime_ns, inode, device, ctime_ns]``: no rewrite keeps all of them."""
+    st = os.stat(path)
+    return [path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, st.st_ctime_ns]
+
+
+def is_plain_name(file_name) -> bool:
+    """A file name inside a directory: no separator, not ``.``/``..``, nothing absolute."""
+    return (
+        isinstance(file_name, str)
+        and file_name not in ("", ".", "..")
+        and os.path.basename(file_name) == file_name
+        and "/" not in file_name
+        and "\0" not in file_name
+    )
+
+
+def file_digest(path: str) -> str:
+    from .digest import bulk_hex
+
+    with open(path, "rb") as f:
+        return bulk_hex(f.read())
+
+
+def lookup(entry: str, key: str, sources: "list[str]", report: bool = False) -> "str | None":
+    """The published library if the manifest says it is current, else None. Only ``stat``s,
+    unless the library's inode or ctime changed (copied with ``cp -a``, chmod-ed): then it is
+    hashed, and re-stamped if its content is still the one built."""
     manifest = read_manifest(entry)
     try:
         if manifest is None or manifest["key"] != key or manifest["sources"] != sources:
             return None
         if not stamps_match(manifest["deps"]):
             return None
+        if not is_plain_name(manifest["artifact"]):
+            logger.warning("ignoring %s: its library is not a file of the entry", entry)
+            return None
         artifact = os.path.join(entry, manifest["artifact"])
         # A truncated or rewritten library must never reach dlopen.
-        if not stamps_match([[artifact, manifest["artifact_size"], manifest["artifact_mtime_ns"]]]):
-            if report and os.path.exists(artifact):
-                logger.warning("%s was modified after it was built; rebuilding", artifact)
-            return None
-        return artifact
-    except (KeyError, TypeError, ValueError):
+        recorded = manifest["artifact_stamp"]
+        if stamps_match([[artifact, *recorded]]):
+            return artifact
+        if stamps_match([[artifact, *recorded[:2]]]):  # same size and mtime: look inside
+            if file_digest(artifact) == manifest["artifact_digest"]:
+                try:
+                    write_manifest(entry, key, sources, manifest["deps"], artifact, manifest)
+                except OSError:
+                    pass  # a read-only cache: hashed again next time
+                return artifact
+        if report and os.path.exists(artifact):
+            logger.warning("%s was modified after it was built; rebuilding", artifact)
+        return None
+    except (OSError, KeyError, TypeError, ValueError):
         return None
 
 
@@ -152,57 +235,177 @@ def stamp(paths) -> "list[list]":
     return stamps
 
 
-def write_manifest(entry: str, key: str, sources: "list[str]", deps, artifact: str) -> None:
+def write_atomically(path: str, data: bytes) -> None:
+    """Replaces ``path`` by ``data`` at once; the temporary file never outlives a failure
+    (a full disk, an interrupt)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def write_manifest(
+    entry: str, key: str, sources: "list[str]", deps, artifact: str, previous=None
+) -> None:
+    """Records ``artifact`` as the entry's current library; ``previous`` (a manifest of the
+    same library) saves hashing it again."""
     import json
 
-    st = os.stat(artifact)
+    artifact_stamp = strong_stamp(artifact)[1:]
+    digest = previous["artifact_digest"] if previous else file_digest(artifact)
     manifest = {
         "format": _MANIFEST_FORMAT,
         "key": key,
         "artifact": os.path.basename(artifact),
-        "artifact_size": st.st_size,
-        "artifact_mtime_ns": st.st_mtime_ns,
+        "artifact_stamp": artifact_stamp,
+        "artifact_digest": digest,
         "sources": sources,
         "deps": deps,
-        "built_at": time.time(),
+        "built_at": previous["built_at"] if previous else time.time(),
     }
-    path = os.path.join(entry, MANIFEST_FILE)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=1)
-    os.replace(tmp, path)
+    text = json.dumps(manifest, indent=1)
+    write_atomically(os.path.join(entry, MANIFEST_FILE), text.encode())
+
+
+def read_failure(entry: str) -> "dict | None":
+    """The entry's recorded build failure (:func:`record_failure`), if any."""
+    import json
+
+    try:
+        with open(os.path.join(entry, FAILURE_FILE), "rb") as f:
+            failure = json.loads(f.read())
+        return failure if isinstance(failure.get("token"), str) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def failure_token(entry: str) -> "str | None":
+    failure = read_failure(entry)
+    return None if failure is None else failure["token"]
+
+
+def record_failure(entry: str, key: str, error: Exception, tools) -> None:
+    """Keeps a failed build's diagnostics, so processes waiting for it get the same error
+    instead of compiling again (see DESIGN.md: who honours a recorded failure)."""
+    import json
+
+    failure = {
+        "token": os.urandom(8).hex(),
+        "key": key,
+        "class": type(error).__name__,
+        "message": str(error),
+        "tools": [t.identity for t in tools],
+        "pid": os.getpid(),
+        "time": time.time(),
+    }
+    try:
+        write_atomically(os.path.join(entry, FAILURE_FILE), json.dumps(failure).encode())
+    except OSError:
+        pass  # then the waiting processes build it themselves
+
+
+def clear_failure(entry: str) -> None:
+    _unlink_quietly(os.path.join(entry, FAILURE_FILE))
 
 
 @contextmanager
-def locked(entry: str, name: str):
+def locked(entry: str, name: str, key: "str | None" = None):
     """Holds the entry's lock (released by the OS if this process dies), creating the entry
-    directory if needed."""
-    lock = _acquire(entry, name)
+    directory if needed; ``key`` marks it as a cache entry (``cache clean`` removes only
+    those). Says once when it waits for another process."""
+    lock = _acquire(entry, name, key)
+    builder_file = os.path.join(entry, _BUILDER_FILE)
     try:
+        try:
+            write_atomically(builder_file, f"{os.getpid()} {_host()}".encode())
+        except OSError:
+            pass  # only names this process to the ones waiting for it
         yield
     finally:
+        _unlink_quietly(builder_file)
         lock.release()
 
 
-def _acquire(entry: str, name: str):
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _holder(entry: str) -> str:
+    """``process 1234`` (``on host``, when elsewhere) building the entry, if it said so."""
+    try:
+        with open(os.path.join(entry, _BUILDER_FILE), encoding="utf-8") as f:
+            pid, _, host = f.read().partition(" ")
+        int(pid)
+    except (OSError, ValueError):
+        return "another process"
+    return f"process {pid}" + ("" if host == _host() else f" on {host}")
+
+
+def _acquire(entry: str, name: str, key: "str | None"):
     from filelock import FileLock, Timeout
 
     lock_path = os.path.join(entry, LOCK_FILE)
+    said_waiting = False
     for _ in range(100):
-        ensure_private_dir(entry)
-        lock = FileLock(lock_path)
+        try:
+            ensure_private_dir(entry)
+            if key is not None and not os.path.exists(os.path.join(entry, ENTRY_MARKER)):
+                write_atomically(os.path.join(entry, ENTRY_MARKER), f"{name} {key}\n".encode())
+            lock = FileLock(lock_path)
+        except FileNotFoundError:
+            continue  # `cache clean` removed the entry while we created it
+        except OSError as err:
+            raise_unwritable(err, entry, name)
         try:
             try:
-                lock.acquire(timeout=1)
+                lock.acquire(timeout=0.5)
             except Timeout:
-                logger.info("waiting for another process that is building %s (%s)", name, entry)
+                if not said_waiting:
+                    said_waiting = True
+                    what = f"module '{name}'" + (f" (key {key[:16]})" if key else "")
+                    logger.warning(
+                        "tvm_ffi_jit: waiting for %s to finish building %s in %s",
+                        _holder(entry),
+                        what,
+                        entry,
+                    )
                 lock.acquire()
         except FileNotFoundError:
             continue  # `cache clean`/`prune` removed the entry meanwhile: recreate it
+        except OSError as err:
+            raise_unwritable(err, entry, name)
         if os.path.exists(lock_path):
             return lock
         lock.release()  # we locked a removed entry's lock file: start over on the new one
     raise RuntimeError(f"cannot lock {lock_path}: the entry keeps disappearing")
+
+
+def raise_unwritable(err: OSError, path: str, name: str):
+    """A build where nothing can be written (read-only or foreign cache): PermissionError
+    naming the place and how to build elsewhere; other errors pass unchanged."""
+    import errno
+
+    if err.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+        raise err
+    raise PermissionError(
+        err.errno,
+        f"cannot build module '{name}': {path} is not writable ({os.strerror(err.errno)}); "
+        "point TVM_FFI_JIT_CACHE_DIR at a writable directory of your own (or pass "
+        "build_directory=)",
+    ) from None
 
 
 def new_build_dir(entry: str) -> str:
@@ -218,9 +421,13 @@ def new_build_dir(entry: str) -> str:
             shutil.rmtree(os.path.join(entry, file_name), ignore_errors=True)
     build_dir = tempfile.mkdtemp(prefix=_TMP_BUILD_PREFIX, dir=entry)
     previous = os.path.join(entry, _BUILD)
-    if os.path.isdir(previous):
-        # copy2 keeps mtimes, which ninja compares against its logs.
-        shutil.copytree(previous, build_dir, symlinks=True, dirs_exist_ok=True)
+    try:
+        if os.path.isdir(previous):
+            # copy2 keeps mtimes, which ninja compares against its logs.
+            shutil.copytree(previous, build_dir, symlinks=True, dirs_exist_ok=True)
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
     return build_dir
 
 
@@ -244,8 +451,12 @@ def publish(entry: str, built: str, name: str) -> str:
 
     final = os.path.join(entry, f"{name}.{os.urandom(6).hex()}.so")
     tmp = final + ".tmp"
-    shutil.copyfile(built, tmp)
-    os.replace(tmp, final)
+    try:
+        shutil.copyfile(built, tmp)
+        os.replace(tmp, final)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
     return final
 
 
@@ -259,12 +470,16 @@ def publish_as(entry: str, built: str, file_name: str, link: bool = False) -> st
     if os.path.lexists(tmp):
         os.unlink(tmp)
     try:
-        if not link:
-            raise OSError
-        os.link(built, tmp)
-    except OSError:
-        shutil.copyfile(built, tmp)
-    os.replace(tmp, final)
+        try:
+            if not link:
+                raise OSError
+            os.link(built, tmp)
+        except OSError:
+            shutil.copyfile(built, tmp)
+        os.replace(tmp, final)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
     return final
 
 
@@ -285,7 +500,8 @@ def current_artifact(entry: str) -> "str | None":
     """The library the manifest points at, whether or not it is still current."""
     manifest = read_manifest(entry)
     try:
-        return os.path.join(entry, manifest["artifact"])
+        name = manifest["artifact"]
+        return os.path.join(entry, name) if is_plain_name(name) else None
     except (KeyError, TypeError):
         return None
 

@@ -4,6 +4,10 @@ An entry is removed only while this process holds its lock, taken without waitin
 that another process is building (or otherwise holds) is reported and kept. Removal first
 moves the entry aside, so a new build of the same key starts in a fresh directory, and unlinks
 its lock file, so a process that was waiting on that lock retries on the new one.
+
+Only what the cache created is ever listed or removed: a directory counts as an entry when it
+holds the entry marker (or a manifest whose key matches its name), not for its name alone.
+Listing writes nothing (no lock file is created), so it works on a read-only cache.
 """
 
 import os
@@ -51,6 +55,8 @@ def _index_records(root: str) -> "dict[str, list[tuple[str, float]]]":
     except FileNotFoundError:
         return by_entry
     for file_name in names:
+        if not (file_name.endswith(".rec") or ".rec." in file_name):
+            continue  # not a record (nor a record's temporary file)
         path = os.path.join(index_dir, file_name)
         entry_name = request_index.entry_of(path)
         try:
@@ -62,12 +68,33 @@ def _index_records(root: str) -> "dict[str, list[tuple[str, float]]]":
 
 
 def is_locked(entry_path: str) -> bool:
-    """Whether another process holds the entry's lock right now (checked without waiting)."""
-    lock = _lock(entry_path)
-    if lock is None:
+    """Whether another process holds the entry's lock right now (checked without waiting and
+    without creating or writing anything: a shared ``flock`` on the existing lock file)."""
+    import fcntl
+
+    try:
+        fd = os.open(os.path.join(entry_path, cache.LOCK_FILE), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False  # no lock file: nobody has ever locked it (or it cannot be read)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
         return True
-    lock.release()
+    finally:
+        os.close(fd)  # also drops the shared lock
     return False
+
+
+def is_entry(path: str, key16: str) -> bool:
+    """Whether the cache created directory ``path``: it holds the entry marker, or a manifest
+    whose key starts with ``key16`` (entries from before the marker)."""
+    try:
+        if stat.S_ISREG(os.lstat(os.path.join(path, cache.ENTRY_MARKER)).st_mode):
+            return True
+    except OSError:
+        pass
+    manifest = cache.read_manifest(path)
+    return manifest is not None and str(manifest.get("key", "")).startswith(key16)
 
 
 def _lock(entry_path: str):
@@ -105,7 +132,7 @@ def scan(root: str) -> "list[Entry]":
 
 def _describe(path: str, match, records) -> "Entry | None":
     """An entry directory as ``cache list`` shows it; None if ``path`` is not a directory."""
-    if not stat.S_ISDIR(os.lstat(path).st_mode):
+    if not stat.S_ISDIR(os.lstat(path).st_mode) or not is_entry(path, match.group(2)):
         return None
     dir_name = os.path.basename(path)
     manifest = cache.read_manifest(path)
@@ -178,11 +205,29 @@ def remove_orphans(root: str) -> int:
             except OSError:
                 pass
     for dir_name in os.listdir(root) if os.path.isdir(root) else []:
-        if dir_name.startswith(_TRASH_PREFIX):
-            path = os.path.join(root, dir_name)
+        path = os.path.join(root, dir_name)
+        if dir_name.startswith(_TRASH_PREFIX) and _is_trash(path):
             freed += tree_size(path)
             shutil.rmtree(path, ignore_errors=True)
     return freed
+
+
+def _is_trash(path: str) -> bool:
+    """A directory :func:`remove_holding` made: empty, or holding one moved-aside entry."""
+    try:
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            return False
+        names = os.listdir(path)
+    except OSError:
+        return False
+    if not names:
+        return True
+    moved = os.path.join(path, "entry")
+    if names != ["entry"] or not os.path.isdir(moved):
+        return False
+    return os.path.exists(os.path.join(moved, cache.ENTRY_MARKER)) or (
+        cache.read_manifest(moved) is not None
+    )
 
 
 def select_for_prune(

@@ -138,6 +138,10 @@ def _read_record(path: "str | None", command: "tuple[str, ...]") -> "dict | None
         return None
     try:
         with open(path, encoding="utf-8") as f:
+            st = os.fstat(f.fileno())
+            # A record another user could write would choose the compiler identity in the key.
+            if hasattr(os, "geteuid") and (st.st_uid != os.geteuid() or st.st_mode & 0o022):
+                return None
             record = json.load(f)
         if record["format"] != _RECORD_FORMAT or tuple(record["command"]) != command:
             return None
@@ -151,12 +155,11 @@ def _read_record(path: "str | None", command: "tuple[str, ...]") -> "dict | None
 def _write_json_atomically(path: str, data) -> None:
     import json
 
+    from .cache import write_atomically
+
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
+        write_atomically(path, json.dumps(data).encode())
     except OSError:
         pass  # the record is an optimization only
 

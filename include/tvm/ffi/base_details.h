@@ -14,6 +14,10 @@
 #include <iostream>
 #include <utility>
 
+#if defined(__GLIBCXX__)
+#include <cxxabi.h>  // abi::__forced_unwind
+#endif
+
 #define TVM_FFI_INLINE inline __attribute__((always_inline))
 #define TVM_FFI_NO_INLINE __attribute__((noinline))
 #define TVM_FFI_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -59,6 +63,20 @@
     std::cerr << "Exception caught during " << #Name << ":\n" << err.what() << std::endl; \
     std::exit(-1);                                                                        \
   }
+
+/*
+ * A handler clause that lets a thread's forced unwind (pthread_exit, pthread_cancel; e.g.
+ * CPython ending a thread that wants the GIL while the interpreter finalizes) pass: a
+ * `catch (...)` that swallowed it would abort the process. Put it before every catch (...).
+ */
+#if defined(__GLIBCXX__)
+#define TVM_FFI_RETHROW_FORCED_UNWIND() \
+  catch (abi::__forced_unwind&) {       \
+    throw;                              \
+  }
+#else
+#define TVM_FFI_RETHROW_FORCED_UNWIND()
+#endif
 
 #define TVM_FFI_STR_CONCAT_(a, b) a##b
 #define TVM_FFI_STR_CONCAT(a, b) TVM_FFI_STR_CONCAT_(a, b)

@@ -159,24 +159,26 @@ struct EnvErrorAlreadySet : public std::exception {
 
 namespace details {
 /*!
- * \brief Collects a streamed message and throws it as an Error when destroyed; with
- * `log_before_throw` the full message is printed to stderr first.
+ * \brief Collects a streamed message for an Error of `kind`. ThrowErrorBuilder (below) throws
+ * it once every operand was streamed; an operand that throws instead (e.g. `v.at(i)`) leaves
+ * the builder to be destroyed during unwinding, so its own exception propagates, never
+ * std::terminate. With `log_before_throw` the full message is printed to stderr first.
  */
-class ErrorBuilder {
+class ErrorBuilder : public std::ostringstream {
  public:
   TVM_FFI_COLD_CODE ErrorBuilder(const char* kind, const char* file, int line, const char* func,
                                  bool log_before_throw = TVM_FFI_ALWAYS_LOG_BEFORE_THROW)
       : kind_(kind), file_(file), func_(func), line_(line), log_before_throw_(log_before_throw) {}
-  std::ostringstream& stream() { return stream_; }
-  [[noreturn]] TVM_FFI_COLD_CODE ~ErrorBuilder() noexcept(false) {
+  std::ostringstream& stream() { return *this; }
+  /*! \brief Throws the Error with the message streamed so far. */
+  [[noreturn]] TVM_FFI_COLD_CODE void Throw() {
     const TVMFFIByteArray* bt = TVMFFIBacktrace(file_, line_, func_, /*cross_ffi_boundary=*/0);
-    Error error(kind_, stream_.str(), bt);
+    Error error(kind_, str(), bt);
     if (log_before_throw_) std::cerr << error.FullMessage();
     throw error;
   }
 
  private:
-  std::ostringstream stream_;
   const char* kind_;
   const char* file_;
   const char* func_;
@@ -184,7 +186,23 @@ class ErrorBuilder {
   bool log_before_throw_;
 };
 
-/*! \brief Turns a streamed check message into a void expression (for TVM_FFI_CHECK). */
+/*!
+ * \brief `ThrowErrorBuilder() & builder.stream() << a << b` throws the builder's error: `&`
+ * binds after every `<<`, so this noreturn call runs only once all operands were streamed.
+ */
+struct ThrowErrorBuilder {
+  [[noreturn]] TVM_FFI_COLD_CODE void operator&(std::ostream& stream) {
+#if defined(__GXX_RTTI) || defined(__cpp_rtti)
+    if (auto* builder = dynamic_cast<ErrorBuilder*>(&stream)) builder->Throw();
+    // An operator<< that returned another stream than the one it was given.
+    throw Error("InternalError", "TVM_FFI_THROW: the message stream was replaced", std::string());
+#else
+    static_cast<ErrorBuilder&>(stream).Throw();  // every operator<< returns the stream it got
+#endif
+  }
+};
+
+/*! \brief Turns a streamed check message into a void expression (kept for older code). */
 struct Voidify {
   void operator&(std::ostream&) {}
 };
@@ -194,7 +212,9 @@ template <typename T, typename U>
 T NotNullOrThrow(U&& value, const char* kind, const char* message, const char* file, int line,
                  const char* func) {
   if (TVM_FFI_UNLIKELY(value == nullptr)) {
-    ErrorBuilder(kind, file, line, func).stream() << message;
+    ErrorBuilder builder(kind, file, line, func);
+    builder << message;
+    builder.Throw();
   }
   return std::forward<U>(value);
 }
@@ -276,21 +296,22 @@ TVM_FFI_CHECK_FUNC(_NE, !=)
 }  // namespace tvm
 
 /* TVM_FFI_THROW(ValueError) << "message " << value;  throws tvm::ffi::Error. */
-#define TVM_FFI_THROW(ErrorKind) \
-  ::tvm::ffi::details::ErrorBuilder(#ErrorKind, __FILE__, __LINE__, TVM_FFI_FUNC_SIG).stream()
+#define TVM_FFI_THROW(ErrorKind)             \
+  ::tvm::ffi::details::ThrowErrorBuilder() & \
+      ::tvm::ffi::details::ErrorBuilder(#ErrorKind, __FILE__, __LINE__, TVM_FFI_FUNC_SIG).stream()
 
 /* Like TVM_FFI_THROW, and prints the error with its traceback to stderr first. */
-#define TVM_FFI_LOG_AND_THROW(ErrorKind)                                              \
-  ::tvm::ffi::details::ErrorBuilder(#ErrorKind, __FILE__, __LINE__, TVM_FFI_FUNC_SIG, \
-                                    /*log_before_throw=*/true)                        \
-      .stream()
+#define TVM_FFI_LOG_AND_THROW(ErrorKind)                                                  \
+  ::tvm::ffi::details::ThrowErrorBuilder() &                                              \
+      ::tvm::ffi::details::ErrorBuilder(#ErrorKind, __FILE__, __LINE__, TVM_FFI_FUNC_SIG, \
+                                        /*log_before_throw=*/true)                        \
+          .stream()
 
 /* TVM_FFI_CHECK(cond, ErrorKind) << "message";  throws ErrorKind unless cond holds. */
 // The conditional-expression form (not if/else) is safe as the body of an unbraced `if`.
-#define TVM_FFI_CHECK(cond, ErrorKind)                    \
-  TVM_FFI_LIKELY(cond) ? (void)0                          \
-                       : ::tvm::ffi::details::Voidify() & \
-                             TVM_FFI_THROW(ErrorKind) << "Check failed: (" #cond ") is false: "
+#define TVM_FFI_CHECK(cond, ErrorKind) \
+  TVM_FFI_LIKELY(cond) ? (void)0       \
+                       : TVM_FFI_THROW(ErrorKind) << "Check failed: (" #cond ") is false: "
 
 /*
  * TVM_FFI_CHECK_EQ(x, y, ErrorKind) << "message";  and _NE/_LT/_LE/_GT/_GE: each operand is
@@ -359,6 +380,7 @@ TVM_FFI_CHECK_FUNC(_NE, !=)
 #define TVM_FFI_SAFE_CALL_END()                                  \
   return 0;                                                      \
   }                                                              \
+  TVM_FFI_RETHROW_FORCED_UNWIND()                                \
   catch (...) {                                                  \
     return ::tvm::ffi::details::SetRaisedFromCurrentException(); \
   }

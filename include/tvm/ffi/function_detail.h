@@ -12,6 +12,7 @@
 #include <tvm/ffi/container/container_detail.h>
 #include <tvm/ffi/error.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -108,10 +109,50 @@ template <typename R, typename... Args>
   TVM_FFI_UNREACHABLE();  // the builder above throws when destroyed
 }
 
+/*! \brief Whether values of the integer type `Int` are a strict subset of int64 (not bool). */
+template <typename Int>
+constexpr bool kIsNarrowInt =
+    std::is_integral_v<Int> && !std::is_same_v<Int, bool> &&
+    (sizeof(Int) < sizeof(int64_t) || (sizeof(Int) == sizeof(int64_t) && std::is_unsigned_v<Int>));
+
+template <typename R, typename... Args>
+[[noreturn]] TVM_FFI_NO_INLINE void ThrowArgRangeError(const char* name, int index, int64_t value,
+                                                       const char* type, int64_t low,
+                                                       uint64_t high) {
+  TVM_FFI_THROW(OverflowError) << "Argument #" << index << " when calling: `"
+                               << SignatureText<R, Args...>(name) << "`: " << value
+                               << " is out of range for the parameter's C++ type " << type << " ["
+                               << low << ", " << high << "]";
+  TVM_FFI_UNREACHABLE();
+}
+
 template <typename R, typename... Args>
 struct TypedUnpacker {
+  /*!
+   * \brief An int for a narrow integer parameter must fit: a silent truncation (300 into a
+   * uint8_t is 44) would compute with another value than the caller passed.
+   */
+  template <typename Int>
+  static void CheckIntRange(const TVMFFIAny* arg, int index, const char* name) {
+    if (arg->type_index != kTVMFFIInt) return;
+    int64_t value = arg->v_int64;
+    constexpr int64_t low = static_cast<int64_t>(std::numeric_limits<Int>::min());
+    constexpr uint64_t high = static_cast<uint64_t>(std::numeric_limits<Int>::max());
+    bool below = value < low;
+    bool above = value > 0 && static_cast<uint64_t>(value) > high;
+    if (TVM_FFI_UNLIKELY(below || above)) {
+      constexpr bool is_signed = std::is_signed_v<Int>;
+      static const std::string type =
+          std::string(is_signed ? "int" : "uint") + std::to_string(sizeof(Int) * 8) + "_t";
+      ThrowArgRangeError<R, Args...>(name, index, value, type.c_str(), low, high);
+    }
+  }
+
   template <typename T>
   static ArgStorage<T> CastArg(const TVMFFIAny* args, int index, const char* name) {
+    if constexpr (kIsNarrowInt<ArgStorage<T>>) {
+      CheckIntRange<ArgStorage<T>>(args + index, index, name);
+    }
     std::optional<ArgStorage<T>> value =
         TypeTraits<ArgStorage<T>>::TryCastFromAnyView(args + index);
     if (TVM_FFI_UNLIKELY(!value.has_value())) {

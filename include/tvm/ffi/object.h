@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <optional>
 #include <string>
@@ -34,20 +35,15 @@ constexpr uint64_t kCombinedRefCountWeakOne = uint64_t{1} << 32;
 constexpr uint64_t kCombinedRefCountBothOne = kCombinedRefCountStrongOne | kCombinedRefCountWeakOne;
 
 /*!
- * \brief Drops one strong reference. The last one destroys the object and drops the weak
- * reference the strong ones held; the storage goes with the last weak reference. When no
- * other weak reference exists, one deleter call does both.
+ * \brief Destroys an object whose last strong reference was just dropped, and drops the weak
+ * reference the strong ones held; the storage goes with the last weak reference. `sole`:
+ * no other weak reference exists, so one deleter call does both.
  */
-inline void DecRefHeader(TVMFFIObject* header) {
-  uint64_t before =
-      __atomic_fetch_sub(&header->combined_ref_count, kCombinedRefCountStrongOne, __ATOMIC_RELEASE);
-  if (before == kCombinedRefCountBothOne) {
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+inline void ReleaseStrongZero(TVMFFIObject* header, bool sole) {
+  if (sole) {
     header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskBoth);
     return;
   }
-  if ((before & 0xFFFFFFFFu) != kCombinedRefCountStrongOne) return;
-  __atomic_thread_fence(__ATOMIC_ACQUIRE);
   header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskStrong);
   uint64_t weak_before =
       __atomic_fetch_sub(&header->combined_ref_count, kCombinedRefCountWeakOne, __ATOMIC_RELEASE);
@@ -55,6 +51,71 @@ inline void DecRefHeader(TVMFFIObject* header) {
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     header->deleter(header, kTVMFFIObjectDeleterFlagBitMaskWeak);
   }
+}
+
+/*!
+ * \brief This thread's nesting of object destructions, and the objects left for the outermost
+ * one. Plain data (no destructor): it stays usable while the thread's other locals are torn down.
+ */
+struct PendingDestructions {
+  int32_t depth;
+  uint32_t size;
+  uint32_t capacity;
+  TVMFFIObject** items;
+};
+inline PendingDestructions& ThreadPendingDestructions() {
+  static thread_local PendingDestructions pending{0, 0, 0, nullptr};
+  return pending;
+}
+/*! \brief Destructors nested deeper than this defer their children instead of recursing. */
+constexpr int32_t kMaxNestedDestructions = 256;
+
+/*! \brief Queues `header` for the outermost destruction; false when out of memory. */
+inline bool DeferDestruction(PendingDestructions& pending, TVMFFIObject* header) {
+  if (pending.size == pending.capacity) {
+    uint32_t capacity = pending.capacity == 0 ? 64 : pending.capacity * 2;
+    void* grown = std::realloc(pending.items, sizeof(TVMFFIObject*) * capacity);
+    if (grown == nullptr) return false;
+    pending.items = static_cast<TVMFFIObject**>(grown);
+    pending.capacity = capacity;
+  }
+  pending.items[pending.size++] = header;
+  return true;
+}
+
+/*!
+ * \brief ReleaseStrongZero without unbounded recursion: a destructor that frees a child which
+ * frees a child ... (a 1e6-deep Array chain) would overflow the stack. Past a fixed depth the
+ * objects are queued and the outermost destruction frees them in a loop. Shallow trees are
+ * destroyed in place, in the usual order.
+ */
+TVM_FFI_NO_INLINE inline void DestroyUnreferenced(TVMFFIObject* header, bool sole) {
+  PendingDestructions& pending = ThreadPendingDestructions();
+  if (pending.depth >= kMaxNestedDestructions && DeferDestruction(pending, header)) return;
+  ++pending.depth;
+  ReleaseStrongZero(header, sole);
+  if (pending.depth == 1) {
+    while (pending.size != 0) {
+      TVMFFIObject* next = pending.items[--pending.size];
+      // Only the strong references' weak one left: no other weak reference exists.
+      bool next_sole =
+          __atomic_load_n(&next->combined_ref_count, __ATOMIC_ACQUIRE) == kCombinedRefCountWeakOne;
+      ReleaseStrongZero(next, next_sole);
+    }
+    std::free(pending.items);
+    pending.items = nullptr;
+    pending.capacity = 0;
+  }
+  --pending.depth;
+}
+
+/*! \brief Drops one strong reference; the last one destroys the object (DestroyUnreferenced). */
+inline void DecRefHeader(TVMFFIObject* header) {
+  uint64_t before =
+      __atomic_fetch_sub(&header->combined_ref_count, kCombinedRefCountStrongOne, __ATOMIC_RELEASE);
+  if ((before & 0xFFFFFFFFu) != kCombinedRefCountStrongOne) return;
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+  DestroyUnreferenced(header, before == kCombinedRefCountBothOne);
 }
 }  // namespace details
 

@@ -12,7 +12,9 @@
 #include <tvm/ffi/extra/c_env_api.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace tvm {
@@ -71,6 +73,49 @@ inline size_t GetDataSize(const DLTensor& tensor) {
   for (int32_t i = 0; i < tensor.ndim; ++i) numel *= static_cast<size_t>(tensor.shape[i]);
   return GetDataSize(numel, tensor.dtype);
 }
+
+namespace details {
+/*! \brief "(2, 3)": a shape as error messages print it. */
+inline std::string ShapeText(const int64_t* shape, int32_t ndim) {
+  std::string text = "(";
+  for (int32_t i = 0; i < ndim; ++i) {
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  }
+  return text + (ndim == 1 ? ",)" : ")");
+}
+
+/*!
+ * \brief Bytes of a compact tensor of `shape` and `dtype`, checked: ValueError for a negative
+ * extent or a shape without data, OverflowError when the element count or the byte size does
+ * not fit in 63 bits (unchecked, the size would wrap and a huge tensor get a few bytes).
+ */
+inline size_t CheckedDataSize(const int64_t* shape, int32_t ndim, DLDataType dtype) {
+  if (ndim < 0 || (ndim > 0 && shape == nullptr)) {
+    TVM_FFI_THROW(ValueError) << "tensor shape: invalid ndim " << ndim
+                              << (shape == nullptr ? " with a NULL shape" : "");
+  }
+  int64_t numel = 1;
+  bool overflow = false;
+  for (int32_t i = 0; i < ndim; ++i) {
+    if (shape[i] < 0) {
+      TVM_FFI_THROW(ValueError) << "tensor shape " << ShapeText(shape, ndim)
+                                << " has a negative extent";
+    }
+    overflow = overflow || __builtin_mul_overflow(numel, shape[i], &numel);
+  }
+  int64_t bits = 0;
+  overflow = overflow ||
+             __builtin_mul_overflow(numel, static_cast<int64_t>(dtype.bits) * dtype.lanes, &bits) ||
+             bits > INT64_MAX - 7;
+  if (overflow) {
+    TVM_FFI_THROW(OverflowError) << "tensor shape " << ShapeText(shape, ndim) << " of "
+                                 << static_cast<int>(dtype.bits) << "-bit elements (x"
+                                 << dtype.lanes << " lanes) is too large: its size in bytes "
+                                 << "does not fit in 64 bits";
+  }
+  return static_cast<size_t>((bits + 7) / 8);
+}
+}  // namespace details
 
 /*! \brief Object layout of a tensor: the header, then a DLTensor; subclasses own the rest. */
 class TensorObj : public Object, public DLTensor {
@@ -225,6 +270,8 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
   template <typename TNDAlloc, typename... ExtraArgs>
   static Tensor FromNDAlloc(TNDAlloc alloc, ShapeView shape, DLDataType dtype, DLDevice device,
                             ExtraArgs&&... extra_args) {
+    // The allocator sizes its memory from the shape: it must not overflow.
+    details::CheckedDataSize(shape.data(), static_cast<int32_t>(shape.size()), dtype);
     return Tensor(make_inplace_array_object<details::TensorObjFromNDAlloc<TNDAlloc>, int64_t>(
         shape.size() * 2, std::move(alloc), shape, dtype, device,
         std::forward<ExtraArgs>(extra_args)...));
@@ -235,6 +282,7 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
                                    DLDataType dtype, DLDevice device, ExtraArgs&&... extra_args) {
     TVM_FFI_CHECK(shape.size() == strides.size(), ValueError)
         << "FromNDAllocStrided: shape and strides differ in length";
+    details::CheckedDataSize(shape.data(), static_cast<int32_t>(shape.size()), dtype);
     DLTensor prototype{};
     prototype.device = device;
     prototype.ndim = static_cast<int32_t>(shape.size());
@@ -251,6 +299,7 @@ class Tensor : public ObjectRef, public details::TensorReadMethods<Tensor> {
    */
   static Tensor FromEnvAlloc(int (*env_alloc)(DLTensor*, TVMFFIObjectHandle*), ShapeView shape,
                              DLDataType dtype, DLDevice device) {
+    details::CheckedDataSize(shape.data(), static_cast<int32_t>(shape.size()), dtype);
     DLTensor prototype{};
     prototype.device = device;
     prototype.ndim = static_cast<int32_t>(shape.size());
