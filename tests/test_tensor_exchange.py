@@ -232,6 +232,7 @@ def _rss_kb():
     return 0
 
 
+@pytest.mark.leak_measuring
 def test_no_leaks_over_100k_calls(mod):
     torch = pytest.importorskip("torch")
     x = torch.zeros(16)
