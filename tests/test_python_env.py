@@ -56,8 +56,8 @@ def test_lib_is_the_runtime_as_a_ctypes_library():
     assert lib is ffi.LIB
     out = ctypes.create_string_buffer(4)  # a DLDataType
     text = b"float16"
-    data = (ctypes.c_char_p * 1)(text)
-    arr = (ctypes.c_void_p * 2)(ctypes.cast(data[0], ctypes.c_void_p), len(text))
+    data = ctypes.create_string_buffer(text, len(text))  # lives as long as the call needs
+    arr = (ctypes.c_void_p * 2)(ctypes.addressof(data), len(text))
     assert lib.TVMFFIDataTypeFromString(arr, out) == 0
     code, bits, lanes = out.raw[0], out.raw[1], int.from_bytes(out.raw[2:4], "little")
     assert (code, bits, lanes) == (2, 16, 1)  # kDLFloat, 16 bits, 1 lane
