@@ -99,10 +99,12 @@ def test_from_dlpack_of_a_tensor_is_that_tensor():
     assert ffi.from_dlpack(t, require_alignment=4, require_contiguous=True) is t
 
 
-def test_read_only_numpy_arrays_import_and_stay_read_only():
+def test_read_only_numpy_arrays_import_when_allowed_and_stay_read_only():
     a = np.arange(3.0)
     a.flags.writeable = False
-    t = ffi.from_dlpack(a)
+    with pytest.raises(BufferError, match="read-only"):
+        ffi.from_dlpack(a)
+    t = ffi.from_dlpack(a, allow_readonly=True)
     assert t.data_ptr() == a.ctypes.data
     assert not np.from_dlpack(t).flags.writeable
 

@@ -133,11 +133,14 @@ def test_torch_strided(mod):
     assert list(mod.layout(t[:, ::2])) == [0, 2, 3, 5, 2]
 
 
-def test_read_only_arrays_pass_and_stay_read_only(mod):
+def test_read_only_arrays_pass_when_allowed_and_stay_read_only(mod):
     a = np.arange(4, dtype=np.float32)
     a.flags.writeable = False
-    assert mod.sum_f32(a) == 6.0  # read-only inputs are accepted (kernels only read them)
-    back = mod.same(a)
+    with pytest.raises(BufferError, match="read-only"):
+        mod.sum_f32(a)  # refused by default: kernels cannot see the flag
+    with ffi.allow_readonly():
+        assert mod.sum_f32(a) == 6.0
+        back = mod.same(a)
     assert isinstance(back, ffi.Tensor)
     exported = np.from_dlpack(back)
     assert not exported.flags.writeable  # the flag survives the round trip

@@ -40,7 +40,7 @@ from ._dtype import (  # noqa: F401 - re-exported as upstream does, not in __all
     uint32,
     uint64,
 )
-from ._tensor import Device, DLDeviceType, Tensor, device, from_dlpack
+from ._tensor import Device, DLDeviceType, Tensor, allow_readonly, device, from_dlpack
 from .container import Array, CContainerBase, Dict, List, Map, Shape
 from .error import BuildError, register_error
 from .function import Function
@@ -78,6 +78,7 @@ __all__ = [
     "Shape",
     "StreamContext",
     "Tensor",
+    "allow_readonly",
     "convert",
     "convert_func",
     "device",

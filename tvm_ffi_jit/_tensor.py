@@ -1,7 +1,9 @@
-"""Tensors and devices: ``Tensor``, ``from_dlpack``, ``Device``, ``device("cuda:1")``."""
+"""Tensors and devices: ``Tensor``, ``from_dlpack``, ``allow_readonly``, ``Device``,
+``device("cuda:1")``."""
 
 from __future__ import annotations
 
+import contextlib
 from enum import IntEnum
 from numbers import Integral
 
@@ -9,6 +11,27 @@ from . import _core
 
 Tensor = _core.Tensor
 from_dlpack = _core.from_dlpack
+
+
+@contextlib.contextmanager
+def allow_readonly():
+    """Lets read-only arrays be passed as tensors inside the ``with`` block.
+
+    A kernel cannot tell that its input is read-only, so a read-only numpy array (e.g.
+    ``np.frombuffer(some_bytes)``) or a DLPack capsule flagged read-only raises ``BufferError``
+    by default. For a kernel that only reads its input::
+
+        with tvm_ffi_jit.allow_readonly():
+            total = mod.sum(readonly_array)
+
+    The setting is per thread and per asyncio task (a ``ContextVar``). For one tensor,
+    ``from_dlpack(x, allow_readonly=True)`` does the same.
+    """
+    token = _core._readonly_allowed.set(True)
+    try:
+        yield
+    finally:
+        _core._readonly_allowed.reset(token)
 
 
 class DLDeviceType(IntEnum):

@@ -1,11 +1,13 @@
 /*
  * numpy arrays as tensors through the buffer protocol: the same zero-copy view that
- * __dlpack__ gives, without creating and consuming a capsule per argument.
+ * __dlpack__ gives, without creating and consuming a capsule per argument. A read-only buffer
+ * is refused unless read-only inputs are allowed (dlpack_exchange.h).
  */
 #include <cstring>
 #include <vector>
 
 #include "python/core.h"
+#include "python/dlpack_exchange.h"
 
 namespace tvm_ffi_jit {
 namespace {
@@ -69,12 +71,18 @@ int TensorFromBuffer(PyObject* obj, TVMFFIObject** out) {
     PyErr_Clear();
     return 1;
   }
+  if (view.readonly) {
+    // e.g. np.frombuffer(b"...") views an immutable bytes object. When allowed, it takes the
+    // __dlpack__ route: its capsule's read-only flag stays with the tensor and its exports.
+    PyBuffer_Release(&view);
+    return ReadOnlyInputsAllowed() ? 1 : RaiseReadOnlyInput(Py_TYPE(obj)->tp_name);
+  }
   DLDataType dtype;
-  bool usable = !view.readonly && view.itemsize > 0 && view.format != nullptr &&
+  bool usable = view.itemsize > 0 && view.format != nullptr &&
                 FormatToDType(view.format, view.itemsize, &dtype);
   for (int i = 0; usable && i < view.ndim; ++i) usable = view.strides[i] % view.itemsize == 0;
   if (!usable) {
-    // Read-only arrays and unusual layouts take the __dlpack__ route, which keeps their flags.
+    // Unusual layouts take the __dlpack__ route.
     PyBuffer_Release(&view);
     return 1;
   }

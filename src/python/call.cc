@@ -60,7 +60,7 @@ void NoteFailedArgument(Py_ssize_t index, PyObject* arg) {
 /*! \brief The safe call with the GIL released: Python threads run meanwhile. */
 int SafeCallWithoutGil(TVMFFISafeCallType safe_call, TVMFFIObject* func, const TVMFFIAny* args,
                        int32_t num_args, TVMFFIAny* result) {
-  MainThreadWaits waits;
+  CallWithoutGil waits;
   PyThreadState* thread_state = PyEval_SaveThread();
   int code = safe_call(func, args, num_args, result);
   PyEval_RestoreThread(thread_state);

@@ -10,6 +10,7 @@
 
 #include "python/core.h"
 #include "python/foreign_runtime.h"
+#include "python/signals.h"
 // After Python.h (core.h), which must come first.
 #include <tvm/ffi/container/map_base.h>
 
@@ -758,6 +759,7 @@ namespace {
  */
 PyObject* RaiseFrontendError() {
   if (!PyErr_Occurred()) PyErr_CheckSignals();
+  if (!PyErr_Occurred()) RaiseInterruptOfLastCall();  // a thread other than the main one
   if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "call interrupted by the frontend");
   return nullptr;
 }

@@ -1,32 +1,49 @@
 /*
  * TVMFFIEnvCheckSignals() for this extension. On Python's main thread it runs Python's signal
- * handlers (KeyboardInterrupt for Ctrl-C). Elsewhere Python runs none, so a C++ thread the main
- * thread waits for would never see Ctrl-C: a SIGINT handler placed in front of Python's (which
- * it still calls) records the signal, and the check on such a thread reports it while the main
- * thread waits in a call and Python's handler raises KeyboardInterrupt. The call then fails and
- * the main thread raises it.
+ * handlers (KeyboardInterrupt for Ctrl-C). Elsewhere Python runs none, so a C++ thread would
+ * never see Ctrl-C: a SIGINT handler placed in front of Python's (which it still calls) counts
+ * the signals, and the check on such a thread reports one that arrived during a call without
+ * the GIL, when Python's handler raises KeyboardInterrupt. The call then fails and its Python
+ * thread raises KeyboardInterrupt (the main thread from its handler, any other from here).
+ *
+ * Which call a polling thread serves: a Python thread polling inside its own call, that call;
+ * a C++ thread, the oldest call in flight without the GIL (it cannot say which started it).
  */
 #include "python/signals.h"
 
 #include <signal.h>
 
+#include <algorithm>
 #include <mutex>
+#include <new>
+#include <utility>
+#include <vector>
 
 #include "python/core.h"
 
 namespace tvm_ffi_jit {
 
 pthread_t python_main_thread;
-std::atomic<int> main_thread_calls_without_gil{0};
-std::atomic<bool> interrupt_arrived{false};
 
 namespace {
+
+constexpr uint64_t kNoCall = UINT64_MAX;
+
+std::atomic<uint64_t> interrupt_count{0};  // SIGINTs seen by OnInterrupt
+// interrupt_count when the oldest call in flight without the GIL began; kNoCall if none.
+std::atomic<uint64_t> oldest_call_since{kNoCall};
+// The calls in flight without the GIL, by the count they began at: (since, calls). Few entries,
+// one per Ctrl-C during long calls. Changed with the GIL held only.
+std::vector<std::pair<uint64_t, int>> calls_by_since;
+// This thread's innermost call without the GIL, and whether its last one saw a SIGINT arrive.
+thread_local uint64_t own_call_since = kNoCall;
+thread_local bool last_call_interrupted = false;
 
 struct sigaction python_interrupt_action;  // the SIGINT handler ours forwards to
 std::mutex chain_mutex;
 
 void OnInterrupt(int signum, siginfo_t* info, void* context) {
-  interrupt_arrived.store(true, std::memory_order_relaxed);
+  interrupt_count.fetch_add(1, std::memory_order_relaxed);
   if (python_interrupt_action.sa_flags & SA_SIGINFO) {
     python_interrupt_action.sa_sigaction(signum, info, context);
   } else {
@@ -87,16 +104,23 @@ bool InterruptRaisesKeyboardInterrupt() {
 int CheckSignals() {
   if (!OnPythonMainThread()) {
     // Only a call that released the GIL tells: a caller holding it may be waiting for this thread.
-    if (main_thread_calls_without_gil.load(std::memory_order_relaxed) == 0) return 0;
+    uint64_t since = own_call_since != kNoCall ? own_call_since
+                                               : oldest_call_since.load(std::memory_order_acquire);
+    if (since == kNoCall) return 0;
     ChainInterruptHandler();
-    if (!interrupt_arrived.load(std::memory_order_relaxed)) return 0;
+    if (interrupt_count.load(std::memory_order_relaxed) == since) return 0;
     return InterruptRaisesKeyboardInterrupt() ? -1 : 0;
   }
   PyGILState_STATE state = PyGILState_Ensure();
-  interrupt_arrived.store(false, std::memory_order_relaxed);  // Python's handlers see it now
   int code = PyErr_CheckSignals();
   PyGILState_Release(state);
   return code != 0 ? -1 : 0;
+}
+
+void PublishOldestCall() {
+  uint64_t oldest = kNoCall;
+  for (const auto& entry : calls_by_since) oldest = std::min(oldest, entry.first);
+  oldest_call_since.store(oldest, std::memory_order_release);
 }
 
 /*! \brief The main thread's id, through the threading module when this is not it. */
@@ -119,8 +143,48 @@ int FindPythonMainThread() {
 
 }  // namespace
 
+CallWithoutGil::CallWithoutGil()
+    : since_(interrupt_count.load(std::memory_order_relaxed)), outer_since_(own_call_since) {
+  own_call_since = since_;
+  for (auto& entry : calls_by_since) {
+    if (entry.first == since_) {
+      ++entry.second;
+      return;
+    }
+  }
+  try {
+    calls_by_since.emplace_back(since_, 1);
+  } catch (const std::bad_alloc&) {
+    since_ = kNoCall;  // untracked: its C++ threads are not told of a Ctrl-C
+    return;
+  }
+  PublishOldestCall();
+}
+
+CallWithoutGil::~CallWithoutGil() {
+  own_call_since = outer_since_;
+  if (since_ == kNoCall) return;
+  last_call_interrupted = interrupt_count.load(std::memory_order_relaxed) != since_;
+  for (auto it = calls_by_since.begin(); it != calls_by_since.end(); ++it) {
+    if (it->first == since_ && --it->second == 0) {
+      calls_by_since.erase(it);
+      PublishOldestCall();
+      return;
+    }
+  }
+}
+
+void RaiseInterruptOfLastCall() {
+  bool interrupted = last_call_interrupted;
+  last_call_interrupted = false;
+  if (interrupted && !OnPythonMainThread() && InterruptRaisesKeyboardInterrupt()) {
+    PyErr_SetNone(PyExc_KeyboardInterrupt);
+  }
+}
+
 int InitSignals() {
   if (FindPythonMainThread() != 0) return -1;
+  calls_by_since.reserve(16);
   // From the start: a Ctrl-C that comes before a C++ thread's first check is recorded too.
   ChainInterruptHandler();
   TVMFFIEnvRegisterCAPI("PyErr_CheckSignals", reinterpret_cast<void*>(&CheckSignals));

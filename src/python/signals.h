@@ -1,7 +1,8 @@
 /*
  * Signals (Ctrl-C) during calls that release the GIL. Python runs its signal handlers on the
- * main thread only, so a C++ thread polling TVMFFIEnvCheckSignals() while the main thread waits
- * in a call learns of a SIGINT from these flags instead (see signals.cc).
+ * main thread only, so a C++ thread polling TVMFFIEnvCheckSignals() learns of a SIGINT that
+ * arrived during a call without the GIL from a count kept by a C-level handler (see signals.cc):
+ * worker threads of a call made by the main thread or by any other Python thread stop too.
  */
 #ifndef TVM_FFI_JIT_PYTHON_SIGNALS_H_
 #define TVM_FFI_JIT_PYTHON_SIGNALS_H_
@@ -9,43 +10,37 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cstdint>
 
 namespace tvm_ffi_jit {
 
 /*! \brief The thread Python runs signal handlers on. */
 extern pthread_t python_main_thread;
-/*! \brief How deep the main thread is in calls that released the GIL (only it writes). */
-extern std::atomic<int> main_thread_calls_without_gil;
-/*! \brief A SIGINT arrived since the main thread last entered such a call. */
-extern std::atomic<bool> interrupt_arrived;
 
 inline bool OnPythonMainThread() { return pthread_equal(pthread_self(), python_main_thread); }
 
-/*! \brief Marks, for its lifetime, the main thread as waiting in a call without the GIL. */
-class MainThreadWaits {
+/*!
+ * \brief Marks, for its lifetime, a call that runs without the GIL: a SIGINT arriving meanwhile
+ * is reported to the C++ threads that poll for signals. Made and destroyed with the GIL held.
+ */
+class CallWithoutGil {
  public:
-  MainThreadWaits() : on_main_(OnPythonMainThread()) {
-    if (!on_main_) return;
-    // An earlier SIGINT was Python's to handle already: only one arriving from now on counts.
-    if (interrupt_arrived.load(std::memory_order_relaxed)) {
-      interrupt_arrived.store(false, std::memory_order_relaxed);
-    }
-    Add(1);
-  }
-  ~MainThreadWaits() {
-    if (on_main_) Add(-1);
-  }
-  MainThreadWaits(const MainThreadWaits&) = delete;
-  MainThreadWaits& operator=(const MainThreadWaits&) = delete;
+  CallWithoutGil();
+  ~CallWithoutGil();
+  CallWithoutGil(const CallWithoutGil&) = delete;
+  CallWithoutGil& operator=(const CallWithoutGil&) = delete;
 
  private:
-  // Only the main thread writes the depth: no read-modify-write instruction needed.
-  static void Add(int delta) {
-    int depth = main_thread_calls_without_gil.load(std::memory_order_relaxed);
-    main_thread_calls_without_gil.store(depth + delta, std::memory_order_relaxed);
-  }
-  bool on_main_;
+  uint64_t since_;        // SIGINTs counted when the call began
+  uint64_t outer_since_;  // the same for the call this one is nested in on this thread
 };
+
+/*!
+ * \brief On a Python thread other than the main one, after a call stopped for the frontend:
+ * sets KeyboardInterrupt if a Ctrl-C (with Python's default handler) arrived during the call.
+ * Python raises it on the main thread only; this call stopped for it too. Needs the GIL.
+ */
+void RaiseInterruptOfLastCall();
 
 }  // namespace tvm_ffi_jit
 #endif  // TVM_FFI_JIT_PYTHON_SIGNALS_H_

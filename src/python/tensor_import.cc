@@ -16,20 +16,57 @@
 namespace tvm_ffi_jit {
 namespace {
 
+// from_dlpack(..., allow_readonly=True) in progress on this thread.
+thread_local int readonly_allowed_by_call = 0;
+// The ContextVar tvm_ffi_jit.allow_readonly() sets: per thread and per asyncio task.
+PyObject* readonly_allowed_var = nullptr;
+
+}  // namespace
+
+bool ReadOnlyInputsAllowed() {
+  if (readonly_allowed_by_call > 0) return true;
+  PyObject* value = nullptr;
+  if (readonly_allowed_var == nullptr ||
+      PyContextVar_Get(readonly_allowed_var, Py_False, &value) != 0) {
+    PyErr_Clear();
+    return false;
+  }
+  const bool allowed = value == Py_True;
+  Py_DECREF(value);
+  return allowed;
+}
+
+int RaiseReadOnlyInput(const char* what) {
+  PyErr_Format(PyExc_BufferError,
+               "a read-only %s cannot be passed as a tensor: kernels cannot see the flag and "
+               "could write into it. Pass a writable copy, or, for a kernel that only reads it, "
+               "allow read-only inputs: `with tvm_ffi_jit.allow_readonly(): f(x)` or "
+               "`tvm_ffi_jit.from_dlpack(x, allow_readonly=True)`",
+               what);
+  return -1;
+}
+
+namespace {
+
 constexpr const char* kVersionedName = "dltensor_versioned";
 constexpr const char* kLegacyName = "dltensor";
 
 /*!
  * \brief Imports a DLPack capsule, marking it used. Returns 1 if `capsule` is none (no
- * error set); on failure the capsule keeps its tensor and its destructor frees it.
+ * error set); on failure the capsule keeps its tensor and its destructor frees it. A capsule
+ * flagged read-only is refused (BufferError naming `producer`) unless read-only inputs are
+ * allowed.
  */
-int TensorFromCapsule(PyObject* capsule, TVMFFIObject** out) {
+int TensorFromCapsule(PyObject* capsule, TVMFFIObject** out, const char* producer) {
   int code = 0;
   TVMFFIObjectHandle handle = nullptr;
   if (PyCapsule_IsValid(capsule, kVersionedName)) {
-    void* managed = PyCapsule_GetPointer(capsule, kVersionedName);
-    code = TVMFFITensorFromDLPackVersioned(static_cast<DLManagedTensorVersioned*>(managed), 0, 0,
-                                           &handle);
+    auto* managed =
+        static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(capsule, kVersionedName));
+    if ((managed->flags & DLPACK_FLAG_BITMASK_READ_ONLY) && !ReadOnlyInputsAllowed()) {
+      return RaiseReadOnlyInput(producer);
+    }
+    code = TVMFFITensorFromDLPackVersioned(managed, 0, 0, &handle);
     if (code == 0) PyCapsule_SetName(capsule, "used_dltensor_versioned");
   } else if (PyCapsule_IsValid(capsule, kLegacyName)) {
     void* managed = PyCapsule_GetPointer(capsule, kLegacyName);
@@ -68,17 +105,58 @@ enum class TensorRoute { kNotTensor, kExchangeAPI, kBuffer, kDLPackMethod };
 struct TypeDispatch {
   TensorRoute route;
   const DLPackExchangeAPI* api;
-  bool cupy;  // a cupy array: calls run on cupy's current stream
+  bool cupy;   // a cupy array: calls run on cupy's current stream
+  bool torch;  // a torch tensor: may carry a lazy conjugate or negative bit
 };
 
-// Keys hold a reference to their type, so an address is never reused while cached.
-std::unordered_map<PyTypeObject*, TypeDispatch> dispatch_by_type;
+/*!
+ * \brief A type's route while its version tag is unchanged: setting an attribute on a type (or
+ * a base) gives it a new tag, so a class that gains __dlpack__ later is looked at again. The
+ * weak reference's callback drops the entry when the type dies: classes made and dropped at
+ * run time do not accumulate.
+ */
+struct CachedDispatch {
+  TypeDispatch dispatch;
+  unsigned int version_tag;
+  PyObject* weakref;
+};
+
+std::unordered_map<PyTypeObject*, CachedDispatch> dispatch_by_type;
+
+// torch._C.TensorBase's is_conj and is_neg (found with the first torch type), called unbound.
+PyObject* torch_is_conj = nullptr;
+PyObject* torch_is_neg = nullptr;
+
+/*! \brief Whether `type` derives from torch._C.TensorBase; keeps its is_conj/is_neg. */
+bool IsTorchTensorType(PyTypeObject* type) {
+  PyObject* mro = type->tp_mro;
+  for (Py_ssize_t i = 0; mro != nullptr && i < PyTuple_GET_SIZE(mro); ++i) {
+    auto* base = reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i));
+    if (std::strcmp(base->tp_name, "torch._C.TensorBase") != 0) continue;
+    if (torch_is_neg == nullptr) {
+      PyObject* is_conj = PyObject_GetAttrString(reinterpret_cast<PyObject*>(base), "is_conj");
+      PyObject* is_neg = PyObject_GetAttrString(reinterpret_cast<PyObject*>(base), "is_neg");
+      if (is_conj == nullptr || is_neg == nullptr) {
+        Py_XDECREF(is_conj);
+        Py_XDECREF(is_neg);
+        PyErr_Clear();
+        return false;
+      }
+      torch_is_conj = is_conj;
+      torch_is_neg = is_neg;
+    }
+    return true;
+  }
+  return false;
+}
 
 TypeDispatch ComputeDispatch(PyTypeObject* type) {
+  PyObject* type_obj = reinterpret_cast<PyObject*>(type);
+  // Looked up first for every type: the lookup gives the type a version tag to cache under.
+  bool has_dlpack = PyObject_HasAttrString(type_obj, "__dlpack__");
   if (std::strcmp(type->tp_name, "numpy.ndarray") == 0)
-    return {TensorRoute::kBuffer, nullptr, false};
-  PyObject* capsule =
-      PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), "__dlpack_c_exchange_api__");
+    return {TensorRoute::kBuffer, nullptr, false, false};
+  PyObject* capsule = PyObject_GetAttrString(type_obj, "__dlpack_c_exchange_api__");
   if (capsule != nullptr) {
     const DLPackExchangeAPI* api = nullptr;
     if (PyCapsule_IsValid(capsule, "dlpack_exchange_api")) {
@@ -88,35 +166,116 @@ TypeDispatch ComputeDispatch(PyTypeObject* type) {
     Py_DECREF(capsule);
     if (api != nullptr && api->header.version.major == DLPACK_MAJOR_VERSION &&
         api->managed_tensor_from_py_object_no_sync != nullptr) {
-      return {TensorRoute::kExchangeAPI, api, false};
+      return {TensorRoute::kExchangeAPI, api, false, IsTorchTensorType(type)};
     }
   }
   PyErr_Clear();
-  if (PyObject_HasAttrString(reinterpret_cast<PyObject*>(type), "__dlpack__")) {
-    PyObject* module = PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), "__module__");
+  if (has_dlpack) {
+    PyObject* module = PyObject_GetAttrString(type_obj, "__module__");
     const char* name = module && PyUnicode_Check(module) ? PyUnicode_AsUTF8(module) : nullptr;
     bool cupy = name != nullptr && std::strncmp(name, "cupy", 4) == 0;
     Py_XDECREF(module);
     PyErr_Clear();
-    return {TensorRoute::kDLPackMethod, nullptr, cupy};
+    return {TensorRoute::kDLPackMethod, nullptr, cupy, IsTorchTensorType(type)};
   }
-  return {TensorRoute::kNotTensor, nullptr, false};
+  return {TensorRoute::kNotTensor, nullptr, false, false};
 }
 
-const TypeDispatch& DispatchFor(PyTypeObject* type) {
-  // Calls usually pass tensors of one type: remember the last one before hashing.
-  static PyTypeObject* last_type = nullptr;
-  static const TypeDispatch* last_dispatch = nullptr;
-  if (TVM_FFI_LIKELY(type == last_type)) return *last_dispatch;
+/*! \brief The weak reference callback of a cached type (its address is `self`): drops it. */
+PyObject* DropDispatchEntry(PyObject* self, PyObject* weakref) {
+  auto* type = static_cast<PyTypeObject*>(PyLong_AsVoidPtr(self));
   auto it = dispatch_by_type.find(type);
-  if (it == dispatch_by_type.end()) {
-    TypeDispatch dispatch = ComputeDispatch(type);
-    Py_INCREF(type);
-    it = dispatch_by_type.emplace(type, dispatch).first;
+  if (it != dispatch_by_type.end() && it->second.weakref == weakref) {
+    dispatch_by_type.erase(it);
+    Py_DECREF(weakref);
+  }
+  Py_RETURN_NONE;
+}
+
+PyMethodDef drop_dispatch_entry_def = {"_drop_dispatch_entry", DropDispatchEntry, METH_O, nullptr};
+
+/*! \brief Caches `dispatch` for `type` under `tag`; without a cache entry if none can be made. */
+void RememberDispatch(PyTypeObject* type, unsigned int tag, const TypeDispatch& dispatch) {
+  auto it = dispatch_by_type.find(type);  // again: the lookups ran Python code
+  if (it != dispatch_by_type.end()) {
+    it->second.dispatch = dispatch;
+    it->second.version_tag = tag;
+    return;
+  }
+  PyObject* address = PyLong_FromVoidPtr(type);
+  PyObject* callback = address ? PyCFunction_New(&drop_dispatch_entry_def, address) : nullptr;
+  PyObject* weakref =
+      callback ? PyWeakref_NewRef(reinterpret_cast<PyObject*>(type), callback) : nullptr;
+  Py_XDECREF(callback);
+  Py_XDECREF(address);
+  if (weakref == nullptr) {
+    PyErr_Clear();  // a type without weak references is looked at on every use
+    return;
+  }
+  try {
+    dispatch_by_type.emplace(type, CachedDispatch{dispatch, tag, weakref});
+  } catch (const std::bad_alloc&) {
+    Py_DECREF(weakref);
+  }
+}
+
+/*! \brief The type's version tag; 0 when it has none (then nothing is cached for it). */
+unsigned int VersionTag(PyTypeObject* type) {
+#if PY_VERSION_HEX < 0x030B0000
+  // Before 3.11 a modified type keeps its old tag and only loses this flag.
+  if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) return 0;
+#endif
+  return type->tp_version_tag;
+}
+
+TypeDispatch DispatchFor(PyTypeObject* type) {
+  // Calls usually pass tensors of one type: remember the last one before hashing. Version tags
+  // are never reused, so a new type at a dead one's address does not match.
+  static PyTypeObject* last_type = nullptr;
+  static unsigned int last_tag = 0;
+  static TypeDispatch last_dispatch;
+  unsigned int tag = VersionTag(type);
+  if (TVM_FFI_LIKELY(type == last_type && tag == last_tag && tag != 0)) return last_dispatch;
+  auto it = dispatch_by_type.find(type);
+  TypeDispatch dispatch;
+  if (it != dispatch_by_type.end() && tag != 0 && it->second.version_tag == tag) {
+    dispatch = it->second.dispatch;
+  } else {
+    dispatch = ComputeDispatch(type);
+    tag = VersionTag(type);  // the lookups usually gave it one
+#if PY_VERSION_HEX >= 0x030C0000
+    if (tag == 0 && PyUnstable_Type_AssignVersionTag(type)) tag = VersionTag(type);
+#endif
+    if (tag == 0) return dispatch;  // a type without one is looked at on every use
+    RememberDispatch(type, tag, dispatch);
   }
   last_type = type;
-  last_dispatch = &it->second;  // unordered_map never moves its elements
-  return it->second;
+  last_tag = tag;
+  last_dispatch = dispatch;
+  return dispatch;
+}
+
+/*!
+ * \brief -1 with a BufferError if a torch tensor has a lazy negative bit or, when it may be
+ * complex, a lazy conjugate bit: its memory does not hold its values.
+ */
+int RefuseLazyTorchView(PyObject* obj, bool maybe_complex) {
+  for (PyObject* check : {torch_is_neg, torch_is_conj}) {
+    const bool conj = check == torch_is_conj;
+    if (conj && !maybe_complex) break;  // only complex tensors have a conjugate bit
+    PyObject* result = PyObject_CallOneArg(check, obj);
+    if (result == nullptr) return -1;
+    const bool set = result == Py_True;
+    Py_DECREF(result);
+    if (!set) continue;
+    PyErr_Format(PyExc_BufferError,
+                 "a torch tensor with its %s bit set (a lazy %s view) cannot be passed as a "
+                 "tensor: its memory holds the %s values; pass x.%s() instead",
+                 conj ? "conjugate" : "negative", conj ? "x.conj()" : "negated",
+                 conj ? "unconjugated" : "un-negated", conj ? "resolve_conj" : "resolve_neg");
+    return -1;
+  }
+  return 0;
 }
 
 bool IsStreamDevice(DLDeviceType type) { return type == kDLCUDA || type == kDLROCM; }
@@ -195,6 +354,10 @@ int ViewFromExchangeAPI(PyObject* obj, const DLPackExchangeAPI* api, TVMFFIObjec
 int ManagedFromExchangeAPI(PyObject* obj, const DLPackExchangeAPI* api, TVMFFIObject** out) {
   DLManagedTensorVersioned* managed = nullptr;
   if (api->managed_tensor_from_py_object_no_sync(obj, &managed) != 0) return -1;
+  if ((managed->flags & DLPACK_FLAG_BITMASK_READ_ONLY) && !ReadOnlyInputsAllowed()) {
+    if (managed->deleter != nullptr) managed->deleter(managed);
+    return RaiseReadOnlyInput(Py_TYPE(obj)->tp_name);
+  }
   TVMFFIObjectHandle handle = nullptr;
   int code = TVMFFITensorFromDLPackVersioned(managed, 0, 0, &handle);
   if (code != 0) {
@@ -209,7 +372,7 @@ int ManagedFromExchangeAPI(PyObject* obj, const DLPackExchangeAPI* api, TVMFFIOb
 }  // namespace
 
 int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) {
-  const TypeDispatch& dispatch = DispatchFor(Py_TYPE(obj));
+  const TypeDispatch dispatch = DispatchFor(Py_TYPE(obj));  // a copy: __dlpack__ runs Python
   switch (dispatch.route) {
     case TensorRoute::kNotTensor:
       return 1;
@@ -218,6 +381,7 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
       return code != 1 ? code : TensorFromDLPackObject(obj, out);
     }
     case TensorRoute::kDLPackMethod: {
+      if (TVM_FFI_UNLIKELY(dispatch.torch) && RefuseLazyTorchView(obj, true) != 0) return -1;
       int code = TensorFromDLPackObject(obj, out);
       if (code == 0 && dispatch.cupy && context != nullptr && context->api == nullptr &&
           !context->cupy) {
@@ -235,6 +399,14 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
   int code = ViewFromExchangeAPI(obj, dispatch.api, &handle);
   if (code == 1) code = ManagedFromExchangeAPI(obj, dispatch.api, &handle);
   if (code != 0) return -1;
+  if (dispatch.torch) {
+    const auto* t =
+        reinterpret_cast<const DLTensor*>(reinterpret_cast<char*>(handle) + sizeof(TVMFFIObject));
+    if (RefuseLazyTorchView(obj, t->dtype.code == kDLComplex) != 0) {
+      TVMFFIObjectDecRef(handle);
+      return -1;
+    }
+  }
   *out = handle;
   if (context != nullptr && context->api == nullptr) {
     context->api = dispatch.api;
@@ -254,7 +426,7 @@ int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out) {
   PyObject* capsule = CallDLPack(method);
   Py_DECREF(method);
   if (capsule == nullptr) return -1;
-  int code = TensorFromCapsule(capsule, out);
+  int code = TensorFromCapsule(capsule, out, Py_TYPE(obj)->tp_name);
   Py_DECREF(capsule);
   if (code == 1) {
     PyErr_Format(PyExc_TypeError, "%s.__dlpack__ did not return a DLPack capsule",
@@ -317,7 +489,7 @@ int ImportAny(PyObject* obj, TVMFFIObject** out) {
     return 0;
   }
   if (PyCapsule_CheckExact(obj)) {
-    int code = TensorFromCapsule(obj, out);
+    int code = TensorFromCapsule(obj, out, "DLPack capsule");
     if (code != 1) return code;
     const char* name = PyCapsule_GetName(obj);
     PyErr_Clear();
@@ -343,15 +515,17 @@ int ImportAny(PyObject* obj, TVMFFIObject** out) {
   return code;
 }
 
-/*! from_dlpack(ext_tensor, *, require_alignment=0, require_contiguous=False) */
+/*! from_dlpack(ext_tensor, *, require_alignment=0, require_contiguous=False, allow_readonly=False)
+ */
 PyObject* FromDLPack(PyObject*, PyObject* args, PyObject* kwargs) {
   static const char* keywords[] = {"ext_tensor", "require_alignment", "require_contiguous",
-                                   nullptr};
+                                   "allow_readonly", nullptr};
   PyObject* obj = nullptr;
   Py_ssize_t alignment = 0;
   int contiguous = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$np:from_dlpack", const_cast<char**>(keywords),
-                                   &obj, &alignment, &contiguous)) {
+  int allow_readonly = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$npp:from_dlpack", const_cast<char**>(keywords),
+                                   &obj, &alignment, &contiguous, &allow_readonly)) {
     return nullptr;
   }
   if (alignment < 0) {
@@ -361,7 +535,10 @@ PyObject* FromDLPack(PyObject*, PyObject* args, PyObject* kwargs) {
                         alignment);
   }
   TVMFFIObject* handle = nullptr;
-  if (ImportAny(obj, &handle) != 0) return nullptr;
+  readonly_allowed_by_call += allow_readonly;
+  int code = ImportAny(obj, &handle);
+  readonly_allowed_by_call -= allow_readonly;
+  if (code != 0) return nullptr;
   const DLTensor* t =
       reinterpret_cast<const DLTensor*>(reinterpret_cast<char*>(handle) + sizeof(TVMFFIObject));
   PyObject* problem = LayoutProblem(*t, alignment, contiguous != 0);
@@ -378,10 +555,19 @@ PyObject* FromDLPack(PyObject*, PyObject* args, PyObject* kwargs) {
   return WrapOwnedObject(handle);
 }
 
+/*! _tensor_dispatch_cache_size(): how many Python types have a cached tensor route. */
+PyObject* DispatchCacheSize(PyObject*, PyObject*) {
+  return PyLong_FromSize_t(dispatch_by_type.size());
+}
+
 PyMethodDef import_methods[] = {
     {"from_dlpack", reinterpret_cast<PyCFunction>(FromDLPack), METH_VARARGS | METH_KEYWORDS,
-     "from_dlpack(ext_tensor, *, require_alignment=0, require_contiguous=False): a Tensor "
-     "sharing the memory of a DLPack capsule or of any object implementing __dlpack__."},
+     "from_dlpack(ext_tensor, *, require_alignment=0, require_contiguous=False, "
+     "allow_readonly=False): a Tensor sharing the memory of a DLPack capsule or of any object "
+     "implementing __dlpack__. Read-only memory (a read-only numpy array, a capsule flagged "
+     "read-only) raises BufferError unless allow_readonly=True."},
+    {"_tensor_dispatch_cache_size", DispatchCacheSize, METH_NOARGS,
+     "How many Python types have a cached tensor route (a test probe)."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace
@@ -395,6 +581,9 @@ int InitTensorImport(PyObject* module) {
   Py_DECREF(bases);
   if (TensorLayoutError == nullptr) return -1;
   if (PyModule_AddObjectRef(module, "TensorLayoutError", TensorLayoutError) < 0) return -1;
+  readonly_allowed_var = PyContextVar_New("tvm_ffi_jit.allow_readonly", Py_False);
+  if (readonly_allowed_var == nullptr) return -1;
+  if (PyModule_AddObjectRef(module, "_readonly_allowed", readonly_allowed_var) < 0) return -1;
   return PyModule_AddFunctions(module, import_methods);
 }
 
