@@ -1,6 +1,8 @@
 """Module functions as torch custom ops (tvm_ffi_jit.torch) and the C++ dtype dispatch helper."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -144,3 +146,20 @@ def test_dtype_arguments_reach_the_kernel_from_torch_dtypes(mod):
     assert jit_torch.torch_schema(mod.element_size).startswith("(ScalarType ")
     element_size_op = jit_torch.custom_op("tvm_ffi_jit_test::element_size", mod.element_size)
     assert [element_size_op(t) for t in (torch.float64, torch.int16)] == [8, 2]
+
+
+def test_eager_calls_do_not_import_dynamo(mod):
+    # torch would import torch._dynamo (seconds) on the first call of a custom op; a fresh
+    # process shows that an eager forward and backward through the op leave it unloaded.
+    script = f"""
+import sys, torch, tvm_ffi_jit.cpp, tvm_ffi_jit.torch
+mod = tvm_ffi_jit.cpp.load_inline("torch_integration", cpp_sources={KERNELS!r},
+                                  functions=["add_one_out", "scale", "element_size"])
+op = tvm_ffi_jit.torch.custom_op("t::scale", mod.scale, backward=lambda ctx, g: (g * 2, None))
+x = torch.ones(3, requires_grad=True)
+op(x, 2.0).sum().backward()
+print(x.grad.tolist(), "torch._dynamo" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[2.0,", "2.0,", "2.0]", "False"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
 from collections.abc import Callable, Iterable
 
 __all__ = ["custom_op", "torch_schema"]
@@ -90,6 +91,7 @@ def custom_op(
     op = torch.library.custom_op(
         name, kernel, mutates_args=mutates_args, device_types=device_types, schema=schema
     )
+    _import_dynamo_only_when_loaded(op)
     if fake is not None:
         op.register_fake(fake)
     elif _returns_nothing(schema):
@@ -100,6 +102,29 @@ def custom_op(
     elif setup_context is not None:
         raise TypeError(f"{name}: setup_context= needs backward=")
     return op
+
+
+def _import_dynamo_only_when_loaded(op) -> None:
+    """torch wraps a custom op's kernel in ``torch._disable_dynamo``, which imports
+    torch._dynamo (seconds of CPU, and more at exit) on the first eager call. While torch._dynamo
+    is not loaded nothing is being compiled, so there is nothing to disable: call the kernel
+    directly until then. Relies on torch internals; without them torch's behaviour stays."""
+    for wrapper in getattr(op, "_backend_fns", {}).values():
+        kernel = getattr(wrapper, "__wrapped__", None)
+        if kernel is None or hasattr(kernel, "__dynamo_disable"):
+            continue
+        disabled = []
+
+        def call(*args, _kernel=kernel, _disabled=disabled, **kwargs):
+            if "torch._dynamo" not in sys.modules:
+                return _kernel(*args, **kwargs)
+            if not _disabled:
+                import torch._dynamo
+
+                _disabled.append(torch._dynamo.disable(_kernel, wrapping=False))
+            return _disabled[0](*args, **kwargs)
+
+        kernel.__dynamo_disable = call
 
 
 def torch_schema(func: Callable, mutates_args: Iterable[str] = ()) -> str:

@@ -10,7 +10,6 @@ import sys
 import time
 
 import torch
-import torch._dynamo  # noqa: F401 - see below
 from silu_op import load_silu
 
 
@@ -49,8 +48,6 @@ def main():
     logger.setLevel(logging.INFO)
     logger.addHandler(BuildDetector())
 
-    # torch imports torch._dynamo (above) on the first call of any custom op: importing it before
-    # the start keeps those seconds out of the timings of the op's build/load and training.
     print("ready", flush=True)
     sys.stdin.readline()  # the launcher releases every rank at the same moment
     start = time.perf_counter()
