@@ -73,9 +73,19 @@ def _public_runtime_references(library):
     return names
 
 
+def _max_jobs():
+    """Parallel compile jobs: $MAX_JOBS (read as torch and the JIT read it), else all cores."""
+    value = os.environ.get("MAX_JOBS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    if value:
+        sys.exit(f"MAX_JOBS must be a positive integer, got {value!r}")
+    return os.cpu_count() or 1
+
+
 def _compile_all(jobs):
-    """Runs (command, output) compile jobs on every core; stops at the first failure."""
-    workers = max(1, os.cpu_count() or 1)
+    """Runs (command, output) compile jobs, MAX_JOBS at a time; stops at the first failure."""
+    workers = _max_jobs()
     with ThreadPoolExecutor(workers) as pool:
         for cmd, result in zip(jobs, pool.map(lambda c: subprocess.run(c), jobs)):
             if result.returncode != 0:
@@ -93,7 +103,7 @@ class BuildRuntimeThenExtension(build_ext):
             ext.library_dirs.append(str(lib_dir))
             ext.extra_compile_args = [*ext.extra_compile_args, "-include", str(names_header)]
             ext.depends = [*ext.depends, str(names_header)]
-        self.parallel = os.cpu_count() or 1
+        self.parallel = _max_jobs()
         super().build_extensions()
 
     def build_extension(self, ext):

@@ -1,10 +1,12 @@
-"""``python -m tvm_ffi_jit cache list|clean [NAME]|prune --max-size SIZE --older-than AGE``."""
+"""``python -m tvm_ffi_jit cache list|clean [NAME]|prune --max-size SIZE --older-than AGE``;
+``python -m tvm_ffi_jit stubgen LIB.so -o mod.pyi``."""
 
 import argparse
 import sys
 
 
 def main(argv=None) -> int:
+    from . import stubgen
     from .cpp import cache_cli
 
     parser = argparse.ArgumentParser(
@@ -12,6 +14,7 @@ def main(argv=None) -> int:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     cache_cli.add_parser(commands)
+    stubgen.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -4,11 +4,14 @@ Libraries describe their exports in metadata (``{"type_schema": "<json>"}``, fro
 ``__tvm_ffi__metadata_<name>``) and docstrings (``__tvm_ffi__doc_<name>``); global functions
 carry theirs in the registry. Whoever hands out a Function (a module, ``get_global_func``)
 attaches them with ``describe``; ``repr``, ``__doc__`` and ``inspect.signature`` read them.
+Metadata may also name the parameters (``"arg_names"``, written by
+``TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED``): then the function takes keyword arguments.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 
 from . import _core
 
@@ -105,6 +108,11 @@ def _function_schema(func) -> dict | None:
     return schema if isinstance(schema, dict) and schema.get("type") in _CALLABLE_KEYS else None
 
 
+def arg_names(func) -> tuple[str, ...] | None:
+    """The parameter names the library recorded for ``func``, or None."""
+    return func.__dict__.get("_arg_names")
+
+
 def _signature_text(func) -> str | None:
     schema = _function_schema(func)
     if schema is None:
@@ -112,6 +120,9 @@ def _signature_text(func) -> str | None:
     params, ret = _callable_parts(schema)
     if params is None:
         return None
+    names = arg_names(func)
+    if names is not None and len(names) == len(params):
+        params = [f"{n}: {p}" for n, p in zip(names, params)]
     return f"({', '.join(params)}) -> {ret}"
 
 
@@ -134,13 +145,13 @@ def _signature(func):
         ret = _Annotation(ret_text)
     if params is None:
         return inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
-    # The schema has types, not names; TVM-FFI functions take arguments by position only.
-    positional = inspect.Parameter.POSITIONAL_ONLY
+    names = arg_names(func)
+    if names is not None and len(names) == len(params):
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    else:  # the schema has types, not names: arguments go by position only
+        names, kind = [f"arg{i}" for i in range(len(params))], inspect.Parameter.POSITIONAL_ONLY
     return inspect.Signature(
-        [
-            inspect.Parameter(f"arg{i}", positional, annotation=_Annotation(p))
-            for i, p in enumerate(params)
-        ],
+        [inspect.Parameter(n, kind, annotation=_Annotation(p)) for n, p in zip(names, params)],
         return_annotation=ret,
     )
 
@@ -166,6 +177,10 @@ def describe(func, name: str | None, doc: str | None = None, metadata=None):
             metadata = None
     if metadata:
         func._metadata = metadata
+        names = metadata.get("arg_names") if isinstance(metadata, dict) else None
+        if isinstance(names, list) and all(isinstance(n, str) for n in names):
+            # Read by the call path (src/python/call.cc), which compares keywords by identity first.
+            func._arg_names = tuple(sys.intern(n) for n in names)
     return func
 
 

@@ -67,16 +67,77 @@ int SafeCallWithoutGil(TVMFFISafeCallType safe_call, TVMFFIObject* func, const T
   return code;
 }
 
-PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
-                             PyObject* kwnames) {
-  if (TVM_FFI_UNLIKELY(kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0)) {
-    PyErr_SetString(PyExc_TypeError, "TVM-FFI functions take positional arguments only");
+/*! \brief The function's __name__ for messages ("function" when it has none); borrowed. */
+PyObject* FunctionName(PyFFIFunction* func) {
+  PyObject* name = func->dict != nullptr ? PyDict_GetItemString(func->dict, "__name__") : nullptr;
+  if (name != nullptr && PyUnicode_Check(name)) return name;
+  static PyObject* fallback = PyUnicode_InternFromString("function");
+  return fallback;
+}
+
+/*!
+ * \brief A call with keyword arguments: binds them by the parameter names the library recorded
+ *  (``_arg_names``, from TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED) into positions, then calls.
+ */
+TVM_FFI_NO_INLINE PyObject* CallWithKeywords(PyFFIFunction* func, PyObject* const* args,
+                                             Py_ssize_t nargs, PyObject* kwnames) {
+  static PyObject* arg_names_key = PyUnicode_InternFromString("_arg_names");
+  PyObject* names = func->dict != nullptr ? PyDict_GetItem(func->dict, arg_names_key) : nullptr;
+  if (names == nullptr || !PyTuple_Check(names)) {
+    PyErr_Format(PyExc_TypeError,
+                 "%U() takes positional arguments only: its library recorded no parameter names "
+                 "(export it with TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED to call it with keywords)",
+                 FunctionName(func));
     return nullptr;
   }
+  Py_ssize_t num_params = PyTuple_GET_SIZE(names);
+  if (nargs > num_params) {
+    PyErr_Format(PyExc_TypeError, "%U() takes %zd arguments but %zd positional ones were given",
+                 FunctionName(func), num_params, nargs);
+    return nullptr;
+  }
+  std::vector<PyObject*> bound(args, args + nargs);  // borrowed: the caller holds them
+  bound.resize(num_params, nullptr);
+  Py_ssize_t num_keywords = PyTuple_GET_SIZE(kwnames);
+  for (Py_ssize_t k = 0; k < num_keywords; ++k) {
+    PyObject* keyword = PyTuple_GET_ITEM(kwnames, k);
+    Py_ssize_t index = 0;
+    // The names are interned (function.py), as keywords usually are: identity first.
+    while (index < num_params && PyTuple_GET_ITEM(names, index) != keyword &&
+           PyUnicode_Compare(PyTuple_GET_ITEM(names, index), keyword) != 0) {
+      ++index;
+    }
+    if (index == num_params) {
+      PyErr_Format(PyExc_TypeError, "%U() got an unexpected keyword argument '%U'",
+                   FunctionName(func), keyword);
+      return nullptr;
+    }
+    if (bound[index] != nullptr) {
+      PyErr_Format(PyExc_TypeError, "%U() got multiple values for argument '%U'",
+                   FunctionName(func), keyword);
+      return nullptr;
+    }
+    bound[index] = args[nargs + k];
+  }
+  for (Py_ssize_t i = 0; i < num_params; ++i) {
+    if (bound[i] == nullptr) {
+      PyErr_Format(PyExc_TypeError, "%U() missing required argument '%U' (position %zd)",
+                   FunctionName(func), PyTuple_GET_ITEM(names, i), i);
+      return nullptr;
+    }
+  }
+  return CallFunction(func->base.handle, bound.data(), num_params, func->release_gil);
+}
+
+PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
+                             PyObject* kwnames) {
   auto* func = reinterpret_cast<PyFFIFunction*>(self);
   if (TVM_FFI_UNLIKELY(func->base.handle == nullptr)) {
     PyErr_SetString(PyExc_TypeError, "this Function holds no function");
     return nullptr;
+  }
+  if (TVM_FFI_UNLIKELY(kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0)) {
+    return CallWithKeywords(func, args, PyVectorcall_NARGS(nargsf), kwnames);
   }
   return CallFunction(func->base.handle, args, PyVectorcall_NARGS(nargsf), func->release_gil);
 }

@@ -399,6 +399,23 @@ TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadata(const F
   return std::string(R"({"type_schema":)") +
          EscapeStringJSON(FunctionInfo<std::decay_t<F>>::TypeSchema()).c_str() + "}";
 }
+/*!
+ * \brief {"type_schema":"<...>","arg_names":["a","b"]}: the metadata of an export whose
+ *  parameter names are given (C++ does not record them); one name per parameter.
+ */
+template <typename F, size_t N>
+TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadataNamed(
+    const F& func, const char* const (&names)[N]) {
+  static_assert(N == FunctionInfo<std::decay_t<F>>::num_args,
+                "TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED needs one name per parameter");
+  std::string text = ExportedFunctionMetadata(func);
+  text.pop_back();  // the closing brace
+  text += R"(,"arg_names":[)";
+  for (size_t i = 0; i < N; ++i) {
+    text += (i ? "," : "") + std::string(EscapeStringJSON(names[i]).c_str());
+  }
+  return text + "]}";
+}
 }  // namespace details
 
 }  // namespace ffi
@@ -438,6 +455,25 @@ TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadata(const F
   }
 
 /*
+ * TVM_FFI_DLL_EXPORT_TYPED_FUNC that also records the parameter names (string literals, one
+ * per parameter, checked at compile time), so Python can call it with keywords:
+ *   TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED(add, add_impl, "a", "b");  // mod.add(1, b=2)
+ * The names travel in the metadata; with TVM_FFI_DLL_EXPORT_INCLUDE_METADATA 0 they are dropped.
+ */
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED(ExportName, Func, ...)                               \
+  TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)                                          \
+  extern "C" {                                                                                   \
+  TVM_FFI_DLL_EXPORT int __tvm_ffi__metadata_##ExportName(void* self, const TVMFFIAny* args,     \
+                                                          int32_t num_args, TVMFFIAny* result) { \
+    (void)self, (void)args, (void)num_args;                                                      \
+    TVM_FFI_SAFE_CALL_BEGIN();                                                                   \
+    return ::tvm::ffi::details::ReturnRuntimeString(                                             \
+        ::tvm::ffi::details::ExportedFunctionMetadataNamed(Func, {__VA_ARGS__}), result);        \
+    TVM_FFI_SAFE_CALL_END();                                                                     \
+  }                                                                                              \
+  }
+
+/*
  * Exports `DocString` (a string literal) as the docstring of the exported function
  * `ExportName`: the symbol __tvm_ffi__doc_<ExportName>, a TVMFFISafeCallType returning it
  * as a String. Exports nothing when TVM_FFI_DLL_EXPORT_INCLUDE_METADATA is 0.
@@ -452,6 +488,8 @@ TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadata(const F
   }
 #else
 #define TVM_FFI_DLL_EXPORT_TYPED_FUNC(ExportName, Func) \
+  TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED(ExportName, Func, ...) \
   TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)
 #define TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC(ExportName, DocString)
 #endif
