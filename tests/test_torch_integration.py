@@ -38,6 +38,9 @@ ffi::Tensor scale(ffi::TensorView x, double alpha) {
   return y;
 }
 
+// The same kernel exported with its parameter names recorded.
+TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED(add_one_named, add_one_out, "x", "out");
+
 // The body's value is the dispatch's value: the element size of the dtype.
 int64_t element_size(DLDataType dtype) {
   return TVM_FFI_DISPATCH_ALL_TYPES(dtype, "element_size",
@@ -163,3 +166,13 @@ print(x.grad.tolist(), "torch._dynamo" in sys.modules)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["[2.0,", "2.0,", "2.0]", "False"]
+
+
+def test_recorded_parameter_names_name_the_schema_and_mutates_args(mod):
+    op = jit_torch.custom_op(
+        "tvm_ffi_jit_test::add_one_named", mod.add_one_named, mutates_args=["out"]
+    )
+    assert str(op._opoverload._schema).endswith("(Tensor x, Tensor(a0!) out) -> ()")
+    out = torch.empty(3)
+    op(torch.arange(3.0), out)
+    assert out.tolist() == [1.0, 2.0, 3.0]
