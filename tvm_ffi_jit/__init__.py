@@ -101,11 +101,12 @@ __all__ = [
 
 
 def __getattr__(name):
-    # `tvm_ffi_jit.cpp` loads on first use so that importing the package stays cheap.
-    if name == "cpp":
+    # `tvm_ffi_jit.cpp` and `tvm_ffi_jit.torch` load on first use so that importing the
+    # package stays cheap (and never imports torch).
+    if name in ("cpp", "torch"):
         import importlib
 
-        return importlib.import_module(".cpp", __name__)
+        return importlib.import_module("." + name, __name__)
     if name == "LIB":
         # The runtime as a ctypes library, for calling the C API directly; loaded on first use.
         import ctypes
