@@ -186,3 +186,20 @@ def test_a_function_name_with_a_nul_byte_names_no_function(mod):
     with pytest.raises(AttributeError, match="has no function"):
         mod.get_function(name + "\0suffix")
     assert not mod.implements_function(name + "\0suffix")
+
+
+def test_an_error_left_unfetched_by_a_c_api_caller_does_not_fail_the_next_load():
+    import ctypes
+
+    import tvm_ffi_jit.cpp
+
+    path = tvm_ffi_jit.cpp.build_inline(
+        "stale_error_probe", cpp_sources="int64_t one() { return 1; }", functions=["one"]
+    )
+    # A C API call fails and its caller never fetches the error (allowed by the ABI).
+    text = ctypes.create_string_buffer(b"nonsense", 8)
+    byte_array = (ctypes.c_void_p * 2)(ctypes.addressof(text), 8)
+    out = ctypes.create_string_buffer(4)
+    assert ffi.LIB.TVMFFIDataTypeFromString(byte_array, out) == -1
+    # The stale error is not the library's: loading it must succeed.
+    assert ffi.load_module(path).one() == 1

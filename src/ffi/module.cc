@@ -169,6 +169,10 @@ Module LoadLibrary(const std::string& path) {
   if (stat(path.c_str(), &info) != 0) {
     TVM_FFI_THROW(FileNotFoundError) << "no such shared library: " << path;
   }
+  // An error an earlier C API caller left unfetched is not this library's: drop it first.
+  TVMFFIObjectHandle stale_error = nullptr;
+  TVMFFIErrorMoveFromRaised(&stale_error);
+  if (stale_error != nullptr) TVMFFIObjectDecRef(stale_error);
   void* handle = OpenLibrary(path);
   // A static init block that failed left its error here (it must not throw out of dlopen).
   TVMFFIObjectHandle init_error = nullptr;
