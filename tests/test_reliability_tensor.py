@@ -8,12 +8,11 @@ Signal scenarios run in a fresh interpreter with a timeout, so a hang fails one 
 
 import gc
 import subprocess
-import sys
-import textwrap
 import threading
 
 import numpy as np
 import pytest
+from isolated import run_isolated
 
 import tvm_ffi_jit as ffi
 from tvm_ffi_jit import _core, cpp
@@ -376,12 +375,7 @@ def test_route_changes_with_types_alternating(mod):
 
 
 def run_script(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_isolated(code, timeout=timeout)
 
 
 def interrupted_worker_script(library, function, handler="signal.default_int_handler", timeout=3.0):

@@ -17,8 +17,8 @@ from . import _core
 
 Function = _core.Function
 
-# Type keys of the type schema, as Python spells the types (the rest keep their key).
-_PYTHON_NAMES = {
+# Type keys of the type schema that are Python built-in types (shared with stubgen).
+BUILTIN_TYPE_NAMES = {
     "None": "None",
     "int": "int",
     "bool": "bool",
@@ -32,6 +32,10 @@ _PYTHON_NAMES = {
     "ffi.SmallBytes": "bytes",
     "TVMFFIByteArray*": "bytes",
     "ffi.BigInt": "int",
+}
+# Type keys as Python spells the types (the rest keep their key).
+_PYTHON_NAMES = {
+    **BUILTIN_TYPE_NAMES,
     "ffi.Array": "Array",
     "std::vector": "Array",
     "ffi.List": "List",
@@ -52,23 +56,23 @@ _PYTHON_NAMES = {
     "Tuple": "tuple",
     "std::tuple": "tuple",
 }
-_CALLABLE_KEYS = ("ffi.Function", "std::function")
-_OPTIONAL_KEYS = ("Optional", "std::optional")
-_UNION_KEYS = ("Variant", "std::variant", "Union")
+CALLABLE_KEYS = ("ffi.Function", "std::function")
+OPTIONAL_KEYS = ("Optional", "std::optional")
+UNION_KEYS = ("Variant", "std::variant", "Union")
 
 
 def schema_text(schema: dict) -> str:
     """A type schema (parsed JSON) as a Python annotation: ``Array[int]``, ``str | None``."""
     key = schema.get("type", "Any")
     args = [schema_text(a) for a in schema.get("args", ()) if isinstance(a, dict)]
-    if key in _CALLABLE_KEYS:
+    if key in CALLABLE_KEYS:
         params, ret = _callable_parts(schema)
         if params is None:
             return f"Callable[..., {ret}]"
         return f"Callable[[{', '.join(params)}], {ret}]"
-    if key in _OPTIONAL_KEYS and args:
+    if key in OPTIONAL_KEYS and args:
         return f"{args[0]} | None"
-    if key in _UNION_KEYS and args:
+    if key in UNION_KEYS and args:
         return " | ".join(args)
     name = _PYTHON_NAMES.get(key, key)
     return f"{name}[{', '.join(args)}]" if args else name
@@ -105,7 +109,7 @@ def _function_schema(func) -> dict | None:
         schema = json.loads(schema) if isinstance(schema, str) else schema
     except ValueError:
         return None
-    return schema if isinstance(schema, dict) and schema.get("type") in _CALLABLE_KEYS else None
+    return schema if isinstance(schema, dict) and schema.get("type") in CALLABLE_KEYS else None
 
 
 def arg_names(func) -> tuple[str, ...] | None:

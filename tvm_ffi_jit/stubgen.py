@@ -17,21 +17,11 @@ import json
 import keyword
 import os
 
+from .function import BUILTIN_TYPE_NAMES, CALLABLE_KEYS, OPTIONAL_KEYS, UNION_KEYS
+
 # Type-schema keys as stub annotations; containers take their arguments in brackets.
 _SIMPLE = {
-    "None": "None",
-    "int": "int",
-    "bool": "bool",
-    "float": "float",
-    "Any": "Any",
-    "ffi.String": "str",
-    "ffi.SmallStr": "str",
-    "std::string": "str",
-    "const char*": "str",
-    "ffi.Bytes": "bytes",
-    "ffi.SmallBytes": "bytes",
-    "TVMFFIByteArray*": "bytes",
-    "ffi.BigInt": "int",
+    **BUILTIN_TYPE_NAMES,
     "ffi.Shape": "Sequence[int]",
     "ffi.Tensor": "TensorLike",
     "DLTensor*": "TensorLike",
@@ -46,9 +36,6 @@ _SIMPLE = {
 _SEQUENCES = ("ffi.Array", "ffi.List", "std::vector")
 _MAPPINGS = ("ffi.Map", "ffi.Dict", "std::map", "std::unordered_map")
 _TUPLES = ("Tuple", "std::tuple")
-_CALLABLES = ("ffi.Function", "std::function")
-_OPTIONALS = ("Optional", "std::optional")
-_UNIONS = ("Variant", "std::variant", "Union")
 
 
 def annotation(schema) -> str:
@@ -58,7 +45,7 @@ def annotation(schema) -> str:
     key = schema.get("type", "Any")
     args = [a for a in schema.get("args", ()) if isinstance(a, dict)]
     texts = [annotation(a) for a in args]
-    if key in _CALLABLES:
+    if key in CALLABLE_KEYS:
         params, ret = _function_parts(schema)
         return (
             f"Callable[..., {ret}]" if params is None else f"Callable[[{', '.join(params)}], {ret}]"
@@ -69,9 +56,9 @@ def annotation(schema) -> str:
         return f"Mapping[{', '.join(texts)}]" if len(texts) == 2 else "Mapping[Any, Any]"
     if key in _TUPLES:
         return f"tuple[{', '.join(texts)}]" if texts else "tuple[Any, ...]"
-    if key in _OPTIONALS and texts:
+    if key in OPTIONAL_KEYS and texts:
         return texts[0] if texts[0].endswith("| None") else f"{texts[0]} | None"
-    if key in _UNIONS and texts:
+    if key in UNION_KEYS and texts:
         return " | ".join(dict.fromkeys(texts))
     return _SIMPLE.get(key, "Any")
 
