@@ -7,9 +7,6 @@ import pytest
 
 # Tests never touch the user's cache; set before any test imports the JIT.
 os.environ.setdefault("TVM_FFI_JIT_CACHE_DIR", tempfile.mkdtemp(prefix="tvm_ffi_jit_test_cache_"))
-# Interpreters the tests start must import the installed package, not the checkout's
-# source folder (which has no compiled core after a non-editable install): run from elsewhere.
-os.chdir(tempfile.mkdtemp(prefix="tvm_ffi_jit_test_cwd_"))
 
 KERNELS = r"""
 #include <tvm/ffi/tvm_ffi.h>
@@ -137,3 +134,12 @@ def kernels():
     return tvm_ffi_jit.cpp.load_inline(
         "core_test_kernels", cpp_sources=KERNELS, functions=FUNCTIONS
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_outside_the_checkout():
+    # Interpreters the tests start must import the installed package, not the checkout's
+    # source folder (which has no compiled core after a non-editable install): run from
+    # elsewhere. A fixture, not import-time code: test workers collect `tests` relative to the
+    # directory pytest was started in.
+    os.chdir(tempfile.mkdtemp(prefix="tvm_ffi_jit_test_cwd_"))
