@@ -9,7 +9,13 @@ import pytest
 from fake_device import FakeCudaArray
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed"),
+    pytest.mark.skipif(
+        bool(os.environ.get("TVM_FFI_JIT_SANITIZE")),
+        reason="nvcc does not run with the sanitizer runtimes preloaded (.ci/sanitize)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,13 @@ FLAGS = [
     "-DFLASHINFER_ENABLE_BF16",
     "-gencode=arch=compute_80,code=sm_80",
 ]
-pytestmark = pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed"),
+    pytest.mark.skipif(
+        bool(os.environ.get("TVM_FFI_JIT_SANITIZE")),
+        reason="nvcc does not run with the sanitizer runtimes preloaded (.ci/sanitize)",
+    ),
+]
 
 
 def _compile(source: str, out_dir: Path) -> subprocess.CompletedProcess:

@@ -145,6 +145,7 @@ def test_module_crosses_runtimes(build, loader, order):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.leak_measuring
 def test_jit_built_strings_do_not_leak_under_upstream():
     result = outcomes()["leak"].result()
     problems = result.failures(["rss_growth_mib"])

@@ -255,6 +255,10 @@ void add_one_cuda(tvm::ffi::TensorView x) {
 
 
 @pytest.mark.skipif(toolchain.cuda_home() is None, reason="nvcc is not installed")
+@pytest.mark.skipif(
+    bool(os.environ.get("TVM_FFI_JIT_SANITIZE")),
+    reason="nvcc does not run with the sanitizer runtimes preloaded (.ci/sanitize)",
+)
 def test_cuda_sources_build_and_link_with_nvcc(monkeypatch):
     monkeypatch.setenv("TVM_FFI_CUDA_ARCH_LIST", "8.0")
     path = cpp.build_inline("cuda_add_one", cuda_sources=CUDA_SOURCE, functions=["add_one_cuda"])

@@ -18,7 +18,10 @@ import tvm_ffi_jit.libinfo
 from tvm_ffi_jit.cpp import builder, cache, toolchain
 from tvm_ffi_jit.cpp import ninja as ninja_build
 
-needs_nvcc = pytest.mark.skipif(toolchain.cuda_home() is None, reason="nvcc is not installed")
+needs_nvcc = pytest.mark.skipif(
+    toolchain.cuda_home() is None or bool(os.environ.get("TVM_FFI_JIT_SANITIZE")),
+    reason="nvcc is not installed, or cannot run with the sanitizer runtimes preloaded",
+)
 
 ADD_ONE = "int add_one(int x) { return x + 1; }\n"
 
