@@ -86,6 +86,7 @@ def test_section_table_past_the_end_of_an_elf_file_is_an_import_error(tmp_path):
     assert result.stdout.strip() == "ImportError"
 
 
+@pytest.mark.leak_measuring
 def test_wide_int_arguments_are_released_after_the_call():
     result = run_isolated(
         r"""

@@ -7,6 +7,7 @@ Signal scenarios run in a fresh interpreter with a timeout, so a hang fails one 
 """
 
 import gc
+import os
 import subprocess
 import threading
 
@@ -304,7 +305,9 @@ def test_classes_made_and_dropped_do_not_accumulate(mod):
     base_size, base_rss = _core._tensor_dispatch_cache_size(), rss_bytes()
     churn(20000)
     assert _core._tensor_dispatch_cache_size() == base_size
-    assert rss_bytes() - base_rss < 8 * 2**20  # was +45 MB for 20,000 classes
+    # ASan's allocator keeps freed memory in quarantine: RSS says nothing there (.ci/sanitize).
+    if not os.environ.get("TVM_FFI_JIT_SANITIZE"):
+        assert rss_bytes() - base_rss < 8 * 2**20  # was +45 MB for 20,000 classes
 
 
 def test_an_entry_goes_with_its_type(mod):
