@@ -15,6 +15,7 @@ reported as skipped, with the reason. The table goes to stdout and to --output
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import shutil
@@ -134,13 +135,15 @@ def plan(args, scratch: str) -> tuple[list[Library], dict[str, str]]:
 
 
 def header_compile_seconds(library: Library, scratch: str) -> None:
-    answer = library.run({"task": "include_dirs"})
-    if not answer:
-        return
+    if "include_dirs" not in library.notes:
+        answer = library.run({"task": "include_dirs"})
+        if not answer:
+            return
+        library.notes["include_dirs"] = answer["include_dirs"]
     source = os.path.join(scratch, "only_header.cc")
     with open(source, "w") as f:
         f.write("#include <tvm/ffi/tvm_ffi.h>\nint main() { return 0; }\n")
-    includes = [f"-I{d}" for d in answer["include_dirs"]]
+    includes = [f"-I{d}" for d in library.notes["include_dirs"]]
     command = ["g++", "-std=c++17", "-O2", "-fPIC", *includes, "-c", source, "-o", source + ".o"]
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
@@ -154,24 +157,46 @@ def cold_turn(libraries: list[Library], turn: int, scratch: str, options) -> Non
     for library in libraries:
         if options.quick and library.name != OURS:
             continue  # the peers' builds are most of a run's time: --quick times ours only
-        if library.name in JIT_LIBRARIES:
-            # The first cold build fills the cache the warm loads read.
+        # The first cold build fills the cache the warm loads read; torch's takes minutes
+        # under load (most of a run), so it is built once.
+        if library.name in JIT_LIBRARIES and (turn == 0 or library.name in FFI_LIBRARIES):
             cache = "warm" if turn == 0 else f"cold-{turn}"
             library.run({"task": "load", "row": "load.cold"}, cache=cache)
         if library.name in FFI_LIBRARIES:
             header_compile_seconds(library, scratch)
             if options.has_nvcc:
                 library.run({"task": "cuda_cold"}, cache=f"cuda-{turn}")
-            library.run({"task": "nvrtc"})
+            if "load.nvrtc" not in library.skipped:  # a skip (no libnvrtc) stays one
+                library.run({"task": "nvrtc"})
 
 
-def turn(libraries: list[Library], settings: dict, options) -> None:
+def load_rows(libraries: list[Library], options) -> None:
     for library in libraries:
         if library.name in FFI_LIBRARIES:
             library.run({"task": "import"})
         if library.name in JIT_LIBRARIES and (library.name == OURS or not options.quick):
             library.run({"task": "load", "row": "load.warm"})
+
+
+def call_rows(libraries: list[Library], settings: dict) -> None:
+    for library in libraries:
         library.run({"task": "calls", **settings})
+
+
+def turn(libraries: list[Library], settings: dict, options) -> None:
+    load_rows(libraries, options)
+    call_rows(libraries, settings)
+
+
+def quick_run(libraries: list[Library], settings: dict, scratch: str, options) -> None:
+    """One turn, the builds of the cold rows beside the calls' (their figures mean little
+    then: --quick checks that every row runs, on two cores in about half the time)."""
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        builds = pool.submit(cold_turn, libraries, 0, scratch, options)
+        calls = pool.submit(call_rows, libraries, settings)
+        builds.result()
+        calls.result()
+    load_rows(libraries, options)  # the warm loads read what the cold turn built
 
 
 def parse_args(argv=None):
@@ -180,8 +205,10 @@ def parse_args(argv=None):
     parser.add_argument("--turns", type=int, help="turns of the call and load rows (default 5)")
     parser.add_argument("--cold-turns", type=int, help="cold builds per library (default 3)")
     parser.add_argument("--repeat", type=int, help="best-of repeats inside a process (default 7)")
-    parser.add_argument("--number", type=int, help="calls per repeat, no-arg call (default 200000)")
-    parser.add_argument("--quick", action="store_true", help="one turn, tiny sizes: a smoke run")
+    parser.add_argument("--number", type=int, help="most calls a repeat (default 200000)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: one turn, tiny sizes, builds in parallel"
+    )
     parser.add_argument(
         "--libraries",
         default=",".join(LIBRARY_ORDER),
@@ -205,6 +232,7 @@ def parse_args(argv=None):
     args.cold_turns = max(1, args.cold_turns or (1 if quick else 3))  # turn 0 fills the warm cache
     args.repeat = args.repeat or (2 if quick else 7)
     args.number = args.number or (2_000 if quick else 200_000)
+    args.seconds = 0.002 if quick else 0.02  # per repeat; slow calls run fewer loops
     args.sizes = {"map": 500, "array": 10_000} if quick else {"map": 50_000, "array": 1_000_000}
     args.libraries = [name.strip() for name in args.libraries.split(",") if name.strip()]
     unknown = set(args.libraries) - set(LIBRARY_ORDER)
@@ -232,13 +260,21 @@ def main(argv=None) -> int:
                 answer = library.run({"task": "versions"})
                 versions[library.python] = answer["versions"] if answer else {}
         args.has_nvcc = shutil.which("nvcc") is not None
-        settings = {"number": args.number, "repeat": args.repeat, "sizes": args.sizes}
-        for i in range(args.cold_turns):
-            print(f"cold turn {i + 1}/{args.cold_turns}", file=sys.stderr, flush=True)
-            cold_turn(libraries, i, scratch, args)
-        for i in range(args.turns):
-            print(f"turn {i + 1}/{args.turns}", file=sys.stderr, flush=True)
-            turn(libraries, settings, args)
+        settings = {
+            "number": args.number,
+            "repeat": args.repeat,
+            "seconds": args.seconds,
+            "sizes": args.sizes,
+        }
+        if args.quick:
+            quick_run(libraries, settings, scratch, args)
+        else:
+            for i in range(args.cold_turns):
+                print(f"cold turn {i + 1}/{args.cold_turns}", file=sys.stderr, flush=True)
+                cold_turn(libraries, i, scratch, args)
+            for i in range(args.turns):
+                print(f"turn {i + 1}/{args.turns}", file=sys.stderr, flush=True)
+                turn(libraries, settings, args)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     context["load_after"] = os.getloadavg()
@@ -247,7 +283,7 @@ def main(argv=None) -> int:
     context["command"] = " ".join(["python", "benchmarks/compare.py", *(argv or sys.argv[1:])])
     context["settings"] = (
         f"{args.turns} turns, {args.cold_turns} cold turns, best of {args.repeat} repeats "
-        f"in a process, {args.number:,} no-argument calls a repeat"
+        f"in a process, each repeat ~{args.seconds * 1e3:g} ms and at most {args.number:,} calls"
     )
     if not args.has_nvcc:
         for library in libraries:

@@ -7,11 +7,19 @@ import os
 import platform
 import statistics
 import subprocess
+import textwrap
 
 from rows import OURS, UPSTREAM, evaluate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = ("torch cpp_extension", "pybind11", "nanobind", "floor")
+COLORS = {
+    OURS: "tab:blue",
+    "torch cpp_extension": "tab:orange",
+    "pybind11": "tab:green",
+    "nanobind": "tab:red",
+    "floor": "tab:gray",
+}
 
 
 def _cpu_model() -> str:
@@ -68,15 +76,18 @@ def _cell(lib, row, figures) -> str:
     value = figures.get(lib.name, {}).get(row.key)
     if value is not None:
         return _format(value, row.unit)
-    return "skipped" if row.key in lib.skipped else "-"
+    shape = row.key.rsplit(".", 1)[0]  # call rows skip a shape under both GIL settings
+    return "skipped" if row.key in lib.skipped or shape in lib.skipped else "-"
 
 
 def _linear_note(row, figures) -> str:
-    ours = figures.get(OURS, {})
-    full, tenth = ours.get(row.key), ours.get(row.key + ".tenth")
-    if not full or not tenth:
-        return ""
-    return f" (10× the size: {full / tenth:.1f}× the time)"
+    notes = []
+    for name in (OURS, UPSTREAM):
+        full = figures.get(name, {}).get(row.key)
+        tenth = figures.get(name, {}).get(row.key + ".tenth")
+        if full and tenth:
+            notes.append(f"{name} {full / tenth:.0f}×")
+    return f" (10× the size takes: {', '.join(notes)} the time)" if notes else ""
 
 
 def table(rows, libraries, figures) -> str:
@@ -121,30 +132,28 @@ def render(rows, libraries, skipped, context, chart_path) -> str:
         for failure in dict.fromkeys(lib.failures):
             notes.append(f"- {lib.name}: FAILED {failure}")
     chart_name = os.path.basename(chart_path)
-    return f"""# Benchmark results
-
-`{context["command"]}` on {context["date"]}, commit {context["commit"]}; the run took
-{context["seconds"]:.0f} s. Machine: {context["cpu"]}, {context["cores"]} cores, load average
-{before} (1, 5, 15 min) at the start and {after} at the end: other work shares these cores, so
-read the ratios, which come from one run, rather than the absolute figures.
-
-Each library runs in processes of its own, one library after another in each turn; a figure is
-the median over turns ({context["settings"]}). Ratio = tvm_ffi_jit / apache-tvm-ffi; the
-target is issue 11's for tvm_ffi_jit. Calls: ns per call, the loop's own cost removed.
-"GIL released" is the default of both tvm_ffi_jit and apache-tvm-ffi; torch cpp_extension,
-pybind11, nanobind and the floor prototype (../shared/floors, no error or GIL handling) hold the
-GIL, so they stand in the "GIL held" rows. Scaling rows time one call on a prebuilt container.
-
-{table(rows, libraries, figures)}
-
-Chart of the ratios against apache-tvm-ffi (log scale): `{chart_name}`.
-
-Versions:
-{_versions(context)}
-
-Skipped or failed:
-{chr(10).join(notes) if notes else "- nothing"}
-"""
+    paragraphs = [
+        f"`{context['command']}` on {context['date']}, commit {context['commit']}; "
+        f"the run took {context['seconds']:.0f} s.",
+        f"Machine: {context['cpu']}, {context['cores']} cores; load average {before} "
+        f"(1, 5, 15 min) at the start, {after} at the end. Other work shares these cores: read "
+        "the ratios, which come from one run, rather than the absolute figures.",
+        "Each library runs in processes of its own, one library after another in each turn; a "
+        f"figure is the median over turns ({context['settings']}; torch cpp_extension's cold "
+        "build is built once). Ratio = tvm_ffi_jit / apache-tvm-ffi; the target is issue 11's "
+        'for tvm_ffi_jit. Calls: ns per call, the loop\'s own cost removed. "GIL released" is '
+        "the default of tvm_ffi_jit and apache-tvm-ffi; torch cpp_extension, pybind11, nanobind "
+        "(-O2) and the floor prototype (../shared/floors: no error or GIL handling) hold the "
+        'GIL, so they stand in the "GIL held" rows. Scaling rows time one call on a prebuilt '
+        "container.",
+    ]
+    text = "# Benchmark results\n\n"
+    text += "\n\n".join(textwrap.fill(p, width=100) for p in paragraphs)
+    text += f"\n\n{table(rows, libraries, figures)}\n\n"
+    text += f"Chart of the ratios against apache-tvm-ffi (log scale): `{chart_name}`.\n\n"
+    text += f"Versions:\n{_versions(context)}\n\n"
+    text += "Skipped or failed:\n" + ("\n".join(notes) if notes else "- nothing") + "\n"
+    return text
 
 
 def chart(rows, libraries, path) -> str:
@@ -171,7 +180,8 @@ def chart(rows, libraries, path) -> str:
             if value:
                 ys.append(j + i * height)
                 ratios.append(value / upstream[row.key])
-        ax.barh(ys, ratios, height=height, label=name)
+        if ratios:
+            ax.barh(ys, ratios, height=height, label=name, color=COLORS.get(name, "gray"))
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xscale("log")
     ax.set_yticks([j + 0.4 - height / 2 for j in range(len(shown))])

@@ -87,18 +87,17 @@ def _gil_variants(func, kind: str) -> list:
     return [("released", setter(True)), ("held", setter(False))]
 
 
-def _call_shapes(spec: dict) -> list:
-    """(row, function name, argument kind, argument count, timeit statement, loops)."""
-    number = spec["number"]
+def _call_shapes() -> list:
+    """(row, function name, argument kind, argument count, timeit statement)."""
     eight = "f(" + ", ".join(f"a{i}" for i in range(8)) + ")"
     return [
-        ("noop", "noop", None, 0, "f()", number),
-        ("add3", "add3", "int", 3, "f(a0, a1, a2)", number),
-        ("nop3_torch", "nop3", "torch", 3, "f(a0, a1, a2)", number // 4),
-        ("nop3_numpy", "nop3", "numpy", 3, "f(a0, a1, a2)", number // 4),
-        ("nop8_torch", "nop8", "torch", 8, eight, number // 8),
-        ("alloc_torch", "alloc_like", "torch", 1, None, number // 8),
-        ("error", "fail", None, 0, "try:\n    f()\nexcept Exception:\n    pass", number // 8),
+        ("noop", "noop", None, 0, "f()"),
+        ("add3", "add3", "int", 3, "f(a0, a1, a2)"),
+        ("nop3_torch", "nop3", "torch", 3, "f(a0, a1, a2)"),
+        ("nop3_numpy", "nop3", "numpy", 3, "f(a0, a1, a2)"),
+        ("nop8_torch", "nop8", "torch", 8, eight),
+        ("alloc_torch", "alloc_like", "torch", 1, None),
+        ("error", "fail", None, 0, "try:\n    f()\nexcept Exception:\n    pass"),
     ]
 
 
@@ -146,7 +145,7 @@ def task_calls(spec: dict) -> dict:
     kind = LIBRARIES[library]["kind"]
     module = _load_calls_module(spec)
     values, skipped = {}, {}
-    for row, name, arg_kind, count, stmt, number in _call_shapes(spec):
+    for row, name, arg_kind, count, stmt in _call_shapes():
         func = _function(module, library, name)
         reason = NOT_COMPARABLE.get(library, {}).get(arg_kind)
         if func is None:
@@ -172,8 +171,8 @@ def task_calls(spec: dict) -> dict:
             import torch
 
             scope["torch"] = torch
-        number = max(number, 50)
-        timings = best_ns(stmt, scope, number, spec["repeat"], _gil_variants(func, kind))
+        budget = {"repeat": spec["repeat"], "seconds": spec["seconds"], "number": spec["number"]}
+        timings = best_ns(stmt, scope, budget, _gil_variants(func, kind))
         for gil, ns in timings.items():
             values[f"call.{row}.{gil}"] = ns
     sizes = spec["sizes"]
