@@ -379,7 +379,17 @@ def _build_or_wait(job: Job, name: str, in_cache: bool, verbose: bool) -> str:
             error_class = ToolchainError if failure["class"] == "ToolchainError" else BuildError
             raise error_class(failure["message"])
         stable_name = not in_cache and job.plan.output is None
-        return _build_locked(job.plan, job.entry, job.key, job.source_paths, verbose, stable_name)
+
+        def build() -> str:
+            return _build_locked(
+                job.plan, job.entry, job.key, job.source_paths, verbose, stable_name
+            )
+
+        if not in_cache or job.plan.output is not None:
+            return build()
+        from . import remote  # the cold path only: the remote cache (TVM_FFI_JIT_REMOTE_CACHE)
+
+        return remote.fetch_or_build(job, name, build)
 
 
 def _build_locked(
