@@ -9,6 +9,7 @@ import argparse
 import os
 import re
 import time
+from contextlib import contextmanager
 
 from . import cache, cache_admin
 
@@ -79,11 +80,26 @@ def _remote_store(args):
         args.parser.error(str(err))
 
 
+@contextmanager
+def _naming(store):
+    """Store errors name the (redacted) store they came from."""
+    from .remote_store import StoreError
+
+    try:
+        yield
+    except StoreError as err:
+        raise StoreError(f"remote cache {store.url}: {err}") from None
+
+
 def _list_remote(args) -> int:
     from . import remote_admin
 
     store = _remote_store(args)
-    records = remote_admin.listing(store)
+    with _naming(store):
+        return _print_remote(remote_admin.listing(store), store)
+
+
+def _print_remote(records, store) -> int:
     if not records:
         print(f"the remote cache is empty ({store.url})")
         return 0
@@ -103,7 +119,8 @@ def _push(args) -> int:
     from . import remote_admin
 
     store = _remote_store(args)
-    pushed = remote_admin.push(_own_root(), store, args.name)
+    with _naming(store):
+        pushed = remote_admin.push(_own_root(), store, args.name)
     for entry in pushed:
         print(f"pushed {entry.name} {entry.key[:16]}")
     print(f"pushed {_entries(len(pushed))} to {store.url}")
@@ -115,7 +132,8 @@ def _pull(args) -> int:
 
     store = _remote_store(args)
     root = _own_root()
-    pulled = remote_admin.pull(root, store, args.name)
+    with _naming(store):
+        pulled = remote_admin.pull(root, store, args.name)
     for record in pulled:
         print(f"pulled {record.name} {record.key[:16]} ({format_size(record.size)})")
     print(f"pulled {_entries(len(pulled))} from {store.url} into {root}")

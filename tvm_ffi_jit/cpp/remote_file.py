@@ -31,7 +31,7 @@ class FileStore(Store):
     def _dir(self, kind: str) -> str:
         if not os.path.isdir(self.root):
             # An unmounted share must not look like an empty store that everyone writes into.
-            raise StoreError(f"{self.root} is not a directory (unmounted?)")
+            raise StoreError(f"{self.root} is not a directory (not mounted?)")
         path = os.path.join(self.root, kind)
         os.makedirs(path, exist_ok=True)
         return path
@@ -48,13 +48,13 @@ class FileStore(Store):
         except FileNotFoundError:
             return None
         except OSError as err:
-            raise StoreError(f"cannot read from {self.url}: {err.strerror}") from None
+            raise StoreError(f"cannot read from the store: {err.strerror}") from None
 
     def put(self, key, record):
         try:
             _write_then_rename(self._path(_RECORDS, key, ".rec"), record)
         except OSError as err:
-            raise StoreError(f"cannot write to {self.url}: {err.strerror}") from None
+            raise StoreError(f"cannot write to the store: {err.strerror}") from None
 
     def acquire(self, key, owner, ttl):
         try:
@@ -77,7 +77,7 @@ class FileStore(Store):
                     return False  # another taker had already replaced it: ours was fresh
             return False
         except OSError as err:
-            raise StoreError(f"cannot take a lease in {self.url}: {err.strerror}") from None
+            raise StoreError(f"cannot take a lease in the store: {err.strerror}") from None
 
     def renew(self, key, owner, ttl):
         try:
@@ -88,7 +88,7 @@ class FileStore(Store):
             _write_then_rename(path, f"{owner} {time.time() + ttl}".encode())
             return True
         except OSError as err:
-            raise StoreError(f"cannot renew a lease in {self.url}: {err.strerror}") from None
+            raise StoreError(f"cannot renew a lease in the store: {err.strerror}") from None
 
     def release(self, key, owner):
         try:
@@ -103,7 +103,7 @@ class FileStore(Store):
         try:
             names = os.listdir(self._dir(_RECORDS))
         except OSError as err:
-            raise StoreError(f"cannot list {self.url}: {err.strerror}") from None
+            raise StoreError(f"cannot list the store: {err.strerror}") from None
         return sorted(n[: -len(".rec")] for n in names if n.endswith(".rec"))
 
 

@@ -54,7 +54,7 @@ class RedisStore(Store):
         message = f"{type(err).__name__}: {err}"
         for secret in self._secrets:
             message = message.replace(secret, "***")
-        return StoreError(f"cannot {what} {self.url}: {message}")
+        return StoreError(f"cannot {what} the store: {message}")
 
     def _call(self, what: str, function, *args, **kwargs):
         try:
@@ -65,7 +65,7 @@ class RedisStore(Store):
     def get(self, key):
         record = self._call("read from", self._client.get, _RECORD + key)
         if record is not None and not isinstance(record, bytes):
-            raise StoreError(f"{self.url} returned a {type(record).__name__}, not bytes")
+            raise StoreError(f"the store returned a {type(record).__name__}, not bytes")
         return record
 
     def put(self, key, record):
