@@ -142,10 +142,19 @@ def _link_new(path: str, data: bytes) -> bool:
         os.unlink(tmp)
 
 
+_UNREADABLE_LEASE = 60.0  # seconds an unreadable lease file (not ours: ours are whole) holds
+
+
 def _read_lease(path: str) -> "tuple[str, float] | None":
+    """(owner, expiry), None when there is no lease."""
     try:
-        with open(path, encoding="utf-8") as f:
-            owner, _, expiry = f.read().rpartition(" ")
+        with open(path, "rb") as f:
+            owner, _, expiry = f.read().decode().rpartition(" ")
         return owner, float(expiry)
-    except (OSError, ValueError):
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError):
+        try:
+            return "", os.stat(path).st_mtime + _UNREADABLE_LEASE  # never blocks for good
+        except OSError:
+            return None
