@@ -64,8 +64,10 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         command = [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         command += ["--appendonly", "no", "--dir", str(directory)]
+        # Not under the sanitizer runtimes (.ci/sanitize preloads them): redis is not ours.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
         self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
         )
         self.client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10
@@ -495,3 +497,40 @@ def test_push_list_pull(tmp_path, monkeypatch, store_url):
     # node1 loads without a store configured and without compiling: from what it pulled.
     build_on("node1", tmp_path, monkeypatch)
     assert compiles(tmp_path) == 1
+
+
+def test_password_from_the_environment(tmp_path, monkeypatch, caplog, redis_server):
+    secret = "env-Secret-77"
+    redis_server.client.config_set("requirepass", secret)
+    redis_server.client.auth(secret)
+
+    def reset():
+        redis_server.client.config_set("requirepass", "")
+
+    try:
+        monkeypatch.setenv("TVM_FFI_JIT_REMOTE_CACHE", redis_server.url)
+        monkeypatch.setenv("TVM_FFI_JIT_REMOTE_CACHE_PASSWORD", secret)
+        build_on("node0", tmp_path, monkeypatch)
+        remote._stores.clear()
+        build_on("node1", tmp_path, monkeypatch)  # downloaded: the password was accepted
+        assert compiles(tmp_path) == 1
+        monkeypatch.setenv("TVM_FFI_JIT_REMOTE_CACHE_PASSWORD", secret + "-wrong")
+        remote._stores.clear()
+        with caplog.at_level(logging.WARNING, logger="tvm_ffi_jit"):
+            build_on("node2", tmp_path, monkeypatch)
+        (warning,) = remote_warnings(caplog)
+        assert "is unavailable" in warning and secret not in warning
+        assert compiles(tmp_path) == 2
+    finally:
+        reset()
+
+
+def test_unreadable_lease_file_does_not_block_for_good(tmp_path):
+    (tmp_path / "store").mkdir()
+    store = remote_store.open_store(f"file://{tmp_path}/store")
+    assert store.acquire("ab12", "a", 60)
+    lease = tmp_path / "store" / "leases" / "ab12.lease"
+    lease.write_bytes(b"\xff\x00 not a lease")
+    assert not store.acquire("ab12", "b", 60)  # fresh: it may be a writer of another version
+    os.utime(lease, (time.time() - 120, time.time() - 120))
+    assert store.acquire("ab12", "b", 60)
