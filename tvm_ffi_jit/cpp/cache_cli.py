@@ -121,8 +121,8 @@ def _push(args) -> int:
     store = _remote_store(args)
     with _naming(store):
         pushed = remote_admin.push(_own_root(), store, args.name)
-    for entry in pushed:
-        print(f"pushed {entry.name} {entry.key[:16]}")
+    for name, key, size in pushed:
+        print(f"pushed {name} {key[:16]} ({format_size(size)})")
     print(f"pushed {_entries(len(pushed))} to {store.url}")
     return 0
 

@@ -23,8 +23,9 @@ class RemoteRecord:
         self.host, self.time = str(header.get("host", "?")), float(header.get("time", 0))
 
 
-def push(root: str, store, name: "str | None" = None) -> "list[cache_admin.Entry]":
-    """Uploads each current library of the cache (of module ``name``); returns the entries."""
+def push(root: str, store, name: "str | None" = None) -> "list[tuple[str, str, int]]":
+    """Uploads each current library of the cache (of module ``name``); returns their module
+    names, remote keys and sizes."""
     pushed = []
     for entry in cache_admin.scan(root):
         if name is not None and entry.name != name:
@@ -44,7 +45,7 @@ def push(root: str, store, name: "str | None" = None) -> "list[cache_admin.Entry
         if bulk_hex(data) != manifest.get("artifact_digest"):
             continue  # modified since it was built: never spread it
         remote.upload_record(store, record["key"], entry.name, data, record["headers"])
-        pushed.append(entry)
+        pushed.append((entry.name, record["key"], len(data)))
     return pushed
 
 
