@@ -323,7 +323,7 @@ def test_store_stopped_mid_run_builds_locally_with_one_warning(tmp_path, monkeyp
         go = tmp_path / f"go-{backend}"
         go.touch()
         node = start_node(tmp_path, f"node-{backend}", url, go)
-        time.sleep(1.5)  # it polls the store, waiting for the ghost
+        time.sleep(1.0)  # it polls the store, waiting for the ghost
         assert node.poll() is None
         if backend == "redis":
             server.stop()
