@@ -534,3 +534,26 @@ def test_unreadable_lease_file_does_not_block_for_good(tmp_path):
     assert not store.acquire("ab12", "b", 60)  # fresh: it may be a writer of another version
     os.utime(lease, (time.time() - 120, time.time() - 120))
     assert store.acquire("ab12", "b", 60)
+
+
+def test_library_built_against_other_headers_is_not_installed(
+    store_url, tmp_path, monkeypatch, caplog
+):
+    """A header the library was compiled against differs on this node (the key does not see
+    #include'd files): build here, say nothing, and leave the store's record alone."""
+    monkeypatch.setenv("TVM_FFI_JIT_REMOTE_CACHE", store_url)
+    build_on("node0", tmp_path, monkeypatch)
+    store = remote_store.open_store(store_url)
+    (key,) = store.keys()
+    header, data = remote_store.split_record(store.get(key))
+    assert any(path.endswith("c_api.h") for path, _ in header["headers"])
+    header["headers"] = [
+        [p, "0" * 64 if p.endswith("c_api.h") else d] for p, d in header["headers"]
+    ]
+    other_node = remote_store.make_record(header, data)
+    store.put(key, other_node)
+    with caplog.at_level(logging.WARNING, logger="tvm_ffi_jit"):
+        build_on("node1", tmp_path, monkeypatch)
+    assert remote_warnings(caplog) == []
+    assert compiles(tmp_path) == 2
+    assert store.get(key) == other_node
