@@ -181,6 +181,11 @@ def _download_or_lease(store, rkey: str, job, name: str):
         if verdict == "foreign":
             return None, None, False  # other headers on this node: build for us only
         if store.acquire(rkey, owner, lease_seconds()):
+            # The last holder may have uploaded and released between our get and acquire.
+            artifact, _ = _try_install(store, rkey, job, name)
+            if artifact is not None:
+                store.release(rkey, owner)
+                return artifact, None, False
             return None, owner, True
         if not said_waiting:
             said_waiting = True
