@@ -34,9 +34,13 @@ def lease_seconds() -> float:
     return seconds("TVM_FFI_JIT_REMOTE_LEASE", 60.0)
 
 
+def _url() -> str:
+    return os.environ.get(URL_VARIABLE, "").strip()
+
+
 def configured_store():
     """The store ``TVM_FFI_JIT_REMOTE_CACHE`` names, None when unset or failed earlier."""
-    url = os.environ.get(URL_VARIABLE, "").strip()
+    url = _url()
     if not url:
         return None
     if url not in _stores:
@@ -104,7 +108,12 @@ def fetch_or_build(job, name: str, build) -> str:
         artifact = build()
         _remember(job, name, artifact, None)
         return artifact
-    rkey = remote_key(job.plan)
+    try:
+        rkey = remote_key(job.plan)
+    except OSError as err:  # a compiler file that cannot be read: nothing to share
+        if store is not None:
+            _give_up(_url(), err)
+        return build()
     if mirror is not None:
         try:
             artifact, _ = _try_install(mirror, rkey, job, name)
@@ -120,7 +129,7 @@ def fetch_or_build(job, name: str, build) -> str:
     try:
         artifact, owner, upload = _download_or_lease(store, rkey, job, name)
     except StoreError as err:
-        _give_up(os.environ.get(URL_VARIABLE, "").strip(), err)
+        _give_up(_url(), err)
         store, artifact = None, None
     if artifact is not None:
         return artifact
@@ -135,7 +144,7 @@ def fetch_or_build(job, name: str, build) -> str:
     finally:
         if renewer is not None:
             renewer.stop()
-            if _stores.get(os.environ.get(URL_VARIABLE, "").strip()) is store:
+            if _stores.get(_url()) is store:
                 store.release(rkey, owner)  # not after a fault: it would wait out a timeout
     return artifact
 
@@ -163,7 +172,7 @@ def _upload(store, rkey: str, name: str, data: bytes, headers) -> None:
         upload_record(store, rkey, name, data, headers)
         logger.info("tvm_ffi_jit: uploaded %s (%d bytes) to %s", name, len(data), store.url)
     except StoreError as err:
-        _give_up(os.environ.get(URL_VARIABLE, "").strip(), err)
+        _give_up(_url(), err)
 
 
 def _download_or_lease(store, rkey: str, job, name: str):
