@@ -112,7 +112,8 @@ def node_env(tmp_path, monkeypatch):
     wrapper.chmod(0o755)
     monkeypatch.setenv("CC", str(wrapper))
     monkeypatch.setenv("COMPILE_LOG", str(tmp_path / "compiles.log"))
-    monkeypatch.setenv("TVM_FFI_JIT_REMOTE_LEASE", "1")
+    # Long enough that a builder on a loaded machine keeps it (the take-over test shortens it).
+    monkeypatch.setenv("TVM_FFI_JIT_REMOTE_LEASE", "10")
     monkeypatch.setenv("TVM_FFI_JIT_REMOTE_TIMEOUT", "2")
     monkeypatch.delenv("TVM_FFI_JIT_REMOTE_CACHE", raising=False)
     monkeypatch.delenv("COMPILE_SLEEP", raising=False)
@@ -185,16 +186,20 @@ def test_store_records_and_leases(store_url):
     assert remote_store.split_record(store.get("ab12")) == (header, b"lib")
     assert store.keys() == ["ab12"] and store.header("ab12")["name"] == "m"
 
-    assert store.acquire("ab12", "a", 0.4)
-    assert not store.acquire("ab12", "b", 0.4)
-    assert not store.renew("ab12", "b", 0.4) and store.renew("ab12", "a", 0.4)
-    time.sleep(0.6)  # a's lease expires: b takes over, a can no longer renew or release it
-    assert store.acquire("ab12", "b", 5)
-    assert not store.renew("ab12", "a", 5)
+    assert store.acquire("ab12", "a", 30)
+    assert not store.acquire("ab12", "b", 30)
+    assert not store.renew("ab12", "b", 30) and store.renew("ab12", "a", 30)
+    store.release("ab12", "b")  # not b's: stays
+    assert not store.acquire("ab12", "c", 30)
     store.release("ab12", "a")
-    assert not store.acquire("ab12", "c", 5)
-    store.release("ab12", "b")
-    assert store.acquire("ab12", "c", 5)
+    assert store.acquire("ab12", "c", 30)
+
+    assert store.acquire("cd34", "a", 0.2)
+    time.sleep(0.4)  # a's lease expires: b takes over, a can no longer renew or release it
+    assert store.acquire("cd34", "b", 30)
+    assert not store.renew("cd34", "a", 30)
+    store.release("cd34", "a")
+    assert not store.acquire("cd34", "c", 30)
 
 
 def test_download_is_published_like_a_local_build(store_url, tmp_path, monkeypatch):
@@ -289,7 +294,9 @@ def test_cluster_compiles_once(store_url, tmp_path):
 def test_dead_builder_is_taken_over_after_its_lease_expires(store_url, tmp_path):
     go = tmp_path / "go"
     go.touch()
-    dying = start_node(tmp_path, "dying", store_url, go, COMPILE_SLEEP="60")
+    dying = start_node(
+        tmp_path, "dying", store_url, go, COMPILE_SLEEP="60", TVM_FFI_JIT_REMOTE_LEASE="1"
+    )
     deadline = time.monotonic() + 30
     while compiles(tmp_path) == 0:  # it holds the lease and compiles
         assert time.monotonic() < deadline and dying.poll() is None, dying.communicate()
@@ -297,7 +304,7 @@ def test_dead_builder_is_taken_over_after_its_lease_expires(store_url, tmp_path)
     os.killpg(dying.pid, 9)
     dying.communicate()
     start = time.monotonic()
-    survivor = start_node(tmp_path, "survivor", store_url, go)
+    survivor = start_node(tmp_path, "survivor", store_url, go, TVM_FFI_JIT_REMOTE_LEASE="1")
     out, err = survivor.communicate(timeout=60)
     assert survivor.returncode == 0, err
     assert out.split() == ["42"] and REMOTE_WARNING not in err
