@@ -15,9 +15,9 @@ has called the loaded function. Compiles are counted by a wrapper around the C++
 The Redis row starts its own ``redis-server`` on a free loopback port (skipped when
 ``redis-server`` or the ``redis`` package is missing).
 
-Measured here (2 shared cores, load average ~10 from other work, so every "node" competes for
-the same two cores): off 92 s and 8 compiles; cold 16 s (file) / 14 s (Redis) and 1 compile;
-warm 12 s / 18 s and 0 compiles; every node's own cache already warm 1.05 s.
+Measured here (2 shared cores at load averages of 10 to 28 from other work, so every "node"
+competes for the same two cores; two runs): off 80-92 s and 8 compiles; cold 14-25 s and 1
+compile; warm 6-18 s and 0 compiles; every node's own cache already warm 1-5.5 s.
 """
 
 import argparse
