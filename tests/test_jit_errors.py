@@ -96,7 +96,7 @@ def depfile_naming_the_inline_text(directory) -> str:
             'g++ "$@" || exit $?\n'
             'case " $* " in *" -MF "*) ;; *) exit 0;; esac\n'
             'while [ "$1" != "-MF" ]; do shift; done\n'
-            'printf " reread/cpp_sources\\n" >> "$2"\n'
+            'printf "%s: reread/cpp_sources\\n" "${2%.d}" >> "$2"\n'
         )
     os.chmod(path, 0o755)
     return path
