@@ -1,5 +1,6 @@
 """What a build shows while it runs: the TTY progress line, verbose output, logging, the log."""
 
+import io
 import logging
 import os
 import subprocess
@@ -285,3 +286,19 @@ def test_a_slow_build_shows_progress_in_its_notebook_cell(tmp_path, cache_dir):
     assert final.startswith("tvm_ffi_jit: built nb_slow in ") and final.endswith(" s"), final
     outputs = notebook.cells[1].outputs
     assert [(o.output_type, o.data["text/plain"]) for o in outputs] == [("display_data", final)]
+
+
+def test_the_terminal_line_keeps_the_step_and_time_within_the_width(monkeypatch):
+    from tvm_ffi_jit.cpp import ninja
+
+    class Terminal(io.StringIO):
+        def fileno(self):
+            return 2
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((40, 24)))
+    ninja._TerminalLine().show("tvm_ffi_jit: building a_long_name: compiling main.cpp [1/2], 1.0 s")
+    # One column short of the width: the cursor stays on the line.
+    assert terminal.getvalue() == "\r\x1b[K...ame: compiling main.cpp [1/2], 1.0 s"
+    assert len(terminal.getvalue()) == len("\r\x1b[K") + 39

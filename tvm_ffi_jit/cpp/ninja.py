@@ -172,6 +172,12 @@ class _TerminalLine:
     """One stderr line rewritten in place; it disappears when the build ends."""
 
     def show(self, text: str) -> None:
+        try:
+            width = os.get_terminal_size(sys.stderr.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            width = 0  # unknown
+        if 0 < width <= len(text):  # a wrapped line could no longer be rewritten
+            text = "..." + text[len(text) - width + 4 :]  # the step and the time stay
         sys.stderr.write("\r\x1b[K" + text)
         sys.stderr.flush()
 
