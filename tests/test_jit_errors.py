@@ -54,6 +54,9 @@ def test_a_compile_error_quotes_the_users_line_under_one_public_frame():
     lines = message.splitlines()
     quoted = lines.index("    4 |   return y + undeclared_thing;")
     assert lines[quoted + 1] == "      |              ^~~~~~~~~~~~~~~~"
+    # ninja's own lines and the echoed command are left to the log: only diagnostics show.
+    assert "FAILED:" not in message and "build stopped" not in message
+    assert " -c main.cpp" not in message
     # The kept build directory holds each text where the diagnostics point, byte for byte.
     kept = os.path.dirname(message.split("full log: ")[1].split("\n")[0])
     assert os.path.basename(kept) == "failed-build"

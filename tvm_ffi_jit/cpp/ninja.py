@@ -312,6 +312,20 @@ class _Progress:
             self._show(self.line.finish, final)
 
 
+def compiler_output(lines: "list[str]") -> "list[str]":
+    """ninja's output without its own lines: ``FAILED: <target>``, the failed command echoed
+    after it (it is in the build log) and ``ninja: build stopped``; the diagnostics stay."""
+    kept, skip_command = [], False
+    for line in lines:
+        if skip_command:
+            skip_command = False
+        elif line.startswith("FAILED: "):
+            skip_command = True
+        elif not line.startswith("ninja: build stopped"):
+            kept.append(line)
+    return kept
+
+
 def _status(line: str):
     """``@@ninja 2/3 <command>`` (finished/total) -> (2, 3, command); None for other lines."""
     if not line.startswith(_STATUS_PREFIX):
@@ -366,7 +380,7 @@ def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str, plan
     finally:
         progress.close(succeeded=returncode == 0)
     if returncode != 0:
-        text = "".join(diagnostics).strip()
+        text = "".join(compiler_output(diagnostics)).strip()
         if len(text) > _MAX_ERROR_CHARS:
             text = "...\n" + text[-_MAX_ERROR_CHARS:]
         # Undefined functions first: the linker's own lines are easy to miss in a long log.
