@@ -135,3 +135,16 @@ def test_options_reach_load_inline(shell, capsys, monkeypatch, tmp_path):
     error, out = run(shell, capsys, "%%tvm_ffi_jit\nint x;\n")
     assert type(error).__name__ == "UsageError" and "name" in str(error)
     assert len(calls) == 1
+
+
+def test_example_notebook_is_committed_without_outputs():
+    import json
+    import pathlib
+
+    path = pathlib.Path(__file__).parent.parent / "examples" / "notebook" / "softplus.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert [c["outputs"] for c in code] == [[]] * len(code)
+    assert {c["execution_count"] for c in code} == {None}
+    tagged = [c for c in code if "raises-exception" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1 and "".join(tagged[0]["source"]).startswith("%%tvm_ffi_jit ")
