@@ -8,8 +8,6 @@ import pytest
 
 import tvm_ffi_jit
 
-pytest.importorskip("IPython")
-
 ADD_SUB_NEG = """%%tvm_ffi_jit nb_ops --functions add,sub --functions neg
 int64_t add(int64_t a, int64_t b) { return a + b; }
 int64_t sub(int64_t a, int64_t b) { return a - b; }
@@ -30,6 +28,7 @@ int64_t twice(int64_t x) {
 
 @pytest.fixture(scope="module")
 def shell(tmp_path_factory):
+    pytest.importorskip("IPython")
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
