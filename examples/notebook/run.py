@@ -86,10 +86,12 @@ def main() -> None:
 
     error_line = check_broken_cell(nb)
     check_plot(nb)
-    for cell in nb.cells:
+    for cell in nb.cells:  # what the cells printed, and text displays (the build lines)
         for output in cell.get("outputs", []):
             if output.output_type == "stream":
                 print(output.text, end="")
+            elif output.output_type == "display_data" and "image/png" not in output.data:
+                print(output.data.get("text/plain", ""))
     print(f"broken cell: {error_line.strip()}")
     print(f"OK: {len(nb.cells)} cells ran in {seconds:.1f} s")
 
