@@ -62,7 +62,6 @@ def test_import_does_not_import_ipython():
 def test_cell_binds_functions_then_rebinds_the_edited_cell(shell, capsys):
     error, out = run(shell, capsys, ADD_SUB_NEG)
     assert error is None, out
-    assert out.startswith("built nb_ops in ") and out.endswith(" s\n")
     ns = shell.user_ns
     assert (ns["add"](2, 3), ns["sub"](2, 3), ns["neg"](4)) == (5, -1, -4)
     assert isinstance(ns["nb_ops"], tvm_ffi_jit.Module)
@@ -73,7 +72,7 @@ def test_cell_binds_functions_then_rebinds_the_edited_cell(shell, capsys):
 
     ns["neg"] = "the user's own"
     error, out = run(shell, capsys, ADD_ONLY)
-    assert error is None and out.startswith("built nb_ops in "), out
+    assert error is None, out
     assert ns["add"](2, 3) == 6
     assert "sub" not in ns  # the cell no longer defines it
     assert ns["neg"] == "the user's own"  # reassigned since: not the magic's to remove
@@ -110,7 +109,7 @@ def test_options_reach_load_inline(shell, capsys, monkeypatch, tmp_path):
         "__global__ void k() {}\n"
     )
     error, out = run(shell, capsys, cell)
-    assert error is None and out.startswith("built nb_opts in "), (error, out)
+    assert error is None, (error, out)
     assert calls == [
         (
             "nb_opts",

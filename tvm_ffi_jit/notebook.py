@@ -13,19 +13,13 @@ magic line is line 1). This module imports IPython; ``import tvm_ffi_jit`` does 
 
 from __future__ import annotations
 
-import os
 import shlex
-import time
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from .error import BuildError
-
-# Publish copies the library, so a library built by this call is at most this much older
-# than the call's start (file times come from a coarse clock).
-_CLOCK_SLACK_NS = 50_000_000
 
 
 @magics_class
@@ -35,7 +29,6 @@ class TvmFfiJitMagics(Magics):
     def __init__(self, shell=None):
         super().__init__(shell)
         self._bound: dict[str, dict[str, object]] = {}  # cell name -> {variable: value}
-        self._loaded: set[str] = set()  # libraries this shell has loaded (later loads are hits)
 
     @magic_arguments()
     @argument("name", help="module name (also the variable the module is bound to)")
@@ -63,13 +56,13 @@ class TvmFfiJitMagics(Magics):
         cell's name (or ``--module VAR``), except where a function takes that name. Running
         the cell again rebinds the new code; a function the new code no longer exports is
         unbound (unless the variable was reassigned since). Nothing prints when the module
-        comes from the cache; a build prints one line with its time. A compile error is shown
-        without a traceback; its diagnostics carry the cell's own line numbers.
+        comes from the cache; a build over a second shows the JIT's progress line. A compile
+        error is shown without a traceback; its diagnostics carry the cell's own line numbers.
         """
         args = _parse(self.tvm_ffi_jit.parser, line)
         if not cell.strip():
             raise UsageError(f"%%tvm_ffi_jit {args.name}: the cell is empty; write C++ below it")
-        module = _build(args, cell, self._loaded)
+        module = _build(args, cell)
         self._rebind(args.name, _bindings(module, args.module or args.name))
 
     def _rebind(self, cell_name: str, bindings: dict[str, object]) -> None:
@@ -99,14 +92,13 @@ def _parse(parser, line: str):
     return parser.parse_args(argv)
 
 
-def _build(args, cell: str, loaded: set[str]):
+def _build(args, cell: str):
     from . import cpp
 
     # A leading newline makes the body's first line line 2, as it is in the cell.
     source = "\n" + cell
-    start_ns = time.time_ns()
     try:
-        module = cpp.load_inline(
+        return cpp.load_inline(
             args.name,
             cpp_sources=None if args.cuda else source,
             cuda_sources=source if args.cuda else None,
@@ -120,11 +112,6 @@ def _build(args, cell: str, loaded: set[str]):
     except BuildError as err:
         _render_briefly(err)
         raise err.with_traceback(None) from None
-    path = getattr(module, "path", None)
-    if path not in loaded and _built_since(path, start_ns):
-        print(f"built {args.name} in {(time.time_ns() - start_ns) / 1e9:.1f} s")
-    loaded.add(path)
-    return module
 
 
 def _function_names(values: list[str]) -> list[str]:
@@ -140,14 +127,6 @@ def _bindings(module, module_variable: str) -> dict[str, object]:
         if name.isidentifier():
             bindings[name] = getattr(module, name)  # a function wins over the module's name
     return bindings
-
-
-def _built_since(path, start_ns: int) -> bool:
-    """Whether the library at ``path`` was written since ``start_ns`` (a cache hit is older)."""
-    try:
-        return os.stat(path).st_mtime_ns >= start_ns - _CLOCK_SLACK_NS
-    except (OSError, TypeError):
-        return False
 
 
 def _render_briefly(err: BaseException) -> None:
