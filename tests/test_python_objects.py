@@ -621,4 +621,4 @@ def test_docs_of_a_library_survive_a_fresh_process(mod):
     """
     out = run_isolated(code)
     assert out.returncode == 0, out.stderr
-    assert out.stdout == "Adds two ints. <tvm_ffi_jit.Function add_ints(int, int) -> int>\n"
+    assert out.stdout == "Adds two ints. <tvm_ffi_jit.Function add_ints(a: int, b: int) -> int>\n"

@@ -120,7 +120,7 @@ def test_a_module_function_called_directly_breaks_the_graph_and_says_why(mod):
     def fn(x):
         return mod.scale(x * 2, 2.0) + 1
 
-    mod.scale  # looked up before: inside the compiled code the lookup is another Function call
+    assert mod.scale  # looked up now: in compiled code the lookup would be another Function call
     hint = 'tvm_ffi_jit.torch.custom_op("mylib::scale", mod.scale, mutates_args=..., fake=...)'
     with pytest.raises(torch._dynamo.exc.Unsupported) as info:
         torch.compile(fn, backend="eager", fullgraph=True)(torch.ones(3))
