@@ -219,7 +219,8 @@ def test_dtype_arguments_reach_the_kernel_from_torch_dtypes(mod):
 
 def test_eager_calls_do_not_import_dynamo(mod):
     # torch would import torch._dynamo (seconds) on the first call of a custom op; a fresh
-    # process shows that an eager forward and backward through the op leave it unloaded.
+    # process shows that an eager forward and backward through the op leave it unloaded, and
+    # that torch.compile, importing it later, still explains a module function it meets.
     script = f"""
 import sys, torch, tvm_ffi_jit.cpp, tvm_ffi_jit.torch
 mod = tvm_ffi_jit.cpp.load_inline("torch_integration", cpp_sources={KERNELS!r},
@@ -228,10 +229,15 @@ op = tvm_ffi_jit.torch.custom_op("t::scale", mod.scale, backward=lambda ctx, g: 
 x = torch.ones(3, requires_grad=True)
 op(x, 2.0).sum().backward()
 print(x.grad.tolist(), "torch._dynamo" in sys.modules)
+# torch.compile imports torch._dynamo only now: the graph-break message is installed then.
+try:
+    torch.compile(lambda t: mod.scale(t, 2.0), backend="eager", fullgraph=True)(x)
+except Exception as error:
+    print("`scale` is a tvm_ffi_jit module function" in str(error))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["[2.0,", "2.0,", "2.0]", "False"]
+    assert out.stdout.split() == ["[2.0,", "2.0,", "2.0]", "False", "True"]
 
 
 def test_recorded_parameter_names_name_the_schema_and_mutates_args(mod):
