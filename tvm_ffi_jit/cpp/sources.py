@@ -3,7 +3,8 @@
 A user file's extension picks its compiler, whichever list it came in: ``.cu`` goes to nvcc,
 ``.c`` to the C compiler, ``.o``/``.obj`` straight to the linker, anything else to the C++
 compiler. Inline text is wrapped in ``#line`` directives so compiler diagnostics name the
-user's own source (``<name>/cpp_sources:LINE``) rather than the generated file, and one
+user's own source (``<name>/cpp_sources:LINE``) rather than the generated file (the text is
+written at that path in the build directory too, so compilers quote the line), and one
 ``TVM_FFI_DLL_EXPORT_TYPED_FUNC`` per requested function is appended after a ``#line`` reset.
 Embedded cubins become one small generated assembly file each (see :func:`embedded_cubins`).
 """
@@ -26,7 +27,7 @@ StrOrList = "str | list[str] | tuple[str, ...] | None"
 class SourceFile:
     """One translation unit: where it lives, how to compile it, and a hash of its bytes."""
 
-    __slots__ = ("path", "language", "digest", "generated_text", "payload")
+    __slots__ = ("path", "language", "digest", "generated_text", "payload", "line_files")
 
     def __init__(
         self,
@@ -43,6 +44,8 @@ class SourceFile:
         self.generated_text = generated_text
         # (file name, bytes) the generated text reads (an embedded cubin); None for others.
         self.payload = payload
+        # (path, text) of the user's texts the #line directives in generated_text name.
+        self.line_files: list[tuple[str, str]] = []
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r}, {self.language!r})"
@@ -126,11 +129,19 @@ def user_files(cpp_files: StrOrList, cuda_files: StrOrList, sources: StrOrList =
     return files
 
 
+def line_files(name: str, kind: str, texts: "list[str]") -> "list[tuple[str, str]]":
+    """(the path a ``#line`` directive names, the user's text) for each inline text: written
+    at that path in the build directory, where compilers (run from there) find the lines
+    they quote under a diagnostic."""
+    if len(texts) == 1:
+        return [(f"{name}/{kind}", texts[0])]
+    return [(f"{name}/{kind}[{i}]", text) for i, text in enumerate(texts)]
+
+
 def _with_line_directives(name: str, kind: str, texts: "list[str]") -> str:
     """Joins the user's texts, each introduced by a #line naming it as the user wrote it."""
     parts = []
-    for i, text in enumerate(texts):
-        label = f"{name}/{kind}" if len(texts) == 1 else f"{name}/{kind}[{i}]"
+    for label, text in line_files(name, kind, texts):
         parts.append(f'#line 1 "{label}"\n')
         parts.append(text if text.endswith("\n") else text + "\n")
     return "".join(parts)
@@ -231,10 +242,12 @@ def inline_files(
     if cpp_texts:
         text = decorate(name, "cpp_sources", cpp_texts, functions, docs)
         files.append(_generated("main.cpp", CXX, text))
+        files[-1].line_files = line_files(name, "cpp_sources", cpp_texts)
     if cuda_texts:
         exported = [] if cpp_texts else functions
         text = decorate(name, "cuda_sources", cuda_texts, exported, docs)
         files.append(_generated("cuda.cu", CUDA, text))
+        files[-1].line_files = line_files(name, "cuda_sources", cuda_texts)
     return files
 
 
@@ -291,14 +304,30 @@ def _generated(path: str, language: str, text: str) -> SourceFile:
     return SourceFile(path, language, _digest(text.encode()), generated_text=text)
 
 
-def write_generated(files: "list[SourceFile]", build_dir: str) -> None:
+def write_generated(files: "list[SourceFile]", build_dir: str, taken=()) -> None:
     """Writes inline sources (and their payloads) into ``build_dir``, leaving identical files
-    untouched so ninja does not rebuild them."""
+    untouched so ninja does not rebuild them.
+
+    The user's texts go where the ``#line`` directives point (``<name>/cpp_sources``) unless
+    that directory's name is in ``taken`` (a file the build writes: ``output=<name>``); they
+    are derived from the sources, so the cache key need not cover them."""
     for src in files:
         if src.generated_text is not None:
             _write_if_changed(os.path.join(build_dir, src.path), src.generated_text.encode())
         if src.payload is not None:
             _write_if_changed(os.path.join(build_dir, src.payload[0]), src.payload[1])
+    taken = set(taken).union(f.path for f in files if f.generated_text is not None)
+    taken.update(f.payload[0] for f in files if f.payload is not None)
+    for src in files:
+        for path, text in src.line_files:
+            if path.split("/", 1)[0] in taken:
+                continue  # only the excerpts under the compiler's diagnostics are lost
+            target = os.path.join(build_dir, path)
+            try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                _write_if_changed(target, text.encode())
+            except OSError:
+                pass  # the same: nothing the build itself needs
 
 
 def _write_if_changed(path: str, data: bytes) -> None:
