@@ -16,6 +16,7 @@ and one character-class search, and tokenizes only the parameter lists of the ex
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from collections.abc import Iterable
@@ -257,7 +258,10 @@ def _decide(found: list[tuple[list[str], bool]]) -> list[str] | None:
 
 def _opens_namespace(source: str, brace: int) -> bool:
     """Whether the ``{`` at ``brace`` opens a namespace or an ``extern "C"`` block."""
-    words = source[max(0, brace - 128) : brace].split()[-2:]
+    start = max(0, brace - 128)
+    if source.rfind("namespace", start, brace) < 0 and source.rfind("extern", start, brace) < 0:
+        return False  # most braces: a function body, a class, an initializer
+    words = source[start:brace].split()[-2:]
     if words[-1:] == ["namespace"] or words == ["extern", '"C"']:
         return True
     return len(words) == 2 and words[0] == "namespace" and words[1].replace("::", "").isidentifier()
@@ -286,16 +290,23 @@ def _occurrences(source: str, functions: Iterable[str]):
 def parameter_names(source: str, functions: Iterable[str]) -> dict[str, list[str]]:
     """Parameter names of those ``functions`` declared at namespace scope in ``source`` whose
     names the text gives for certain (function -> names; functions without any are left out)."""
+    names = _parameter_names(source, tuple(functions))
+    return {fn: list(params) for fn, params in names.items()}
+
+
+@functools.lru_cache(maxsize=32)  # a process loading the same source again reads it once
+def _parameter_names(source: str, functions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     candidates = sorted(_occurrences(source, functions))
     found: dict[str, list] = {}
     ambiguous = set()
     scopes = []  # True for a namespace (or extern "C") block
     pos = skipped_to = k = 0  # scanned up to pos; the last comment or literal ended at skipped_to
+    search, count = _EVENT.search, len(candidates)
     try:
-        while k < len(candidates):
-            event = _EVENT.search(source, pos)
+        while k < count:
+            event = search(source, pos)
             at = event.start() if event else len(source)
-            while k < len(candidates) and candidates[k][0] < at:
+            while k < count and candidates[k][0] < at:
                 start, fn, end = candidates[k]
                 k += 1
                 if start < pos or not all(scopes):
@@ -313,9 +324,10 @@ def parameter_names(source: str, functions: Iterable[str]) -> dict[str, list[str
                     found.setdefault(fn, []).append(declaration)
             if event is None:
                 break
-            if event.group() == "{":
+            head = source[at]
+            if head == "{":
                 scopes.append(_opens_namespace(source, at))
-            elif event.group() == "}":
+            elif head == "}":
                 if not scopes:
                     return {}
                 scopes.pop()
@@ -331,5 +343,5 @@ def parameter_names(source: str, functions: Iterable[str]) -> dict[str, list[str
     for fn, declarations in found.items():
         names = None if fn in ambiguous else _decide(declarations)
         if names:
-            result[fn] = names
+            result[fn] = tuple(names)
     return result
