@@ -11,6 +11,7 @@ Embedded cubins become one small generated assembly file each (see :func:`embedd
 
 import os
 
+from . import signatures
 from .digest import bulk_hex, sha256_hex
 
 CXX = "c++"
@@ -161,12 +162,33 @@ def cpp_string_literal(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _exports(name: str, functions: "list[str]", docs: "dict[str, str]", directive_line: int) -> str:
+def _exports(
+    name: str,
+    functions: "list[str]",
+    docs: "dict[str, str]",
+    directive_line: int,
+    source: str = "",
+) -> str:
     if not functions:
         return ""
     # Reset the location so an error here is not blamed on the user's last line.
     lines = [f'#line {directive_line + 1} "{name}/generated_exports"']
-    lines += [f"TVM_FFI_DLL_EXPORT_TYPED_FUNC({fn}, {fn});" for fn in functions]
+    plain = [f"TVM_FFI_DLL_EXPORT_TYPED_FUNC({fn}, {fn});" for fn in functions]
+    # Parameter names read from the source let callers pass keywords; the _IF_ARITY export
+    # drops names whose count the compiler disagrees with, and older headers lack it.
+    names = signatures.parameter_names(source, functions) if source else {}
+    if names:
+        lines.append("#ifdef TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED_IF_ARITY")
+        for fn, export in zip(functions, plain):
+            if fn in names:
+                quoted = ", ".join(f'"{n}"' for n in names[fn])
+                export = f"TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED_IF_ARITY({fn}, {fn}, {quoted});"
+            lines.append(export)
+        lines.append("#else")
+        lines += plain
+        lines.append("#endif")
+    else:
+        lines += plain
     documented = [fn for fn in functions if docs.get(fn)]
     if documented:
         # Docstrings go into the library where the headers can store them.
@@ -200,7 +222,7 @@ def decorate(
     head = "".join(f"#include <{h}>\n" for h in _INLINE_HEADERS)
     body = _with_line_directives(name, kind, texts)
     directive_line = head.count("\n") + body.count("\n") + 1
-    return head + body + _exports(name, functions, docs or {}, directive_line)
+    return head + body + _exports(name, functions, docs or {}, directive_line, body)
 
 
 def inline_files(
