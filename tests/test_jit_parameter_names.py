@@ -84,3 +84,26 @@ def test_generated_exports_name_the_parameters_and_keep_the_plain_form_as_fallba
         "TVM_FFI_DLL_EXPORT_TYPED_FUNC(one, one);",
         "#endif",
     ]
+
+
+def test_a_warm_load_keys_inline_sources_without_parsing_them(monkeypatch):
+    from tvm_ffi_jit.cpp import signatures
+
+    calls = []
+
+    def counting(source, functions):
+        calls.append(functions)
+        return {"add": ["a", "b"]}
+
+    monkeypatch.setattr(signatures, "parameter_names", counting)
+    texts = ["int add(int a, int b) { return a + b; }"]
+    (keyed,) = sources.inline_files("m", texts, None, ["add"])
+    (again,) = sources.inline_files("m", texts, None, ["add"])
+    # The digest (what a warm load computes) needs no parse, and is the same each time ...
+    assert calls == [] and keyed.digest == again.digest
+    # ... the text a build writes has the names, made once when first asked for.
+    assert 'NAMED_IF_ARITY(add, add, "a", "b")' in keyed.generated_text
+    assert keyed.generated_text is keyed.generated_text and calls == [["add"]]
+    # Another text is another key.
+    (other,) = sources.inline_files("m", ["int add(int a, int c) { return a + c; }"], None, ["add"])
+    assert other.digest != keyed.digest
