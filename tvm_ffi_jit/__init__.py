@@ -4,7 +4,8 @@
     mod = tvm_ffi_jit.cpp.load_inline("demo", cpp_sources=src, functions=["add_one"])
     mod.add_one(x, y)
 
-Importing this package never imports torch, numpy or cupy.
+Importing this package never imports torch, numpy, cupy or IPython. In IPython or Jupyter,
+``%load_ext tvm_ffi_jit`` adds the ``%%tvm_ffi_jit`` cell magic (see tvm_ffi_jit.notebook).
 """
 
 from . import _core
@@ -98,6 +99,13 @@ __all__ = [
     "use_raw_stream",
     "use_torch_stream",
 ]
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext tvm_ffi_jit``: adds the ``%%tvm_ffi_jit`` cell magic (tvm_ffi_jit.notebook)."""
+    from .notebook import load_ipython_extension as load  # imports IPython: only here
+
+    load(ipython)
 
 
 def __getattr__(name):

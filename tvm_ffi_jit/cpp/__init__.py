@@ -13,6 +13,7 @@ import os
 # The package is fully imported by the time this runs; resolving this once here keeps a
 # relative import out of every load.
 from .. import registry as _registry
+from ..error import BuildError
 from .builder import build_library
 from .dtype import to_cpp_dtype
 from .sources import normalize_functions
@@ -53,23 +54,26 @@ def build(
     ``build_directory`` builds there instead of the cache (the library is also kept there
     as ``<name>.so``). ``backend`` is ``None`` or ``"cuda"``.
     """
-    return build_library(
-        name,
-        inline=False,
-        cpp=cpp_files,
-        cuda=cuda_files,
-        source_files=sources,
-        functions=[],
-        extra_cflags=extra_cflags,
-        extra_cuda_cflags=extra_cuda_cflags,
-        extra_ldflags=extra_ldflags,
-        extra_include_paths=extra_include_paths,
-        build_directory=build_directory,
-        embed_cubin=embed_cubin,
-        backend=backend,
-        output=output,
-        verbose=verbose,
-    )
+    try:
+        return build_library(
+            name,
+            inline=False,
+            cpp=cpp_files,
+            cuda=cuda_files,
+            source_files=sources,
+            functions=[],
+            extra_cflags=extra_cflags,
+            extra_cuda_cflags=extra_cuda_cflags,
+            extra_ldflags=extra_ldflags,
+            extra_include_paths=extra_include_paths,
+            build_directory=build_directory,
+            embed_cubin=embed_cubin,
+            backend=backend,
+            output=output,
+            verbose=verbose,
+        )
+    except BuildError as err:
+        raise _at_public_call(err) from None
 
 
 def build_inline(
@@ -98,23 +102,32 @@ def build_inline(
     ``<name>/cuda_sources``. The other options are :func:`build`'s.
     """
     names, docs = normalize_functions(functions)
-    return build_library(
-        name,
-        inline=True,
-        cpp=cpp_sources,
-        cuda=cuda_sources,
-        functions=names,
-        docs=docs,
-        extra_cflags=extra_cflags,
-        extra_cuda_cflags=extra_cuda_cflags,
-        extra_ldflags=extra_ldflags,
-        extra_include_paths=extra_include_paths,
-        build_directory=build_directory,
-        embed_cubin=embed_cubin,
-        backend=backend,
-        output=output,
-        verbose=verbose,
-    )
+    try:
+        return build_library(
+            name,
+            inline=True,
+            cpp=cpp_sources,
+            cuda=cuda_sources,
+            functions=names,
+            docs=docs,
+            extra_cflags=extra_cflags,
+            extra_cuda_cflags=extra_cuda_cflags,
+            extra_ldflags=extra_ldflags,
+            extra_include_paths=extra_include_paths,
+            build_directory=build_directory,
+            embed_cubin=embed_cubin,
+            backend=backend,
+            output=output,
+            verbose=verbose,
+        )
+    except BuildError as err:
+        raise _at_public_call(err) from None
+
+
+def _at_public_call(error: BuildError) -> BuildError:
+    """``error`` without the frames inside this package: raised again here, its traceback
+    shows the caller's code and the one public function called."""
+    return error.with_traceback(None)
 
 
 _accepted_memo: list = [None, frozenset()]  # [load_module, the keywords it takes]
@@ -177,23 +190,26 @@ def load(
 ):
     """Like :func:`build`, then returns ``tvm_ffi_jit.load_module(path, keep_module_alive=...)``;
     ``release_gil`` (when not None) is passed to ``load_module`` too."""
-    return _build_and_load(
-        lambda: build(
-            name,
-            cpp_files,
-            cuda_files,
-            sources=sources,
-            extra_cflags=extra_cflags,
-            extra_cuda_cflags=extra_cuda_cflags,
-            extra_ldflags=extra_ldflags,
-            extra_include_paths=extra_include_paths,
-            build_directory=build_directory,
-            embed_cubin=embed_cubin,
-            backend=backend,
-            verbose=verbose,
-        ),
-        (keep_module_alive, release_gil),
-    )
+    try:
+        return _build_and_load(
+            lambda: build(
+                name,
+                cpp_files,
+                cuda_files,
+                sources=sources,
+                extra_cflags=extra_cflags,
+                extra_cuda_cflags=extra_cuda_cflags,
+                extra_ldflags=extra_ldflags,
+                extra_include_paths=extra_include_paths,
+                build_directory=build_directory,
+                embed_cubin=embed_cubin,
+                backend=backend,
+                verbose=verbose,
+            ),
+            (keep_module_alive, release_gil),
+        )
+    except BuildError as err:
+        raise _at_public_call(err) from None
 
 
 def load_inline(
@@ -216,21 +232,24 @@ def load_inline(
     """Like :func:`build_inline`, then returns ``tvm_ffi_jit.load_module(path, ...)`` as
     :func:`load` does; with ``functions`` as a dict, its docstrings become the functions' docs."""
     _, docs = normalize_functions(functions)
-    return _build_and_load(
-        lambda: build_inline(
-            name,
-            cpp_sources=cpp_sources,
-            cuda_sources=cuda_sources,
-            functions=functions,
-            extra_cflags=extra_cflags,
-            extra_cuda_cflags=extra_cuda_cflags,
-            extra_ldflags=extra_ldflags,
-            extra_include_paths=extra_include_paths,
-            build_directory=build_directory,
-            embed_cubin=embed_cubin,
-            backend=backend,
-            verbose=verbose,
-        ),
-        (keep_module_alive, release_gil),
-        docs,
-    )
+    try:
+        return _build_and_load(
+            lambda: build_inline(
+                name,
+                cpp_sources=cpp_sources,
+                cuda_sources=cuda_sources,
+                functions=functions,
+                extra_cflags=extra_cflags,
+                extra_cuda_cflags=extra_cuda_cflags,
+                extra_ldflags=extra_ldflags,
+                extra_include_paths=extra_include_paths,
+                build_directory=build_directory,
+                embed_cubin=embed_cubin,
+                backend=backend,
+                verbose=verbose,
+            ),
+            (keep_module_alive, release_gil),
+            docs,
+        )
+    except BuildError as err:
+        raise _at_public_call(err) from None

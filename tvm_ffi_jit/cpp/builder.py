@@ -12,6 +12,7 @@ import os
 from .. import libinfo
 from ..build_error import BuildError, ToolchainError
 from . import cache, link, link_inputs, request_index, sources, toolchain
+from . import verbose as verbose_output
 from .digest import sha256_hex
 from .log import logger
 from .sources import CUDA, C
@@ -196,22 +197,6 @@ def _options(
     }
 
 
-def verbose_requested(verbose: bool) -> bool:
-    return bool(verbose) or os.environ.get("TVM_FFI_JIT_VERBOSE", "") not in ("", "0")
-
-
-def _enable_verbose_logging() -> None:
-    """Makes INFO messages visible unless the application configured logging itself."""
-    import logging
-
-    if not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-    if logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
-
-
 # Environment variables that change what a request means without showing in its arguments.
 _REQUEST_VARIABLES = (
     "CXX",
@@ -327,9 +312,10 @@ def build_library(name: str, *, verbose: bool = False, **inputs) -> str:
 
     ``inputs`` are :func:`describe`'s keyword arguments.
     """
-    verbose = verbose_requested(verbose)
-    if verbose:
-        _enable_verbose_logging()
+    verbose = verbose_output.requested(verbose)
+    if verbose and not verbose_output.active():
+        with verbose_output.scope():  # shown for this call only
+            return build_library(name, verbose=True, **inputs)
     request = describe(name, **inputs)
     digest = request.digest() if request.build_directory is None else None
     indexed = digest is not None
@@ -379,7 +365,17 @@ def _build_or_wait(job: Job, name: str, in_cache: bool, verbose: bool) -> str:
             error_class = ToolchainError if failure["class"] == "ToolchainError" else BuildError
             raise error_class(failure["message"])
         stable_name = not in_cache and job.plan.output is None
-        return _build_locked(job.plan, job.entry, job.key, job.source_paths, verbose, stable_name)
+
+        def build() -> str:
+            return _build_locked(
+                job.plan, job.entry, job.key, job.source_paths, verbose, stable_name
+            )
+
+        if not in_cache or job.plan.output is not None:
+            return build()
+        from . import remote  # the cold path only: the remote cache (TVM_FFI_JIT_REMOTE_CACHE)
+
+        return remote.fetch_or_build(job, name, build)
 
 
 def _build_locked(
@@ -400,7 +396,7 @@ def _build_locked(
 def _build_in(plan, entry, key, source_paths, verbose, stable_name, build_dir) -> str:
     from . import ninja as ninja_build  # the cold path only
 
-    sources.write_generated(plan.sources, build_dir)
+    sources.write_generated(plan.sources, build_dir, taken=ninja_build.files_written(plan))
     ninja_build.write_build_file(build_dir, plan)
     built = os.path.join(build_dir, plan.library_file)
     if os.path.exists(built):
@@ -408,17 +404,19 @@ def _build_in(plan, entry, key, source_paths, verbose, stable_name, build_dir) -
     logger.info("tvm_ffi_jit: building %s in %s", plan.name, entry)
     log_path = os.path.join(build_dir, cache.BUILD_LOG)
     try:
-        steps = len(plan.sources) + 1
-        ninja_build.run(build_dir, plan.name, toolchain.max_jobs(), verbose, log_path, steps)
+        ninja_build.run(build_dir, plan.name, toolchain.max_jobs(), verbose, log_path, plan)
     except BuildError as err:
         kept = cache.keep_build_dir(entry, build_dir, failed=True)
         error = type(err)(str(err).replace(build_dir, kept))
         cache.record_failure(entry, key, error, plan.tools)
         raise error from None
 
-    # Sources are covered by the key; the manifest watches the headers they include.
+    # Sources are covered by the key; the manifest watches the headers they include. Files in
+    # the build directory (the inline texts nvcc reports reading) are derived from the sources.
     inputs = {os.path.normpath(os.path.join(build_dir, p)) for p in source_paths}
-    headers = [p for p in ninja_build.dependencies(build_dir) if p not in inputs]
+    inside = os.path.join(os.path.normpath(build_dir), "")
+    read = ninja_build.dependencies(build_dir)
+    headers = [p for p in read if p not in inputs and not p.startswith(inside)]
     previous = cache.current_artifact(entry)
     if plan.output is None:
         artifact = cache.publish(entry, built, plan.name)

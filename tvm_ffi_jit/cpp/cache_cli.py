@@ -1,4 +1,5 @@
-"""``python -m tvm_ffi_jit cache list|clean|prune``: the command line over cache_admin.
+"""``python -m tvm_ffi_jit cache list|clean|prune|push|pull``: the command line over
+cache_admin and remote_admin (``--remote`` and push/pull use ``$TVM_FFI_JIT_REMOTE_CACHE``).
 
 Sizes take K, M, G or T (powers of 1024, an optional trailing ``B`` or ``iB``), e.g. ``500M``;
 ages take s, m, h, d or w, e.g. ``12h`` or ``7d``.
@@ -8,6 +9,7 @@ import argparse
 import os
 import re
 import time
+from contextlib import contextmanager
 
 from . import cache, cache_admin
 
@@ -64,7 +66,83 @@ def _print_table(entries) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
+def _remote_store(args):
+    """The store of ``--url`` or ``$TVM_FFI_JIT_REMOTE_CACHE``; exits with a usage error
+    when neither names one."""
+    from .remote_store import URL_VARIABLE, open_store
+
+    url = args.url or os.environ.get(URL_VARIABLE, "").strip()
+    if not url:
+        args.parser.error(f"no remote cache: set {URL_VARIABLE} or pass --url URL")
+    try:
+        return open_store(url)
+    except ValueError as err:
+        args.parser.error(str(err))
+
+
+@contextmanager
+def _naming(store):
+    """Store errors name the (redacted) store they came from."""
+    from .remote_store import StoreError
+
+    try:
+        yield
+    except StoreError as err:
+        raise StoreError(f"remote cache {store.url}: {err}") from None
+
+
+def _list_remote(args) -> int:
+    from . import remote_admin
+
+    store = _remote_store(args)
+    with _naming(store):
+        return _print_remote(remote_admin.listing(store), store)
+
+
+def _print_remote(records, store) -> int:
+    if not records:
+        print(f"the remote cache is empty ({store.url})")
+        return 0
+    rows = [("NAME", "KEY", "SIZE", "UPLOADED", "BY")]
+    rows += [
+        (r.name, r.key[:16], format_size(r.size), _format_time(r.time), r.host) for r in records
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    total = sum(r.size for r in records)
+    print(f"{_entries(len(records))}, {format_size(total)} in {store.url}")
+    return 0
+
+
+def _push(args) -> int:
+    from . import remote_admin
+
+    store = _remote_store(args)
+    with _naming(store):
+        pushed = remote_admin.push(_own_root(), store, args.name)
+    for name, key, size in pushed:
+        print(f"pushed {name} {key[:16]} ({format_size(size)})")
+    print(f"pushed {_entries(len(pushed))} to {store.url}")
+    return 0
+
+
+def _pull(args) -> int:
+    from . import remote_admin
+
+    store = _remote_store(args)
+    root = _own_root()
+    with _naming(store):
+        pulled = remote_admin.pull(root, store, args.name)
+    for record in pulled:
+        print(f"pulled {record.name} {record.key[:16]} ({format_size(record.size)})")
+    print(f"pulled {_entries(len(pulled))} from {store.url} into {root}")
+    return 0
+
+
 def _list(args) -> int:
+    if args.remote:
+        return _list_remote(args)
     root = cache.cache_root()
     entries = cache_admin.scan(root)
     if not entries:
@@ -112,6 +190,12 @@ def _prune(args) -> int:
     return _report(removed, in_use, args.dry_run)
 
 
+def _url_option(parser) -> None:
+    parser.add_argument(
+        "--url", metavar="URL", help="the remote cache (default: $TVM_FFI_JIT_REMOTE_CACHE)"
+    )
+
+
 def add_parser(subparsers) -> None:
     """Adds ``cache`` and its subcommands to the top-level command line."""
     parser = subparsers.add_parser(
@@ -124,7 +208,23 @@ def add_parser(subparsers) -> None:
     commands = parser.add_subparsers(dest="cache_command", metavar="COMMAND", required=True)
 
     listing = commands.add_parser("list", help="show entries: name, key, size, last used")
-    listing.set_defaults(run=_list)
+    listing.add_argument(
+        "--remote", action="store_true", help="list the remote cache ($TVM_FFI_JIT_REMOTE_CACHE)"
+    )
+    _url_option(listing)
+    listing.set_defaults(run=_list, parser=listing)
+
+    push = commands.add_parser("push", help="upload the cache's libraries to the remote cache")
+    push.add_argument("name", nargs="?", metavar="NAME", help="only this module's libraries")
+    _url_option(push)
+    push.set_defaults(run=_push, parser=push)
+
+    pull = commands.add_parser(
+        "pull", help="download the remote cache's libraries for later loads on this node"
+    )
+    pull.add_argument("name", nargs="?", metavar="NAME", help="only this module's libraries")
+    _url_option(pull)
+    pull.set_defaults(run=_pull, parser=pull)
 
     clean = commands.add_parser("clean", help="remove all entries, or those of module NAME")
     clean.add_argument("name", nargs="?", metavar="NAME", help="only this module's entries")

@@ -161,43 +161,173 @@ def ninja_executable() -> str:
     return found
 
 
-class _Progress:
-    """A one-line ``objects done / total, elapsed`` indicator on a TTY, shown after ~1 s."""
+def files_written(plan) -> "set[str]":
+    """The names the build writes at the top of its directory (besides the sources)."""
+    objects = object_names(plan.sources, reserved=[plan.library_file])
+    fixed = ["build.ninja", ".ninja_log", ".ninja_deps", "build.log", EXPORTS_SCRIPT]
+    return {*fixed, plan.library_file, *objects, *(o + ".d" for o in objects)}
 
-    def __init__(self, name: str, enabled: bool, total: int):
-        self.name, self.enabled = name, enabled
-        self.done, self.total, self.start = 0, total, time.monotonic()
+
+class _TerminalLine:
+    """One stderr line rewritten in place; it disappears when the build ends."""
+
+    def show(self, text: str) -> None:
+        try:
+            width = os.get_terminal_size(sys.stderr.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            width = 0  # unknown
+        if 0 < width <= len(text):  # a wrapped line could no longer be rewritten
+            text = "..." + text[len(text) - width + 4 :]  # the step and the time stay
+        sys.stderr.write("\r\x1b[K" + text)
+        sys.stderr.flush()
+
+    def finish(self, text: str) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+class _NotebookLine:
+    """One output of the running Jupyter cell, replaced in place; it ends as the final line."""
+
+    def __init__(self, display_module):
+        self._display = display_module
+        self._id = None
+
+    def show(self, text: str) -> None:
+        data = {"text/plain": text}
+        if self._id is None:
+            self._id = f"tvm_ffi_jit-{os.getpid()}-{os.urandom(6).hex()}"
+            self._display.display(data, raw=True, display_id=self._id)
+        else:
+            self._display.update_display(data, raw=True, display_id=self._id)
+
+    finish = show
+
+
+def _notebook_line():
+    """A :class:`_NotebookLine` when this process is a Jupyter kernel, else None."""
+    if "ipykernel" not in sys.modules:  # IPython is imported only where it already runs
+        return None
+    try:
+        from IPython import display, get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None  # terminal IPython: its stderr is a terminal, handled before
+    return _NotebookLine(display)
+
+
+def progress_line(verbose: bool):
+    """Where build progress goes: a terminal, a notebook cell, or nowhere (verbose output, a
+    pipe or a log file: a batch job's log must not fill with progress)."""
+    if verbose:
+        return None
+    try:
+        if sys.stderr is not None and sys.stderr.isatty():
+            return _TerminalLine()
+    except (AttributeError, ValueError):  # a replaced or closed stderr
+        pass
+    return _notebook_line()
+
+
+class _Progress:
+    """``building <name>: compiling main.cpp [1/2], 2.3 s`` shown after ~1 s and updated
+    every 0.25 s; from ninja's status lines, which come as each step finishes."""
+
+    DELAY = 1.0
+
+    def __init__(self, name: str, line, plan=None, build_dir: "str | None" = None):
+        self.name, self.line = name, line
+        sources = plan.sources if plan is not None else []
+        self.objects = object_names(sources, reserved=[plan.library_file]) if plan else []
+        self.labels = [os.path.basename(src.path) for src in sources]
+        self.done, self.total = 0, len(sources) + 1
+        self.finished_objects: set[str] = set()
+        # A rebuild in a seeded directory may skip some objects: then which ones run is unknown.
+        self.names_known = build_dir is None or not os.path.exists(
+            os.path.join(build_dir, ".ninja_log")
+        )
+        self.start = time.monotonic()
         self.shown = False
         self._stop = threading.Event()
-        self._ticker = threading.Thread(target=self._tick, daemon=True) if enabled else None
-        if self._ticker is not None:
+        self._ticker = None
+        if line is not None:
+            import contextvars
+
+            # Run in the caller's context: ipykernel keeps the cell that output belongs to in
+            # a context variable, which a bare thread would not see.
+            context = contextvars.copy_context()
+            self._ticker = threading.Thread(target=context.run, args=(self._tick,), daemon=True)
             self._ticker.start()
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, done: int, total: int, command: str) -> None:
         self.done, self.total = done, total
+        try:
+            words = set(shlex.split(command))
+        except ValueError:
+            words = set(command.split())
+        self.finished_objects.update(o for o in self.objects if o in words)
+
+    def step(self) -> str:
+        if self.done >= self.total - 1:
+            return "linking"
+        pending = [
+            label
+            for label, obj in zip(self.labels, self.objects)
+            if obj not in self.finished_objects
+        ]
+        if not (pending and self.names_known):
+            return "compiling"
+        more = ", ..." if len(pending) > 2 else ""
+        return "compiling " + ", ".join(pending[:2]) + more
+
+    def text(self) -> str:
+        elapsed = time.monotonic() - self.start
+        counter = f"[{min(self.done + 1, self.total)}/{self.total}]"
+        return f"tvm_ffi_jit: building {self.name}: {self.step()} {counter}, {elapsed:.1f} s"
 
     def _tick(self) -> None:
         while not self._stop.wait(0.25):
-            elapsed = time.monotonic() - self.start
-            if elapsed >= 1.0:
-                self.shown = True
-                sys.stderr.write(
-                    f"\r\x1b[Ktvm_ffi_jit: building {self.name}: {self.done}/{self.total or '?'}"
-                    f" done, {elapsed:.1f}s"
-                )
-                sys.stderr.flush()
+            if time.monotonic() - self.start >= self.DELAY:
+                self._show(self.line.show, self.text())
 
-    def close(self) -> None:
+    def _show(self, write, text: str) -> None:
+        try:
+            write(text)
+            self.shown = True
+        except Exception:  # progress never fails a build (a closed stream, a kernel going away)
+            self._stop.set()
+
+    def close(self, succeeded: bool) -> None:
         self._stop.set()
         if self._ticker is not None:
-            self._ticker.join()  # a tick being written must land before the line is cleared
+            self._ticker.join()  # a tick being written must land before the final line
         if self.shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+            elapsed = time.monotonic() - self.start
+            if succeeded:
+                final = f"tvm_ffi_jit: built {self.name} in {elapsed:.1f} s"
+            else:
+                final = f"tvm_ffi_jit: building {self.name} failed after {elapsed:.1f} s"
+            self._show(self.line.finish, final)
+
+
+def compiler_output(lines: "list[str]") -> "list[str]":
+    """ninja's output without its own lines: ``FAILED: <target>``, the failed command echoed
+    after it (it is in the build log) and ``ninja: build stopped``; the diagnostics stay."""
+    kept, skip_command = [], False
+    for line in lines:
+        if skip_command:
+            skip_command = False
+        elif line.startswith("FAILED: "):
+            skip_command = True
+        elif not line.startswith("ninja: build stopped"):
+            kept.append(line)
+    return kept
 
 
 def _status(line: str):
-    """``@@ninja 2/3 <command>`` -> (2, 3, command); None for other lines."""
+    """``@@ninja 2/3 <command>`` (finished/total) -> (2, 3, command); None for other lines."""
     if not line.startswith(_STATUS_PREFIX):
         return None
     counts, _, command = line[len(_STATUS_PREFIX) :].partition(" ")
@@ -208,10 +338,10 @@ def _status(line: str):
         return None
 
 
-def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str, steps: int = 0) -> None:
+def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str, plan=None) -> None:
     """Runs ninja in ``build_dir``; the whole output goes to ``log_path``; raises BuildError.
 
-    ``steps`` (compiles + link) seeds the progress total until ninja reports its own.
+    ``plan`` (the BuildPlan) names the steps the progress line shows.
     """
     import subprocess
 
@@ -219,8 +349,9 @@ def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str, step
     env = dict(os.environ, NINJA_STATUS=_STATUS_PREFIX + "%f/%t ")
     log_level = logging.INFO if verbose else logging.DEBUG
     logger.log(log_level, "tvm_ffi_jit: %s", " ".join(command))
-    progress = _Progress(name, not verbose and sys.stderr.isatty(), steps)
+    progress = _Progress(name, progress_line(verbose), plan, build_dir)
     diagnostics = []
+    returncode = None
     try:
         with open(log_path, "w", encoding="utf-8") as log:
             log.write(" ".join(command) + "\n")
@@ -237,7 +368,7 @@ def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str, step
                     log.write(line)
                     status = _status(line)
                     if status is not None:
-                        progress.update(status[0], status[1])
+                        progress.update(*status)
                         logger.log(log_level, "%s", status[2].rstrip("\n"))
                     else:
                         if not line.startswith("ninja: Entering directory"):
@@ -247,9 +378,9 @@ def run(build_dir: str, name: str, jobs: int, verbose: bool, log_path: str, step
     except OSError as err:
         raise ToolchainError(f"cannot run ninja ({command[0]}): {err}") from None
     finally:
-        progress.close()
+        progress.close(succeeded=returncode == 0)
     if returncode != 0:
-        text = "".join(diagnostics).strip()
+        text = "".join(compiler_output(diagnostics)).strip()
         if len(text) > _MAX_ERROR_CHARS:
             text = "...\n" + text[-_MAX_ERROR_CHARS:]
         # Undefined functions first: the linker's own lines are easy to miss in a long log.
