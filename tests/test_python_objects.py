@@ -180,13 +180,14 @@ def mod():
 
 
 def test_module_function_repr_names_it_and_its_signature(mod):
-    assert repr(mod.add_ints) == "<tvm_ffi_jit.Function add_ints(int, int) -> int>"
+    # load_inline read the parameter names from the source (int64_t add_ints(int64_t a, ...)).
+    assert repr(mod.add_ints) == "<tvm_ffi_jit.Function add_ints(a: int, b: int) -> int>"
     assert repr(mod.no_metadata) == "<tvm_ffi_jit.Function no_metadata>"
     assert repr(tvm_ffi_jit.convert(lambda: 1)).startswith("<tvm_ffi_jit.Function at 0x")
 
 
 def test_inspect_signature_and_doc_come_from_the_library_metadata(mod):
-    assert str(inspect.signature(mod.add_ints)) == "(arg0: int, arg1: int, /) -> int"
+    assert str(inspect.signature(mod.add_ints)) == "(a: int, b: int) -> int"
     assert str(inspect.signature(mod.describe_me)) == (
         "(arg0: Map[str, float], arg1: str | None, arg2: Callable[..., Any], arg3: Tensor, /)"
         " -> Array[int]"
@@ -199,7 +200,7 @@ def test_inspect_signature_and_doc_come_from_the_library_metadata(mod):
 
 def test_module_reports_function_metadata_and_doc(mod):
     metadata = mod.get_function_metadata("add_ints")
-    assert list(metadata) == ["type_schema"]
+    assert list(metadata) == ["type_schema", "arg_names"]
     assert '"params":[{"type":"int"},{"type":"int"}]' in metadata["type_schema"]
     assert mod.get_function_doc("add_ints") == "Adds two ints."
     assert mod.get_function_metadata("no_metadata") is None
@@ -620,4 +621,4 @@ def test_docs_of_a_library_survive_a_fresh_process(mod):
     """
     out = run_isolated(code)
     assert out.returncode == 0, out.stderr
-    assert out.stdout == "Adds two ints. <tvm_ffi_jit.Function add_ints(int, int) -> int>\n"
+    assert out.stdout == "Adds two ints. <tvm_ffi_jit.Function add_ints(a: int, b: int) -> int>\n"

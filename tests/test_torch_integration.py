@@ -1,8 +1,10 @@
 """Module functions as torch custom ops (tvm_ffi_jit.torch) and the C++ dtype dispatch helper."""
 
+import gc
 import re
 import subprocess
 import sys
+import weakref
 
 import pytest
 
@@ -40,6 +42,9 @@ ffi::Tensor scale(ffi::TensorView x, double alpha) {
 
 // The same kernel exported with its parameter names recorded.
 TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED(add_one_named, add_one_out, "x", "out");
+
+// Generated exports name parameters with this form: a wrong count drops the names, not the build.
+TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED_IF_ARITY(scale_misnamed, scale, "only_one_name");
 
 // The body's value is the dispatch's value: the element size of the dtype.
 int64_t element_size(DLDataType dtype) {
@@ -111,10 +116,71 @@ def test_schema_comes_from_the_recorded_types(mod):
         jit_torch.torch_schema(mod.scale, mutates_args=["nope"])
 
 
-def test_a_module_function_called_directly_breaks_the_graph(mod):
-    fn = torch.compile(lambda x: mod.scale(x, 2.0) + 1, backend="eager", fullgraph=True)
-    with pytest.raises(torch._dynamo.exc.Unsupported):
-        fn(torch.ones(3))
+def test_a_module_function_called_directly_breaks_the_graph_and_says_why(mod):
+    def fn(x):
+        return mod.scale(x * 2, 2.0) + 1
+
+    assert mod.scale  # looked up now: in compiled code the lookup would be another Function call
+    hint = 'tvm_ffi_jit.torch.custom_op("mylib::scale", mod.scale, mutates_args=..., fake=...)'
+    with pytest.raises(torch._dynamo.exc.Unsupported) as info:
+        torch.compile(fn, backend="eager", fullgraph=True)(torch.ones(3))
+    assert "`scale` is a tvm_ffi_jit module function" in str(info.value)
+    assert hint in str(info.value)
+    # Without fullgraph: the call runs outside the graph, and the break gives the same reason.
+    torch._dynamo.reset()
+    explained = torch._dynamo.explain(fn)(torch.ones(3))
+    assert explained.graph_break_count == 1
+    assert hint in str(explained.break_reasons[0].reason)
+    torch._dynamo.reset()
+    assert torch.compile(fn, backend="eager")(torch.ones(3)).tolist() == [5.0, 5.0, 5.0]
+
+
+def test_allow_in_graph_takes_a_function_and_its_fake_tensor_run_names_custom_op(mod):
+    fn = mod.get_function("scale")  # its own object: allow_in_graph is global state
+    torch.compiler.allow_in_graph(fn)  # keeps a weak reference
+    with pytest.raises(Exception) as info:
+        torch.compile(lambda x: fn(x, 2.0), backend="eager", fullgraph=True)(torch.ones(3))
+    assert "scale() got a FakeTensor (a tensor without data) as argument #0" in str(info.value)
+    assert 'tvm_ffi_jit.torch.custom_op("mylib::scale", mod.scale' in str(info.value)
+
+
+def test_tensors_without_data_get_an_error_naming_the_function(mod):
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with pytest.raises(RuntimeError, match=r"scale\(\) got a meta tensor as argument #0: "):
+        mod.scale(torch.empty(3, device="meta"), 2.0)
+    with FakeTensorMode():
+        fake = torch.ones(3)
+        with pytest.raises(RuntimeError, match=r"^scale\(\) got a FakeTensor") as info:
+            mod.scale(fake, 2.0)
+    assert "a null data pointer" in str(info.value.__cause__)  # what the conversion saw
+    with pytest.raises(TypeError, match="scale: unsupported dtype int16"):
+        mod.scale(torch.ones(3, dtype=torch.int16), 2.0)  # other errors stay as they are
+
+
+def test_function_weak_references_die_with_it(mod):
+    fn = mod.get_function("scale")
+    died = []
+    ref = weakref.ref(fn, died.append)
+    assert ref() is fn
+    del fn
+    gc.collect()
+    assert ref() is None and died == [ref]
+
+
+def test_inline_functions_take_keywords_by_their_cpp_parameter_names(mod):
+    x = torch.arange(3.0)
+    assert mod.scale(x=x, alpha=2.0).tolist() == [0.0, 2.0, 4.0]
+    assert mod.scale(x, alpha=3.0).tolist() == [0.0, 3.0, 6.0]
+    assert repr(mod.scale) == "<tvm_ffi_jit.Function scale(x: Tensor, alpha: float) -> Tensor>"
+    assert repr(mod.add_one_out) == (
+        "<tvm_ffi_jit.Function add_one_out(x: Tensor, out: Tensor) -> None>"
+    )
+    # A name count that does not match the arity (a misread source) drops the names.
+    assert (
+        repr(mod.scale_misnamed) == "<tvm_ffi_jit.Function scale_misnamed(Tensor, float) -> Tensor>"
+    )
+    assert mod.scale_misnamed(x, 2.0).tolist() == [0.0, 2.0, 4.0]
 
 
 def test_out_parameter_op_compiles_without_graph_break_and_passes_opcheck(ops):
@@ -153,7 +219,8 @@ def test_dtype_arguments_reach_the_kernel_from_torch_dtypes(mod):
 
 def test_eager_calls_do_not_import_dynamo(mod):
     # torch would import torch._dynamo (seconds) on the first call of a custom op; a fresh
-    # process shows that an eager forward and backward through the op leave it unloaded.
+    # process shows that an eager forward and backward through the op leave it unloaded, and
+    # that torch.compile, importing it later, still explains a module function it meets.
     script = f"""
 import sys, torch, tvm_ffi_jit.cpp, tvm_ffi_jit.torch
 mod = tvm_ffi_jit.cpp.load_inline("torch_integration", cpp_sources={KERNELS!r},
@@ -162,10 +229,15 @@ op = tvm_ffi_jit.torch.custom_op("t::scale", mod.scale, backward=lambda ctx, g: 
 x = torch.ones(3, requires_grad=True)
 op(x, 2.0).sum().backward()
 print(x.grad.tolist(), "torch._dynamo" in sys.modules)
+# torch.compile imports torch._dynamo only now: the graph-break message is installed then.
+try:
+    torch.compile(lambda t: mod.scale(t, 2.0), backend="eager", fullgraph=True)(x)
+except Exception as error:
+    print("`scale` is a tvm_ffi_jit module function" in str(error))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["[2.0,", "2.0,", "2.0]", "False"]
+    assert out.stdout.split() == ["[2.0,", "2.0,", "2.0]", "False", "True"]
 
 
 def test_recorded_parameter_names_name_the_schema_and_mutates_args(mod):
@@ -176,3 +248,8 @@ def test_recorded_parameter_names_name_the_schema_and_mutates_args(mod):
     out = torch.empty(3)
     op(torch.arange(3.0), out)
     assert out.tolist() == [1.0, 2.0, 3.0]
+    # "argN", the name a parameter has when none is recorded, still means its position.
+    by_position = jit_torch.custom_op(
+        "tvm_ffi_jit_test::add_one_by_position", mod.add_one_out, mutates_args=["arg1"]
+    )
+    assert str(by_position._opoverload._schema).endswith("(Tensor x, Tensor(a0!) out) -> ()")

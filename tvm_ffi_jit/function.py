@@ -179,6 +179,8 @@ def describe(func, name: str | None, doc: str | None = None, metadata=None):
             metadata = json.loads(metadata) if metadata else None
         except ValueError:
             metadata = None
+    if not _dynamo_hint_installed and "torch" in sys.modules:
+        _install_dynamo_hint()
     if metadata:
         func._metadata = metadata
         names = metadata.get("arg_names") if isinstance(metadata, dict) else None
@@ -188,5 +190,21 @@ def describe(func, name: str | None, doc: str | None = None, metadata=None):
     return func
 
 
+_dynamo_hint_installed = False
+
+
+def _install_dynamo_hint() -> None:
+    """With torch loaded, a Function called in torch.compiled code explains the graph break
+    (tvm_ffi_jit.torch.install_dynamo_hint); checked when functions are handed out, never
+    on the call path."""
+    global _dynamo_hint_installed
+    _dynamo_hint_installed = True
+    from . import torch as torch_integration
+
+    torch_integration.install_dynamo_hint()
+
+
 Function.__repr__ = _repr
 Function.__signature__ = _SignatureSlot()
+if "torch" in sys.modules:  # torch came first: its compiler meets Functions from now on
+    _install_dynamo_hint()

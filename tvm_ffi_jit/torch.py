@@ -9,17 +9,23 @@ A module function is a C callable torch.compile cannot trace: called directly un
 ``torch.compile`` it breaks the graph. As a custom operator it is one node of the graph,
 ``torch.library.opcheck`` passes, and ``backward=`` gives it a gradient.
 
-torch is imported when a function here is called, never on import.
+torch is imported when a function here is called, never on import; importing this module is
+cheap (tvm_ffi_jit.function imports it when torch is loaded, see install_dynamo_hint).
 """
 
 from __future__ import annotations
 
-import inspect
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable
 
 __all__ = ["custom_op", "torch_schema"]
+
+_CUSTOM_OP_HINT = (
+    'make it a torch custom operator: op = tvm_ffi_jit.torch.custom_op("mylib::{name}", '
+    "mod.{name}, mutates_args=..., fake=...), then call op(...) instead"
+)
 
 # Type keys of a function's recorded type schema, as torch schema types.
 _SCALAR_TYPES = {
@@ -220,6 +226,8 @@ def _returns_nothing(schema: str) -> bool:
 
 def _parameter_names(func) -> list[str]:
     try:
+        import inspect
+
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
         return []
@@ -227,6 +235,9 @@ def _parameter_names(func) -> list[str]:
 
 
 def _parameter_name(names: list[str], arg: str | int) -> str:
+    # "argN" is how parameters without recorded names are called: still their position.
+    if isinstance(arg, str) and arg not in names and re.fullmatch(r"arg\d+", arg):
+        arg = int(arg[3:])
     if isinstance(arg, int) and not isinstance(arg, bool):
         if not 0 <= arg < len(names):
             listed = ", ".join(names)
@@ -237,3 +248,110 @@ def _parameter_name(names: list[str], arg: str | int) -> str:
 
 def _func_name(func) -> str:
     return getattr(func, "__name__", repr(func))
+
+
+# ---- what torch.compile says about a module function it meets ----
+
+
+def _explain_failed_argument(func, index: int, arg, error):
+    """The call path's error hook (src/python/call.cc, error path only): a tensor argument that
+    failed to convert because it has no data (torch.compile's FakeTensors, meta tensors) gets
+    an error naming the function and what to use instead; None keeps the original error."""
+    try:
+        torch = sys.modules.get("torch")
+        if torch is None or not isinstance(arg, torch.Tensor) or not isinstance(error, Exception):
+            return None
+        if arg.is_meta:
+            kind = "a meta tensor"
+        else:
+            from torch._subclasses.fake_tensor import is_fake
+
+            if not is_fake(arg):
+                return None
+            kind = f"a {type(arg).__name__} (a tensor without data)"
+        name = getattr(func, "__name__", "function")
+        explained = RuntimeError(
+            f"{name}() got {kind} as argument #{index}: compiled C++ cannot run on it. This "
+            "happens when torch.compile, torch.export or a fake-tensor trace calls a module "
+            "function (torch.compiler.allow_in_graph does not make it traceable). To use it "
+            "under torch.compile, " + _CUSTOM_OP_HINT.format(name=name) + "."
+        )
+        explained.__cause__ = error
+        return explained
+    except Exception:  # the hook must never hide the original error behind its own
+        return None
+
+
+_dynamo_hint_installed = False
+
+
+def install_dynamo_hint() -> None:
+    """Makes torch.compile name a module function it cannot trace and point at custom_op:
+    calling a ``tvm_ffi_jit.Function`` in compiled code is a graph break (an error with
+    ``fullgraph=True``) whose message says so. Registered through torch's public
+    ``torch.compiler.substitute_in_graph`` on ``Function.__call__``, now if torch._dynamo is
+    loaded, else right after it is imported; nothing runs on the call path. Called when a
+    Function is handed out while torch is loaded (function.describe)."""
+    global _dynamo_hint_installed
+    if _dynamo_hint_installed:
+        return
+    _dynamo_hint_installed = True
+    if "torch._dynamo" in sys.modules:
+        _register_graph_break_message()
+    else:
+        sys.meta_path.insert(0, _AfterDynamoImport())
+
+
+def _register_graph_break_message() -> None:
+    try:
+        import torch
+
+        from . import _core
+
+        @torch.compiler.substitute_in_graph(_core.Function.__call__, skip_signature_check=True)
+        def _function_call(self, *args, **kwargs):
+            # Dynamo traces this instead of the C call it cannot see into: it breaks the graph
+            # here with this message, then makes the real call outside the graph.
+            torch._dynamo.graph_break(msg=_graph_break_message(getattr(self, "__name__", None)))
+            return self(*args, **kwargs)
+
+    except Exception:  # another torch: its own message stays
+        pass
+
+
+def _graph_break_message(name) -> str:
+    if name is None:  # the package's own functions (a module lookup inside compiled code)
+        return (
+            "a tvm_ffi_jit.Function (compiled C++, which torch.compile cannot trace) was "
+            "called; when the code above is tvm_ffi_jit's module lookup, fetch the function "
+            "(f = mod.name) outside the compiled code, and to keep it in the graph, "
+            + _CUSTOM_OP_HINT.format(name="name")
+        )
+    return (
+        f"`{name}` is a tvm_ffi_jit module function (compiled C++, which torch.compile cannot "
+        "trace) and breaks the graph here. To keep it in the graph, "
+        + _CUSTOM_OP_HINT.format(name=name)
+    )
+
+
+class _AfterDynamoImport:
+    """A one-shot import hook: registers the message once torch._dynamo has been imported."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "torch._dynamo":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec(fullname)
+        loader = getattr(spec, "loader", None)
+        exec_module = getattr(loader, "exec_module", None)
+        if exec_module is None:
+            return spec
+
+        def exec_then_register(module):
+            exec_module(module)
+            _register_graph_break_message()
+
+        loader.exec_module = exec_then_register
+        return spec

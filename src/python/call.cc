@@ -57,6 +57,36 @@ void NoteFailedArgument(Py_ssize_t index, PyObject* arg) {
   PyErr_Restore(type, value, traceback);
 }
 
+/*!
+ * \brief After a failed argument conversion with torch loaded: lets tvm_ffi_jit.torch replace
+ * the error when the argument is a tensor without data (the FakeTensors torch.compile traces
+ * with) by one naming the function and what to use instead. Runs on the error path only.
+ */
+TVM_FFI_NO_INLINE void ExplainFailedArgument(PyObject* self, Py_ssize_t index, PyObject* arg) {
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  if (traceback != nullptr && value != nullptr) PyException_SetTraceback(value, traceback);
+  static PyObject* torch_name = PyUnicode_InternFromString("torch");
+  PyObject* torch = torch_name ? PyImport_GetModule(torch_name) : nullptr;
+  PyObject* helpers = torch ? PyImport_ImportModule("tvm_ffi_jit.torch") : nullptr;
+  PyObject* replacement = helpers ? PyObject_CallMethod(helpers, "_explain_failed_argument", "OnOO",
+                                                        self, index, arg, value ? value : Py_None)
+                                  : nullptr;
+  Py_XDECREF(helpers);
+  Py_XDECREF(torch);
+  if (replacement != nullptr && PyExceptionInstance_Check(replacement)) {
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(replacement)), replacement);
+  } else {
+    PyErr_Clear();  // no torch, no explanation, or the helper failed: the original error stays
+    PyErr_Restore(type, value, traceback);
+  }
+  Py_XDECREF(replacement);
+}
+
 /*! \brief The safe call with the GIL released: Python threads run meanwhile. */
 int SafeCallWithoutGil(TVMFFISafeCallType safe_call, TVMFFIObject* func, const TVMFFIAny* args,
                        int32_t num_args, TVMFFIAny* result) {
@@ -126,7 +156,8 @@ TVM_FFI_NO_INLINE PyObject* CallWithKeywords(PyFFIFunction* func, PyObject* cons
       return nullptr;
     }
   }
-  return CallFunction(func->base.handle, bound.data(), num_params, func->release_gil);
+  return CallFunction(func->base.handle, bound.data(), num_params, func->release_gil,
+                      reinterpret_cast<PyObject*>(func));
 }
 
 PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
@@ -139,7 +170,7 @@ PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargs
   if (TVM_FFI_UNLIKELY(kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0)) {
     return CallWithKeywords(func, args, PyVectorcall_NARGS(nargsf), kwnames);
   }
-  return CallFunction(func->base.handle, args, PyVectorcall_NARGS(nargsf), func->release_gil);
+  return CallFunction(func->base.handle, args, PyVectorcall_NARGS(nargsf), func->release_gil, self);
 }
 
 }  // namespace
@@ -150,7 +181,7 @@ void InitFunctionCall(PyFFIFunction* func) {
 }
 
 PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
-                       bool release_gil) {
+                       bool release_gil, PyObject* self) {
   constexpr Py_ssize_t kStackArgs = 8;
   TVMFFIAny stack_args[kStackArgs];
   std::vector<TVMFFIAny> heap_args;
@@ -168,6 +199,7 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
       temps.Release();  // deleters may run Python code, which must not see a pending error
       PyErr_Restore(type, value, traceback);
       NoteFailedArgument(i, args[i]);
+      if (self != nullptr) ExplainFailedArgument(self, i, args[i]);
       return nullptr;
     }
   }

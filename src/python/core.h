@@ -57,7 +57,8 @@ struct PyFFIFunction {
   vectorcallfunc vectorcall;
   PyObject* dict;  // __dict__: __name__ and the metadata the package attaches
   PyObject* doc;
-  char release_gil;  // calls release the GIL (the default; see call.cc)
+  char release_gil;    // calls release the GIL (the default; see call.cc)
+  PyObject* weakrefs;  // weak references (torch.compiler.allow_in_graph keeps one)
 };
 
 /*!
@@ -173,10 +174,11 @@ TVMFFIObject* FunctionFromCallable(PyObject* callable);
 PyObject* RaiseFromSafeCallCode(int code, const void* callee = nullptr);
 /*!
  * \brief Calls a function object with Python arguments; the shared call path. With
- * `release_gil`, the function runs without the GIL.
+ * `release_gil`, the function runs without the GIL. `self`, the Function object when there is
+ * one, lets an argument conversion error name it.
  */
 PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
-                       bool release_gil = false);
+                       bool release_gil = false, PyObject* self = nullptr);
 /*! \brief Sets a new Function object's call entry and its release_gil to the default. */
 void InitFunctionCall(PyFFIFunction* func);
 

@@ -262,6 +262,7 @@ PyType_Spec object_spec = {"tvm_ffi_jit.Object", sizeof(PyFFIObject), 0,
 /* ---- Function ---- */
 
 void FunctionDealloc(PyObject* self) {
+  if (reinterpret_cast<PyFFIFunction*>(self)->weakrefs != nullptr) PyObject_ClearWeakRefs(self);
   Py_CLEAR(reinterpret_cast<PyFFIFunction*>(self)->dict);
   Py_CLEAR(reinterpret_cast<PyFFIFunction*>(self)->doc);
   ObjectDealloc(self);
@@ -296,6 +297,7 @@ PyGetSetDef function_getset[] = {
 PyMemberDef function_members[] = {
     {"__vectorcalloffset__", T_PYSSIZET, offsetof(PyFFIFunction, vectorcall), READONLY, nullptr},
     {"__dictoffset__", T_PYSSIZET, offsetof(PyFFIFunction, dict), READONLY, nullptr},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(PyFFIFunction, weakrefs), READONLY, nullptr},
     {"release_gil", T_BOOL, offsetof(PyFFIFunction, release_gil), 0,
      "Whether calls release the GIL while the function runs (the default). Turn it off for the "
      "fastest calls of very short functions."},
@@ -613,6 +615,7 @@ PyObject* WrapOwnedObject(TVMFFIObject* handle) {
     InitFunctionCall(reinterpret_cast<PyFFIFunction*>(self));
     reinterpret_cast<PyFFIFunction*>(self)->dict = nullptr;
     reinterpret_cast<PyFFIFunction*>(self)->doc = nullptr;
+    reinterpret_cast<PyFFIFunction*>(self)->weakrefs = nullptr;
   }
   return self;
 }

@@ -278,6 +278,21 @@ int RefuseLazyTorchView(PyObject* obj, bool maybe_complex) {
   return 0;
 }
 
+/*!
+ * \brief -1 with a RuntimeError for a tensor with elements but no memory: torch hands out a null
+ * data pointer for a FakeTensor (torch.compile's tracing) instead of failing; the kernel would
+ * write through it. The call path then names the function (tvm_ffi_jit.torch).
+ */
+TVM_FFI_NO_INLINE int RefuseTensorWithoutData(const DLTensor& t) {
+  for (int32_t i = 0; i < t.ndim; ++i) {
+    if (t.shape[i] == 0) return 0;  // empty: nothing to read or write
+  }
+  PyErr_SetString(PyExc_RuntimeError,
+                  "a torch tensor without data (a null data pointer, as a FakeTensor has) "
+                  "cannot be passed to compiled code");
+  return -1;
+}
+
 bool IsStreamDevice(DLDeviceType type) { return type == kDLCUDA || type == kDLROCM; }
 
 /*! \brief cupy.cuda.get_current_stream().ptr into *out; false (error cleared) if unavailable. */
@@ -402,6 +417,10 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
   if (dispatch.torch) {
     const auto* t =
         reinterpret_cast<const DLTensor*>(reinterpret_cast<char*>(handle) + sizeof(TVMFFIObject));
+    if (TVM_FFI_UNLIKELY(t->data == nullptr) && RefuseTensorWithoutData(*t) != 0) {
+      TVMFFIObjectDecRef(handle);
+      return -1;
+    }
     if (RefuseLazyTorchView(obj, t->dtype.code == kDLComplex) != 0) {
       TVMFFIObjectDecRef(handle);
       return -1;

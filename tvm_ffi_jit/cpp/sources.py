@@ -26,7 +26,7 @@ StrOrList = "str | list[str] | tuple[str, ...] | None"
 class SourceFile:
     """One translation unit: where it lives, how to compile it, and a hash of its bytes."""
 
-    __slots__ = ("path", "language", "digest", "generated_text", "payload", "line_files")
+    __slots__ = ("path", "language", "digest", "_text", "_generate", "payload", "line_files")
 
     def __init__(
         self,
@@ -40,11 +40,18 @@ class SourceFile:
         self.language = language
         self.digest = digest
         # Text to write at ``path`` before building (inline sources); None for user files.
-        self.generated_text = generated_text
+        self._text = generated_text
+        self._generate = None  # makes the text when first needed (the cold path only)
         # (file name, bytes) the generated text reads (an embedded cubin); None for others.
         self.payload = payload
         # (path, text) of the user's texts the #line directives in generated_text name.
         self.line_files: list[tuple[str, str]] = []
+
+    @property
+    def generated_text(self) -> "str | None":
+        if self._text is None and self._generate is not None:
+            self._text = self._generate()
+        return self._text
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r}, {self.language!r})"
@@ -161,12 +168,37 @@ def cpp_string_literal(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _exports(name: str, functions: "list[str]", docs: "dict[str, str]", directive_line: int) -> str:
+def _exports(
+    name: str,
+    functions: "list[str]",
+    docs: "dict[str, str]",
+    directive_line: int,
+    source: str = "",
+) -> str:
     if not functions:
         return ""
     # Reset the location so an error here is not blamed on the user's last line.
     lines = [f'#line {directive_line + 1} "{name}/generated_exports"']
-    lines += [f"TVM_FFI_DLL_EXPORT_TYPED_FUNC({fn}, {fn});" for fn in functions]
+    plain = [f"TVM_FFI_DLL_EXPORT_TYPED_FUNC({fn}, {fn});" for fn in functions]
+    # Parameter names read from the source let callers pass keywords; the _IF_ARITY export
+    # drops names whose count the compiler disagrees with, and older headers lack it.
+    names = {}
+    if source:
+        from . import signatures
+
+        names = signatures.parameter_names(source, functions)
+    if names:
+        lines.append("#ifdef TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED_IF_ARITY")
+        for fn, export in zip(functions, plain):
+            if fn in names:
+                quoted = ", ".join(f'"{n}"' for n in names[fn])
+                export = f"TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED_IF_ARITY({fn}, {fn}, {quoted});"
+            lines.append(export)
+        lines.append("#else")
+        lines += plain
+        lines.append("#endif")
+    else:
+        lines += plain
     documented = [fn for fn in functions if docs.get(fn)]
     if documented:
         # Docstrings go into the library where the headers can store them.
@@ -195,12 +227,29 @@ def decorate(
     texts: "list[str]",
     functions: "list[str]",
     docs: "dict[str, str] | None" = None,
+    parameter_names: bool = True,
 ) -> str:
-    """The generated file for one kind of inline source (``cpp_sources`` or ``cuda_sources``)."""
+    """The generated file for one kind of inline source (``cpp_sources`` or ``cuda_sources``);
+    ``parameter_names``: export the parameter names read from the texts."""
     head = "".join(f"#include <{h}>\n" for h in _INLINE_HEADERS)
     body = _with_line_directives(name, kind, texts)
     directive_line = head.count("\n") + body.count("\n") + 1
-    return head + body + _exports(name, functions, docs or {}, directive_line)
+    source = body if parameter_names else ""
+    return head + body + _exports(name, functions, docs or {}, directive_line, source)
+
+
+# Bump when the parameter names read from a text can change (signatures.py).
+_PARAMETER_NAMES_FORMAT = b"parameter-names 1"
+
+
+def _inline(path: str, language: str, name: str, kind: str, texts, functions, docs) -> SourceFile:
+    """A generated file keyed by its text without parameter names: they follow from the text,
+    so a warm load hashes it without parsing C++; the full text is made when building."""
+    keyed = decorate(name, kind, texts, functions, docs, parameter_names=False)
+    src = SourceFile(path, language, _digest(keyed.encode() + b"\0" + _PARAMETER_NAMES_FORMAT))
+    src._generate = lambda: decorate(name, kind, texts, functions, docs)
+    src.line_files = line_files(name, kind, texts)
+    return src
 
 
 def inline_files(
@@ -218,14 +267,10 @@ def inline_files(
         raise ValueError("nothing to build: pass cpp_sources and/or cuda_sources")
     files = []
     if cpp_texts:
-        text = decorate(name, "cpp_sources", cpp_texts, functions, docs)
-        files.append(_generated("main.cpp", CXX, text))
-        files[-1].line_files = line_files(name, "cpp_sources", cpp_texts)
+        files.append(_inline("main.cpp", CXX, name, "cpp_sources", cpp_texts, functions, docs))
     if cuda_texts:
         exported = [] if cpp_texts else functions
-        text = decorate(name, "cuda_sources", cuda_texts, exported, docs)
-        files.append(_generated("cuda.cu", CUDA, text))
-        files[-1].line_files = line_files(name, "cuda_sources", cuda_texts)
+        files.append(_inline("cuda.cu", CUDA, name, "cuda_sources", cuda_texts, exported, docs))
     return files
 
 

@@ -416,6 +416,16 @@ TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadataNamed(
   }
   return text + "]}";
 }
+/*! \brief ExportedFunctionMetadataNamed, or without the names when their count is not the arity. */
+template <typename F, size_t N>
+TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadataNamedIfArity(
+    const F& func, const char* const (&names)[N]) {
+  if constexpr (N == FunctionInfo<std::decay_t<F>>::num_args) {
+    return ExportedFunctionMetadataNamed(func, names);
+  } else {
+    return ExportedFunctionMetadata(func);
+  }
+}
 }  // namespace details
 
 }  // namespace ffi
@@ -474,6 +484,24 @@ TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadataNamed(
   }
 
 /*
+ * TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED for generated code whose names come from reading the
+ * source (load_inline): names whose count is not the function's arity are dropped instead of
+ * failing the build.
+ */
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED_IF_ARITY(ExportName, Func, ...)                      \
+  TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)                                          \
+  extern "C" {                                                                                   \
+  TVM_FFI_DLL_EXPORT int __tvm_ffi__metadata_##ExportName(void* self, const TVMFFIAny* args,     \
+                                                          int32_t num_args, TVMFFIAny* result) { \
+    (void)self, (void)args, (void)num_args;                                                      \
+    TVM_FFI_SAFE_CALL_BEGIN();                                                                   \
+    return ::tvm::ffi::details::ReturnRuntimeString(                                             \
+        ::tvm::ffi::details::ExportedFunctionMetadataNamedIfArity(Func, {__VA_ARGS__}), result); \
+    TVM_FFI_SAFE_CALL_END();                                                                     \
+  }                                                                                              \
+  }
+
+/*
  * Exports `DocString` (a string literal) as the docstring of the exported function
  * `ExportName`: the symbol __tvm_ffi__doc_<ExportName>, a TVMFFISafeCallType returning it
  * as a String. Exports nothing when TVM_FFI_DLL_EXPORT_INCLUDE_METADATA is 0.
@@ -490,6 +518,8 @@ TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadataNamed(
 #define TVM_FFI_DLL_EXPORT_TYPED_FUNC(ExportName, Func) \
   TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)
 #define TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED(ExportName, Func, ...) \
+  TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED_IF_ARITY(ExportName, Func, ...) \
   TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)
 #define TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC(ExportName, DocString)
 #endif
