@@ -64,6 +64,7 @@ class BuildPlan:
         lib_dir = libinfo.library_dir()
         self.ldflags = [
             "-shared",
+            *link.linker_flags(toolchain.find_executable),
             *link.LINK_FLAGS,
             f"-L{lib_dir}",
             f"-l{libinfo.library_name()}",

@@ -89,8 +89,9 @@ def render(plan) -> str:
             "  description = NVCC $out",
             "",
         ]
-    # The link step first selects the exports (link.py run as a script: no package import).
-    prepare = _command([sys.executable, link_script_path(), EXPORTS_SCRIPT]) + " $in"
+    # The link step first selects the exports: link.py run as a script, with neither the
+    # package nor `site` imported (-S -I: 15 ms instead of 40-90 ms in a venv with .pth files).
+    prepare = _command([sys.executable, "-S", "-I", link_script_path(), EXPORTS_SCRIPT]) + " $in"
     languages = {src.language for src in plan.sources}
     if ASM in languages:
         lines += ["rule asm", "  command = $cxx -c $in -o $out", "  description = AS $out", ""]
