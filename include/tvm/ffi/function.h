@@ -449,20 +449,24 @@ TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadataNamedIfA
 #if TVM_FFI_DLL_EXPORT_INCLUDE_METADATA
 /*
  * ... and __tvm_ffi__metadata_<ExportName>, a TVMFFISafeCallType returning the String
- * {"type_schema":"<JSON type schema of Func>"} (allocated by the runtime).
+ * `Metadata` evaluates to (allocated by the runtime).
  */
-#define TVM_FFI_DLL_EXPORT_TYPED_FUNC(ExportName, Func)                                          \
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_WITH_METADATA_(ExportName, Func, Metadata)                 \
   TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)                                          \
   extern "C" {                                                                                   \
   TVM_FFI_DLL_EXPORT int __tvm_ffi__metadata_##ExportName(void* self, const TVMFFIAny* args,     \
                                                           int32_t num_args, TVMFFIAny* result) { \
     (void)self, (void)args, (void)num_args;                                                      \
     TVM_FFI_SAFE_CALL_BEGIN();                                                                   \
-    return ::tvm::ffi::details::ReturnRuntimeString(                                             \
-        ::tvm::ffi::details::ExportedFunctionMetadata(Func), result);                            \
+    return ::tvm::ffi::details::ReturnRuntimeString(Metadata, result);                           \
     TVM_FFI_SAFE_CALL_END();                                                                     \
   }                                                                                              \
   }
+
+// The metadata is {"type_schema":"<JSON type schema of Func>"}.
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC(ExportName, Func) \
+  TVM_FFI_DLL_EXPORT_TYPED_FUNC_WITH_METADATA_(         \
+      ExportName, Func, ::tvm::ffi::details::ExportedFunctionMetadata(Func))
 
 /*
  * TVM_FFI_DLL_EXPORT_TYPED_FUNC that also records the parameter names (string literals, one
@@ -470,36 +474,19 @@ TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadataNamedIfA
  *   TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED(add, add_impl, "a", "b");  // mod.add(1, b=2)
  * The names travel in the metadata; with TVM_FFI_DLL_EXPORT_INCLUDE_METADATA 0 they are dropped.
  */
-#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED(ExportName, Func, ...)                               \
-  TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)                                          \
-  extern "C" {                                                                                   \
-  TVM_FFI_DLL_EXPORT int __tvm_ffi__metadata_##ExportName(void* self, const TVMFFIAny* args,     \
-                                                          int32_t num_args, TVMFFIAny* result) { \
-    (void)self, (void)args, (void)num_args;                                                      \
-    TVM_FFI_SAFE_CALL_BEGIN();                                                                   \
-    return ::tvm::ffi::details::ReturnRuntimeString(                                             \
-        ::tvm::ffi::details::ExportedFunctionMetadataNamed(Func, {__VA_ARGS__}), result);        \
-    TVM_FFI_SAFE_CALL_END();                                                                     \
-  }                                                                                              \
-  }
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED(ExportName, Func, ...) \
+  TVM_FFI_DLL_EXPORT_TYPED_FUNC_WITH_METADATA_(                    \
+      ExportName, Func, ::tvm::ffi::details::ExportedFunctionMetadataNamed(Func, {__VA_ARGS__}))
 
 /*
  * TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED for generated code whose names come from reading the
  * source (load_inline): names whose count is not the function's arity are dropped instead of
  * failing the build.
  */
-#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED_IF_ARITY(ExportName, Func, ...)                      \
-  TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Func)                                          \
-  extern "C" {                                                                                   \
-  TVM_FFI_DLL_EXPORT int __tvm_ffi__metadata_##ExportName(void* self, const TVMFFIAny* args,     \
-                                                          int32_t num_args, TVMFFIAny* result) { \
-    (void)self, (void)args, (void)num_args;                                                      \
-    TVM_FFI_SAFE_CALL_BEGIN();                                                                   \
-    return ::tvm::ffi::details::ReturnRuntimeString(                                             \
-        ::tvm::ffi::details::ExportedFunctionMetadataNamedIfArity(Func, {__VA_ARGS__}), result); \
-    TVM_FFI_SAFE_CALL_END();                                                                     \
-  }                                                                                              \
-  }
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED_IF_ARITY(ExportName, Func, ...) \
+  TVM_FFI_DLL_EXPORT_TYPED_FUNC_WITH_METADATA_(                             \
+      ExportName, Func,                                                     \
+      ::tvm::ffi::details::ExportedFunctionMetadataNamedIfArity(Func, {__VA_ARGS__}))
 
 /*
  * Exports `DocString` (a string literal) as the docstring of the exported function
