@@ -40,6 +40,7 @@ extern "C" int _PyOS_IsMainThread(void);
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <deque>
+#include <memory>
 #include <vector>
 
 namespace tvm_ffi_jit {
@@ -112,8 +113,10 @@ class TempObjects {
   }
   /*! \brief Storage for a bytes argument's TVMFFIByteArray (stable until destruction). */
   TVMFFIByteArray* NewByteArray() {
-    byte_arrays_.emplace_back();  // a deque: earlier elements never move
-    return &byte_arrays_.back();
+    // Made on first use: an empty std::deque allocates, and most calls pass no bytes.
+    if (!byte_arrays_) byte_arrays_ = std::make_unique<std::deque<TVMFFIByteArray>>();
+    byte_arrays_->emplace_back();  // a deque: earlier elements never move
+    return &byte_arrays_->back();
   }
 
  private:
@@ -121,7 +124,7 @@ class TempObjects {
   TVMFFIObject* inline_[kInline];
   size_t count_ = 0;
   std::vector<TVMFFIObject*> overflow_;
-  std::deque<TVMFFIByteArray> byte_arrays_;
+  std::unique_ptr<std::deque<TVMFFIByteArray>> byte_arrays_;
 };
 
 /*!
