@@ -1,6 +1,6 @@
-"""Tensor arguments of TensorView parameters (the type schema says "DLTensor*") go to the kernel as a
-borrowed DLTensor, without a Tensor object per argument (src/python/call.cc): the values, strides,
-checks and the call's framework context are those of the Tensor route.
+"""Tensors passed for TensorView parameters (type schema "DLTensor*") reach the kernel as a
+borrowed DLTensor, without a Tensor object per argument (src/python/call.cc): the values,
+strides, checks and the call's framework context are those of the Tensor route.
 """
 
 import sys
@@ -42,13 +42,17 @@ def mod():
     return cpp.load_inline("call_tensor_views", cpp_sources=SOURCE, functions=FUNCTIONS)
 
 
-def refcount_during(func, x, **kwargs):
+def refcount_during(func, x, by_keyword=False):
+    """sys.getrefcount(x) while `func` runs with `x` as its tensor argument."""
     seen = []
 
     def probe():
         seen.append(sys.getrefcount(x))
 
-    func(x, probe, **kwargs) if not kwargs else func(**kwargs, probe=probe)
+    if by_keyword:
+        func(t=x, probe=probe)
+    else:
+        func(x, probe)
     return seen[0]
 
 
@@ -56,9 +60,8 @@ def test_a_view_parameter_makes_no_tensor_object(mod):
     x = torch.zeros(4)
     # A Tensor parameter's object holds a reference to the torch tensor; a view borrows it.
     assert refcount_during(mod.view_then_call, x) == refcount_during(mod.tensor_then_call, x) - 1
-    assert refcount_during(mod.view_then_call, x, t=x) == refcount_during(
-        mod.tensor_then_call, x, t=x
-    ) - 1
+    by_keyword = refcount_during(mod.tensor_then_call, x, by_keyword=True)
+    assert refcount_during(mod.view_then_call, x, by_keyword=True) == by_keyword - 1
 
 
 def test_strides_and_offsets_reach_the_kernel(mod):
