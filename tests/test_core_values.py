@@ -91,9 +91,10 @@ def test_unconvertible_argument_is_opaque_and_round_trips(kernels):
     assert kernels.identity(marker) is marker
 
 
-def test_keyword_arguments_rejected(kernels):
-    with pytest.raises(TypeError, match="positional"):
-        kernels.add3(a=1, b=2, c=3)
+def test_keyword_arguments_by_the_names_load_inline_read(kernels):
+    assert kernels.add3(1, c=3, b=2) == 6
+    with pytest.raises(TypeError, match="unexpected keyword argument 'd'"):
+        kernels.add3(1, 2, d=3)
 
 
 def test_convert():
