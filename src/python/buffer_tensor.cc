@@ -4,7 +4,6 @@
  * is refused unless read-only inputs are allowed (dlpack_exchange.h).
  */
 #include <cstring>
-#include <vector>
 
 #include "python/core.h"
 #include "python/dlpack_exchange.h"
@@ -12,23 +11,33 @@
 namespace tvm_ffi_jit {
 namespace {
 
-/*! \brief A TensorObj viewing a Py_buffer; releases it (under the GIL) when freed. */
+/*!
+ * \brief A TensorObj viewing a Py_buffer; releases it (under the GIL) when freed. Shape and
+ * strides are stored inline: one allocation per argument.
+ */
 class BufferTensorObj : public tvm::ffi::TensorObj {
  public:
+  static constexpr int kMaxDims = 8;  // more take the __dlpack__ route
+
   BufferTensorObj(const Py_buffer& view, DLDataType dtype) : view_(view) {
-    shape_.assign(view.shape, view.shape + view.ndim);
-    strides_.resize(view.ndim);
-    for (int i = 0; i < view.ndim; ++i) strides_[i] = view.strides[i] / view.itemsize;
+    for (int i = 0; i < view.ndim; ++i) {
+      dims_[i] = view.shape[i];
+      dims_[kMaxDims + i] = view.strides[i] / view.itemsize;
+    }
     this->data = view.buf;
     this->device = DLDevice{kDLCPU, 0};
     this->ndim = view.ndim;
     this->dtype = dtype;
-    this->shape = shape_.data();
-    this->strides = strides_.data();
+    this->shape = dims_;
+    this->strides = dims_ + kMaxDims;
     this->byte_offset = 0;
   }
   ~BufferTensorObj() {
     if (!PythonAlive()) return;
+    if (PyGILState_Check()) {  // usually: temporaries are released after the call
+      PyBuffer_Release(&view_);
+      return;
+    }
     PyGILState_STATE state = PyGILState_Ensure();
     PyBuffer_Release(&view_);
     PyGILState_Release(state);
@@ -36,8 +45,7 @@ class BufferTensorObj : public tvm::ffi::TensorObj {
 
  private:
   Py_buffer view_;
-  std::vector<int64_t> shape_;
-  std::vector<int64_t> strides_;
+  int64_t dims_[2 * kMaxDims];
 };
 
 /*! \brief The DLPack type of a struct-module format such as "<f" or "Zd"; false if none. */
@@ -79,6 +87,7 @@ int TensorFromBuffer(PyObject* obj, TVMFFIObject** out) {
   }
   DLDataType dtype;
   bool usable = view.itemsize > 0 && view.format != nullptr &&
+                view.ndim <= BufferTensorObj::kMaxDims &&
                 FormatToDType(view.format, view.itemsize, &dtype);
   for (int i = 0; usable && i < view.ndim; ++i) usable = view.strides[i] % view.itemsize == 0;
   if (!usable) {

@@ -157,7 +157,40 @@ TVM_FFI_NO_INLINE PyObject* CallWithKeywords(PyFFIFunction* func, PyObject* cons
     }
   }
   return CallFunction(func->base.handle, bound.data(), num_params, func->release_gil,
-                      reinterpret_cast<PyObject*>(func));
+                      reinterpret_cast<PyObject*>(func), func->view_params);
+}
+
+/*!
+ * \brief Sets func->view_params from the type schema in its metadata (function.py's describe()
+ * puts it in __dict__ when the function is handed out): {"type": "ffi.Function", "named_args":
+ * {"params": [{"type": "DLTensor*"}, ...]}}. Without one, every tensor goes as a Tensor object.
+ */
+TVM_FFI_NO_INLINE void ReadViewParams(PyFFIFunction* func) {
+  func->view_params_known = 1;
+  func->view_params = 0;
+  static PyObject* metadata_key = PyUnicode_InternFromString("_metadata");
+  PyObject* metadata = func->dict != nullptr ? PyDict_GetItem(func->dict, metadata_key) : nullptr;
+  PyObject* text =
+      metadata && PyDict_Check(metadata) ? PyDict_GetItemString(metadata, "type_schema") : nullptr;
+  if (text == nullptr || !PyUnicode_Check(text)) return;
+  PyObject* json = PyImport_ImportModule("json");
+  PyObject* schema = json ? PyObject_CallMethod(json, "loads", "O", text) : nullptr;
+  Py_XDECREF(json);
+  PyObject* named =
+      schema && PyDict_Check(schema) ? PyDict_GetItemString(schema, "named_args") : nullptr;
+  PyObject* params = named && PyDict_Check(named) ? PyDict_GetItemString(named, "params") : nullptr;
+  if (params != nullptr && PyList_Check(params)) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(params) && i < 32; ++i) {
+      PyObject* param = PyList_GET_ITEM(params, i);
+      PyObject* type = PyDict_Check(param) ? PyDict_GetItemString(param, "type") : nullptr;
+      if (type != nullptr && PyUnicode_Check(type) &&
+          PyUnicode_CompareWithASCIIString(type, "DLTensor*") == 0) {
+        func->view_params |= 1u << i;
+      }
+    }
+  }
+  Py_XDECREF(schema);
+  PyErr_Clear();  // a schema that does not parse only loses the shortcut
 }
 
 PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
@@ -167,21 +200,25 @@ PyObject* FunctionVectorcall(PyObject* self, PyObject* const* args, size_t nargs
     PyErr_SetString(PyExc_TypeError, "this Function holds no function");
     return nullptr;
   }
+  if (TVM_FFI_UNLIKELY(!func->view_params_known)) ReadViewParams(func);
   if (TVM_FFI_UNLIKELY(kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0)) {
     return CallWithKeywords(func, args, PyVectorcall_NARGS(nargsf), kwnames);
   }
-  return CallFunction(func->base.handle, args, PyVectorcall_NARGS(nargsf), func->release_gil, self);
+  return CallFunction(func->base.handle, args, PyVectorcall_NARGS(nargsf), func->release_gil, self,
+                      func->view_params);
 }
 
 }  // namespace
 
 void InitFunctionCall(PyFFIFunction* func) {
   func->vectorcall = FunctionVectorcall;
+  func->view_params = 0;
+  func->view_params_known = 0;
   func->release_gil = release_gil_by_default;
 }
 
 PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
-                       bool release_gil, PyObject* self) {
+                       bool release_gil, PyObject* self, uint32_t view_params) {
   constexpr Py_ssize_t kStackArgs = 8;
   TVMFFIAny stack_args[kStackArgs];
   std::vector<TVMFFIAny> heap_args;
@@ -192,8 +229,19 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
   }
   TempObjects temps;
   CallContext context;
+  BorrowedTensorView views[kStackArgs];
   for (Py_ssize_t i = 0; i < nargs; ++i) {
-    if (TVM_FFI_UNLIKELY(PyToAnyView(args[i], &packed[i], &temps, &context) != 0)) {
+    int code = 1;
+    if (i < kStackArgs && (view_params >> i & 1u)) {
+      code = BorrowTensorView(args[i], &views[i], &context);
+      if (code == 0) {
+        packed[i].type_index = kTVMFFIDLTensorPtr;
+        packed[i].zero_padding = 0;
+        packed[i].v_ptr = &views[i].tensor;
+      }
+    }
+    if (code == 1) code = PyToAnyView(args[i], &packed[i], &temps, &context);
+    if (TVM_FFI_UNLIKELY(code != 0)) {
       PyObject *type, *value, *traceback;
       PyErr_Fetch(&type, &value, &traceback);
       temps.Release();  // deleters may run Python code, which must not see a pending error

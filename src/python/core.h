@@ -40,6 +40,7 @@ extern "C" int _PyOS_IsMainThread(void);
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <deque>
+#include <memory>
 #include <vector>
 
 namespace tvm_ffi_jit {
@@ -59,6 +60,20 @@ struct PyFFIFunction {
   PyObject* doc;
   char release_gil;    // calls release the GIL (the default; see call.cc)
   PyObject* weakrefs;  // weak references (torch.compiler.allow_in_graph keeps one)
+  // Which of the first 32 parameters the library's type schema says are TensorView ("DLTensor*"):
+  // a framework tensor passed there goes as a borrowed DLTensor*, with no Tensor object made.
+  uint32_t view_params;
+  char view_params_known;  // read from the metadata on the first call
+};
+
+/*!
+ * \brief A framework tensor's DLTensor for one call, shape and strides copied: the argument of a
+ * TensorView parameter. The caller's reference keeps the tensor alive during the call.
+ */
+struct BorrowedTensorView {
+  static constexpr int32_t kMaxDims = 8;
+  DLTensor tensor;
+  int64_t dims[2 * kMaxDims];
 };
 
 /*!
@@ -112,8 +127,10 @@ class TempObjects {
   }
   /*! \brief Storage for a bytes argument's TVMFFIByteArray (stable until destruction). */
   TVMFFIByteArray* NewByteArray() {
-    byte_arrays_.emplace_back();  // a deque: earlier elements never move
-    return &byte_arrays_.back();
+    // Made on first use: an empty std::deque allocates, and most calls pass no bytes.
+    if (!byte_arrays_) byte_arrays_ = std::make_unique<std::deque<TVMFFIByteArray>>();
+    byte_arrays_->emplace_back();  // a deque: earlier elements never move
+    return &byte_arrays_->back();
   }
 
  private:
@@ -121,7 +138,7 @@ class TempObjects {
   TVMFFIObject* inline_[kInline];
   size_t count_ = 0;
   std::vector<TVMFFIObject*> overflow_;
-  std::deque<TVMFFIByteArray> byte_arrays_;
+  std::unique_ptr<std::deque<TVMFFIByteArray>> byte_arrays_;
 };
 
 /*!
@@ -178,7 +195,8 @@ PyObject* RaiseFromSafeCallCode(int code, const void* callee = nullptr);
  * one, lets an argument conversion error name it.
  */
 PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nargs,
-                       bool release_gil = false, PyObject* self = nullptr);
+                       bool release_gil = false, PyObject* self = nullptr,
+                       uint32_t view_params = 0);
 /*! \brief Sets a new Function object's call entry and its release_gil to the default. */
 void InitFunctionCall(PyFFIFunction* func);
 
@@ -187,6 +205,12 @@ void InitFunctionCall(PyFFIFunction* func);
  * Returns 0 with an owned handle, 1 if `obj` is not a tensor, -1 with an error set.
  */
 int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context);
+/*!
+ * \brief `obj`'s DLTensor when it is a framework tensor with a DLTensor view in its exchange API
+ * (torch): no Tensor object is made; the same checks as TensorFromPyObject. Returns 0, 1 when
+ * that route does not apply (then TensorFromPyObject's does), -1 with an error set.
+ */
+int BorrowTensorView(PyObject* obj, BorrowedTensorView* out, CallContext* context);
 /*! \brief A CPU Tensor viewing `obj`'s writable buffer; 1 if unsuitable, -1 on error. */
 int TensorFromBuffer(PyObject* obj, TVMFFIObject** out);
 /*! \brief Tensor conversion of an object with __dlpack__; -1 with error set, 1 if not one. */

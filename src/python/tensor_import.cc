@@ -435,6 +435,35 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
   return 0;
 }
 
+int BorrowTensorView(PyObject* obj, BorrowedTensorView* out, CallContext* context) {
+  const TypeDispatch dispatch = DispatchFor(Py_TYPE(obj));
+  if (dispatch.route != TensorRoute::kExchangeAPI ||
+      dispatch.api->dltensor_from_py_object_no_sync == nullptr) {
+    return 1;
+  }
+  DLTensor& t = out->tensor;
+  if (dispatch.api->dltensor_from_py_object_no_sync(obj, &t) != 0) return -1;
+  if (t.ndim > BorrowedTensorView::kMaxDims) return 1;
+  // Copied: the framework's arrays could change if another thread resizes it during the call.
+  int64_t stride = 1;
+  for (int32_t i = t.ndim - 1; i >= 0; --i) {
+    out->dims[i] = t.shape[i];
+    out->dims[BorrowedTensorView::kMaxDims + i] = t.strides ? t.strides[i] : stride;
+    stride *= t.shape[i];
+  }
+  t.shape = out->dims;
+  t.strides = out->dims + BorrowedTensorView::kMaxDims;
+  if (dispatch.torch) {
+    if (TVM_FFI_UNLIKELY(t.data == nullptr) && RefuseTensorWithoutData(t) != 0) return -1;
+    if (RefuseLazyTorchView(obj, t.dtype.code == kDLComplex) != 0) return -1;
+  }
+  if (context->api == nullptr) {
+    context->api = dispatch.api;
+    context->device = t.device;
+  }
+  return 0;
+}
+
 int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out) {
   PyObject* method = PyObject_GetAttrString(obj, "__dlpack__");
   if (method == nullptr) {
