@@ -137,12 +137,18 @@ def entry_dir(root: str, name: str, key: str) -> str:
 
 
 def read_manifest(entry: str) -> "dict | None":
+    return read_entry_record(entry, MANIFEST_FILE, _MANIFEST_FORMAT)
+
+
+def read_entry_record(entry: str, file_name: str, record_format) -> "dict | None":
+    """The JSON record ``file_name`` of an entry; None when missing, unreadable or of
+    another format."""
     import json
 
     try:
-        with open(os.path.join(entry, MANIFEST_FILE), "rb") as f:
-            manifest = json.loads(f.read())
-        return manifest if manifest.get("format") == _MANIFEST_FORMAT else None
+        with open(os.path.join(entry, file_name), "rb") as f:
+            record = json.loads(f.read())
+        return record if record.get("format") == record_format else None
     except (OSError, ValueError, AttributeError):
         return None
 

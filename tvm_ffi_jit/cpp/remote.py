@@ -286,14 +286,7 @@ def _write_remote_file(entry: str, name: str, rkey: str, headers) -> None:
 
 
 def read_remote_file(entry: str) -> "dict | None":
-    import json
-
-    try:
-        with open(os.path.join(entry, REMOTE_FILE), "rb") as f:
-            record = json.loads(f.read())
-        return record if record.get("format") == _REMOTE_FORMAT else None
-    except (OSError, ValueError, AttributeError):
-        return None
+    return cache.read_entry_record(entry, REMOTE_FILE, _REMOTE_FORMAT)
 
 
 def _pulled_store(root: str):
