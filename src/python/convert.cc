@@ -897,6 +897,21 @@ PyObject* RaiseFrontendError() {
   return nullptr;
 }
 
+/*! \brief Adds "C++ backtrace (most recent call first):" and the frames as a note of `exc`. */
+void AddBacktraceNote(PyObject* exc, const TVMFFIByteArray& backtrace) {
+  static PyObject* add_note = PyUnicode_InternFromString("add_note");
+  std::string text = "C++ backtrace (most recent call first):\n";
+  text.append(backtrace.data, backtrace.size);
+  PyObject* note =
+      PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "replace");
+  PyObject* args[] = {exc, note};
+  PyObject* result =
+      note && add_note ? PyObject_VectorcallMethod(add_note, args, 2, nullptr) : nullptr;
+  if (result == nullptr) PyErr_Clear();
+  Py_XDECREF(result);
+  Py_XDECREF(note);
+}
+
 bool IsKind(const TVMFFIErrorCell* cell, const char* kind) {
   return cell->kind.size == std::strlen(kind) &&
          std::memcmp(cell->kind.data, kind, cell->kind.size) == 0;
@@ -939,13 +954,7 @@ PyObject* RaiseFromSafeCallCode(int code, const void* callee) {
                                            static_cast<Py_ssize_t>(cell->message.size), "replace");
   PyObject* exc = message ? MakeException(kind, message) : nullptr;
   Py_XDECREF(message);
-  if (exc != nullptr && cell->backtrace.size != 0) {
-    std::string note = "C++ backtrace (most recent call first):\n" +
-                       std::string(cell->backtrace.data, cell->backtrace.size);
-    PyObject* result = PyObject_CallMethod(exc, "add_note", "s", note.c_str());
-    if (result == nullptr) PyErr_Clear();
-    Py_XDECREF(result);
-  }
+  if (exc != nullptr && cell->backtrace.size != 0) AddBacktraceNote(exc, cell->backtrace);
   TVMFFIObjectDecRef(handle);
   if (exc == nullptr) return nullptr;
   PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
