@@ -251,20 +251,25 @@ int ElementToOwnedAny(PyObject* obj, TVMFFIAny* out) {
 }
 
 /*!
- * \brief Converts items[begin, end) into `storage` (reserved for them); false with the Python
- * error set when one fails. `plain_only` stops (true) before the first element that
- * PlainToOwnedAny does not take, leaving *begin there.
+ * \brief Converts items[begin, end) into `storage` (reserved for them, holding `*begin` values);
+ * false with the Python error set when one fails. `plain_only` stops (true) before the first
+ * element that PlainToOwnedAny does not take, leaving *begin there.
  */
 bool AppendElements(PyObject* const* items, Py_ssize_t* begin, Py_ssize_t end, bool plain_only,
                     tvm::ffi::ArrayObj* storage) {
+  // The ABI's sequence cell follows the object header. Values go straight into the buffer;
+  // `size` then counts those written, so the Array releases exactly them.
+  auto* cell = reinterpret_cast<TVMFFISeqCell*>(
+      reinterpret_cast<char*>(static_cast<Object*>(storage)) + sizeof(TVMFFIObject));
+  auto* values = static_cast<TVMFFIAny*>(cell->data);
   Py_ssize_t i = *begin;
   int code = 0;
   for (; i < end; ++i) {
-    TVMFFIAny value;
-    code = plain_only ? PlainToOwnedAny(items[i], &value) : ElementToOwnedAny(items[i], &value);
+    code = plain_only ? PlainToOwnedAny(items[i], values + i)
+                      : ElementToOwnedAny(items[i], values + i);
     if (code != 0) break;
-    storage->push_back(details::AnyUnsafe::FromOwnedRaw(value));
   }
+  cell->size = i;
   *begin = i;
   return code >= 0;
 }
