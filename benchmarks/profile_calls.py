@@ -4,8 +4,8 @@
 
 Wall-clock figures on a shared 2-core machine move by 2x between runs; instruction counts do not.
 Each case runs twice under callgrind, with 0 calls and with --calls calls of the function, so
-loading and interpreter start-up cancel out: per call = (count with N calls - count with 0) / N,
-for the whole process and for each function listed in PARTS (inclusive of what it calls).
+loading cancels out: per call = (count with N calls - count with 0) / N, for each function
+listed in PARTS (inclusive of what it calls; Python's own loop is left out).
 Needs valgrind on PATH; torch for the tensor cases.
 """
 
@@ -30,8 +30,8 @@ CASES = {
     "nop8_torch_held": ("nop8", False, "torch", 8),
     "alloc_torch_held": ("alloc_like", False, "torch", 1),
 }
-# Column name -> a regular expression on callgrind_annotate's function names (a function listed
-# under several source files counts once: the largest).
+# Column name -> a regular expression on callgrind_annotate's function names; a column sums the
+# functions it matches, each counted once (the largest of the lines listing it).
 PARTS = {
     "our call path": r"tvm_ffi_jit::\(anonymous namespace\)::FunctionVectorcall\(",
     "GIL release (CPython)": r"ceval\.c:PyEval_(SaveThread|RestoreThread) ",
@@ -60,30 +60,32 @@ for _ in range({calls}):
 """
 
 
-def _inclusive_counts(out_file: str) -> tuple[int, dict]:
-    """The program total and, per PARTS entry, the sum of its functions' inclusive counts."""
+def _inclusive_counts(out_file: str) -> dict:
+    """Per PARTS entry, the sum of its functions' inclusive counts."""
     text = subprocess.run(
         ["callgrind_annotate", "--inclusive=yes", "--threshold=100", out_file],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    total = 0
-    parts = dict.fromkeys(PARTS, 0)
+    by_function = {}  # (part, matched name) -> the largest count listed for it
     for line in text.splitlines():
         match = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(.*)$", line)
         if not match or "=>" in line:
             continue
         count, name = int(match.group(1).replace(",", "")), match.group(2)
-        if name.startswith("PROGRAM TOTALS"):
-            total = count
         for part, pattern in PARTS.items():
-            if re.search(pattern, name) and "'2" not in name:
-                parts[part] = max(parts[part], count)
-    return total, parts
+            found = re.search(pattern, name)
+            if found and "'2" not in name:  # '2: a recursive entry, already counted
+                key = (part, found.group(0))
+                by_function[key] = max(by_function.get(key, 0), count)
+    parts = dict.fromkeys(PARTS, 0)
+    for (part, _), count in by_function.items():
+        parts[part] += count
+    return parts
 
 
-def _profile(case: str, calls: int, workdir: str) -> tuple[int, dict]:
+def _profile(case: str, calls: int, workdir: str) -> dict:
     name, release, kind, count = CASES[case]
     results = []
     for n in (0, calls):
@@ -105,9 +107,8 @@ def _profile(case: str, calls: int, workdir: str) -> tuple[int, dict]:
             check=True,
         )
         results.append(_inclusive_counts(out_file))
-    (total0, parts0), (total1, parts1) = results
-    per_call = {part: (parts1[part] - parts0[part]) / calls for part in PARTS}
-    return round((total1 - total0) / calls), {k: round(v) for k, v in per_call.items()}
+    parts0, parts1 = results
+    return {part: round((parts1[part] - parts0[part]) / calls) for part in PARTS}
 
 
 def main() -> int:
@@ -124,15 +125,14 @@ def main() -> int:
     unknown = [c for c in cases if c not in CASES]
     if unknown:
         parser.error(f"unknown case(s): {', '.join(unknown)}")
-    header = ["case", "whole loop iteration", *PARTS]
+    header = ["case", *PARTS]
     print("| " + " | ".join(header) + " |")
     print("| --- " * len(header) + "|")
     with tempfile.TemporaryDirectory(prefix="profile_calls_") as workdir:
         os.environ.setdefault("TVM_FFI_JIT_CACHE_DIR", os.path.join(workdir, "cache"))
         for case in cases:
-            total, parts = _profile(case, options.calls, workdir)
-            cells = [f"{parts[p]:,}" for p in PARTS]
-            print(f"| {case} | {total:,} | " + " | ".join(cells) + " |", flush=True)
+            parts = _profile(case, options.calls, workdir)
+            print(f"| {case} | " + " | ".join(f"{parts[p]:,}" for p in PARTS) + " |", flush=True)
     print(
         "\ninstructions per call (callgrind, inclusive); 'our call path' is everything from the "
         "Function's vectorcall on, the other columns are parts of it"
