@@ -6,7 +6,7 @@ Wall-clock figures on a shared 2-core machine move by 2x between runs; instructi
 Each case runs twice under callgrind, with 0 calls and with --calls calls of the function, so
 loading cancels out: per call = (count with N calls - count with 0) / N, for each function
 listed in PARTS (inclusive of what it calls; Python's own loop is left out).
-Needs valgrind on PATH; torch for the tensor cases.
+Needs valgrind on PATH; torch and numpy for the tensor cases.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ CASES = {
     "add3_held": ("add3", False, "int", 3),
     "nop3_torch_held": ("nop3", False, "torch", 3),
     "nop8_torch_held": ("nop8", False, "torch", 8),
+    "nop3_numpy_held": ("nop3", False, "numpy", 3),
     "alloc_torch_held": ("alloc_like", False, "torch", 1),
 }
 # Column name -> a regular expression on callgrind_annotate's function names; a column sums the
@@ -54,6 +55,9 @@ if {kind!r} == "int":
 elif {kind!r} == "torch":
     import torch
     args = tuple(torch.zeros(4) for _ in range({count}))
+elif {kind!r} == "numpy":
+    import numpy
+    args = tuple(numpy.zeros(4, dtype=numpy.float32) for _ in range({count}))
 f(*args)
 for _ in range({calls}):
     f(*args)
