@@ -5,10 +5,12 @@
 #include "ffi/elf_reader.h"
 
 #include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 namespace tvm {
 namespace ffi {
@@ -18,8 +20,7 @@ namespace {
 class ElfImage {
  public:
   explicit ElfImage(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    data_.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    ReadFile(path);
     if (data_.size() < sizeof(Elf64_Ehdr) || std::memcmp(data_.data(), ELFMAG, SELFMAG) != 0 ||
         data_[EI_CLASS] != ELFCLASS64) {
       return;
@@ -56,6 +57,26 @@ class ElfImage {
   }
 
  private:
+  /*! \brief The file's bytes in one read (every module load reads one: a byte-wise stream
+   *  read cost more than the dlopen); empty when it cannot be read. */
+  void ReadFile(const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat info;
+    if (fstat(fd, &info) == 0 && info.st_size > 0) {
+      data_.resize(static_cast<size_t>(info.st_size));
+      size_t filled = 0;
+      while (filled < data_.size()) {
+        ssize_t got = read(fd, data_.data() + filled, data_.size() - filled);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        filled += static_cast<size_t>(got);
+      }
+      data_.resize(filled);  // a file that shrank meanwhile: what was there
+    }
+    close(fd);
+  }
+
   std::vector<char> data_;
   std::vector<Elf64_Shdr> sections_;
 };
