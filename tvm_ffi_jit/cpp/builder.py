@@ -11,9 +11,9 @@ import os
 
 from .. import libinfo
 from ..build_error import BuildError, ToolchainError
-from . import cache, link, link_inputs, request_index, sources, toolchain
+from . import cache, environment, link, link_inputs, request_index, sources, toolchain
 from . import verbose as verbose_output
-from .digest import sha256_hex
+from .digest import bulk_hex
 from .log import logger
 from .sources import CUDA, C
 
@@ -233,15 +233,16 @@ class Request:
             [(f.path, f.language, f.digest) for f in self.files],
             self.options,
             (_CXX_FLAGS, _C_FLAGS, _CUDA_FLAGS, link.LINK_FLAGS, link.EXPORTS_RULES),
-            [os.environ.get(v) for v in _REQUEST_VARIABLES],
+            [environment.get(v) for v in _REQUEST_VARIABLES],
         ]
         if any(f.language == CUDA for f in self.files):
             try:
                 parts.append(toolchain.cuda_arch_list())  # may come from the GPUs
             except ToolchainError:
                 return None
-        # repr of lists, tuples, str and None is canonical, and cheaper than JSON here.
-        return sha256_hex(repr(parts).encode())
+        # repr of lists, tuples, str and None is canonical, and cheaper than JSON here; the
+        # digest names a request-index record only (never a cache key): the faster hash.
+        return bulk_hex(repr(parts).encode())
 
 
 class Job:
