@@ -159,9 +159,15 @@ struct CallContext {
   TVMFFIStreamHandle foreign_saved_stream = nullptr;
 
   /*! \brief Installs the framework's allocator and current stream for the call. */
-  void Enter();
+  void Enter() {
+    if (api != nullptr || cupy) InstallFrameworkEnv();  // calls without tensors skip the call
+  }
   /*! \brief Restores what Enter replaced. */
-  void Exit();
+  void Exit() {
+    if (allocator_set || stream_set || foreign != nullptr) RestoreEnv();
+  }
+  void InstallFrameworkEnv();
+  void RestoreEnv();
   /*! \brief Sets the call's stream in this runtime and the foreign one. */
   void InstallStream(TVMFFIStreamHandle stream);
   /*! \brief Sets the call's allocator in this runtime and the foreign one. */

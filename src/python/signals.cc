@@ -13,7 +13,6 @@
 
 #include <signal.h>
 
-#include <algorithm>
 #include <mutex>
 #include <new>
 #include <utility>
@@ -33,7 +32,7 @@ std::atomic<uint64_t> interrupt_count{0};  // SIGINTs seen by OnInterrupt
 // interrupt_count when the oldest call in flight without the GIL began; kNoCall if none.
 std::atomic<uint64_t> oldest_call_since{kNoCall};
 // The calls in flight without the GIL, by the count they began at: (since, calls). Few entries,
-// one per Ctrl-C during long calls. Changed with the GIL held only.
+// one per Ctrl-C during long calls, in ascending order. Changed with the GIL held only.
 std::vector<std::pair<uint64_t, int>> calls_by_since;
 // This thread's innermost call without the GIL, and whether its last one saw a SIGINT arrive.
 thread_local uint64_t own_call_since = kNoCall;
@@ -118,8 +117,7 @@ int CheckSignals() {
 }
 
 void PublishOldestCall() {
-  uint64_t oldest = kNoCall;
-  for (const auto& entry : calls_by_since) oldest = std::min(oldest, entry.first);
+  uint64_t oldest = calls_by_since.empty() ? kNoCall : calls_by_since.front().first;
   oldest_call_since.store(oldest, std::memory_order_release);
 }
 
@@ -146,11 +144,10 @@ int FindPythonMainThread() {
 CallWithoutGil::CallWithoutGil()
     : since_(interrupt_count.load(std::memory_order_relaxed)), outer_since_(own_call_since) {
   own_call_since = since_;
-  for (auto& entry : calls_by_since) {
-    if (entry.first == since_) {
-      ++entry.second;
-      return;
-    }
+  // The count never goes down: entries are in ascending order and this call's is the last.
+  if (!calls_by_since.empty() && calls_by_since.back().first == since_) {
+    ++calls_by_since.back().second;
+    return;
   }
   try {
     calls_by_since.emplace_back(since_, 1);
@@ -158,19 +155,20 @@ CallWithoutGil::CallWithoutGil()
     since_ = kNoCall;  // untracked: its C++ threads are not told of a Ctrl-C
     return;
   }
-  PublishOldestCall();
+  if (calls_by_since.size() == 1) oldest_call_since.store(since_, std::memory_order_release);
 }
 
 CallWithoutGil::~CallWithoutGil() {
   own_call_since = outer_since_;
   if (since_ == kNoCall) return;
   last_call_interrupted = interrupt_count.load(std::memory_order_relaxed) != since_;
-  for (auto it = calls_by_since.begin(); it != calls_by_since.end(); ++it) {
-    if (it->first == since_ && --it->second == 0) {
-      calls_by_since.erase(it);
-      PublishOldestCall();
-      return;
+  for (size_t i = calls_by_since.size(); i-- > 0;) {  // usually the last entry
+    if (calls_by_since[i].first != since_) continue;
+    if (--calls_by_since[i].second == 0) {
+      calls_by_since.erase(calls_by_since.begin() + i);
+      if (i == 0) PublishOldestCall();
     }
+    return;
   }
 }
 

@@ -635,7 +635,7 @@ int InitTensorImport(PyObject* module) {
   return PyModule_AddFunctions(module, import_methods);
 }
 
-void CallContext::Enter() {
+void CallContext::InstallFrameworkEnv() {
   if (cupy && IsStreamDevice(device.device_type)) {
     void* stream = nullptr;
     if (CupyCurrentStream(&stream)) InstallStream(stream);
@@ -673,7 +673,7 @@ void CallContext::InstallAllocator(DLPackManagedTensorAllocator allocator) {
   }
 }
 
-void CallContext::Exit() {
+void CallContext::RestoreEnv() {
   if (allocator_set) TVMFFIEnvSetDLPackManagedTensorAllocator(saved_allocator, 0, nullptr);
   if (stream_set) TVMFFIEnvSetStream(device.device_type, device.device_id, saved_stream, nullptr);
   if (TVM_FFI_UNLIKELY(foreign != nullptr)) {
