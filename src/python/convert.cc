@@ -159,14 +159,152 @@ int DictToMap(PyObject* dict, TVMFFIAny* out) {
   return -1;
 }
 
-int SequenceToArray(PyObject* seq, TVMFFIAny* out) {
-  // A tuple snapshot owns the items even if converting one edits the list.
-  PyObject* items = PySequence_Tuple(seq);
-  if (items == nullptr) return -1;
+int PodToAny(PyObject* obj, TVMFFIAny* out);
+
+/*! \brief A Python int within 64 bits as its value; false for a wider one. */
+inline bool ExactIntValue(PyObject* obj, int64_t* value) {
+#if PY_VERSION_HEX >= 0x030C0000
+  if (PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(obj))) {
+    *value = PyUnstable_Long_CompactValue(reinterpret_cast<PyLongObject*>(obj));
+    return true;
+  }
+#else
+  Py_ssize_t digits = Py_SIZE(obj);  // one digit or none: the value is the digit and the sign
+  if (digits >= -1 && digits <= 1) {
+    *value = digits * static_cast<int64_t>(reinterpret_cast<PyLongObject*>(obj)->ob_digit[0]);
+    return true;
+  }
+#endif
+  int overflow = 0;
+  *value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+  return overflow == 0;
+}
+
+/*!
+ * \brief A str or bytes shorter than 8 bytes inline, a longer one as a String/Bytes object
+ * (what an argument of either becomes once owned).
+ */
+__attribute__((noinline)) int TextToOwnedAny(PyObject* obj, bool is_str, TVMFFIAny* out) {
+  Py_ssize_t size = 0;
+  const char* data = is_str ? PyUnicode_AsUTF8AndSize(obj, &size) : PyBytes_AS_STRING(obj);
+  if (data == nullptr) return -1;
+  if (!is_str) size = PyBytes_GET_SIZE(obj);
+  if (size < 8) {
+    SetPod(out, is_str ? kTVMFFISmallStr : kTVMFFISmallBytes);
+    out->small_str_len = static_cast<uint32_t>(size);
+    std::memcpy(out->v_bytes, data, size);
+    return 0;
+  }
+  TVMFFIByteArray bytes = {data, static_cast<size_t>(size)};
+  SetPod(out, kTVMFFINone);
   int code =
-      CallConstructor(array_ctor, PySequence_Fast_ITEMS(items), PyTuple_GET_SIZE(items), out);
-  Py_DECREF(items);
-  return code;
+      is_str ? TVMFFIStringFromByteArray(&bytes, out) : TVMFFIBytesFromByteArray(&bytes, out);
+  if (code == 0) return 0;
+  RaiseFromSafeCallCode(code);
+  return -1;
+}
+
+/*!
+ * \brief An exact int within 64 bits, float, bool, None, str or bytes as an owned value,
+ * running no Python code (nor allocating Python objects, so no garbage collection either);
+ * 1 if `obj` is anything else.
+ */
+inline __attribute__((always_inline)) int PlainToOwnedAny(PyObject* obj, TVMFFIAny* out) {
+  PyTypeObject* type = Py_TYPE(obj);
+  if (type == &PyLong_Type) {
+    int64_t value = 0;
+    if (!ExactIntValue(obj, &value)) return 1;
+    SetPod(out, kTVMFFIInt);
+    out->v_int64 = value;
+    return 0;
+  }
+  if (type == &PyFloat_Type) {
+    SetPod(out, kTVMFFIFloat);
+    out->v_float64 = PyFloat_AS_DOUBLE(obj);
+    return 0;
+  }
+  if (obj == Py_None) {
+    SetPod(out, kTVMFFINone);
+    return 0;
+  }
+  if (type == &PyBool_Type) {
+    SetPod(out, kTVMFFIBool);
+    out->v_int64 = obj == Py_True;
+    return 0;
+  }
+  if (type == &PyUnicode_Type) return TextToOwnedAny(obj, true, out);
+  if (type == &PyBytes_Type) return TextToOwnedAny(obj, false, out);
+  return 1;
+}
+
+/*! \brief A container element as an owned value: what an argument of the same value becomes. */
+int ElementToOwnedAny(PyObject* obj, TVMFFIAny* out) {
+  int code = PlainToOwnedAny(obj, out);
+  if (code <= 0) return code;
+  code = PodToAny(obj, out);  // big ints, Device, dtype
+  if (code <= 0) return code;
+  if (!PyObject_TypeCheck(obj, ObjectType)) {
+    if (PyUnicode_Check(obj)) return TextToOwnedAny(obj, true, out);
+    if (PyBytes_Check(obj)) return TextToOwnedAny(obj, false, out);
+  }
+  return PyToOwnedAny(obj, out);
+}
+
+/*!
+ * \brief Converts items[begin, end) into `storage` (reserved for them, holding `*begin` values);
+ * false with the Python error set when one fails. `plain_only` stops (true) before the first
+ * element that PlainToOwnedAny does not take, leaving *begin there.
+ */
+bool AppendElements(PyObject* const* items, Py_ssize_t* begin, Py_ssize_t end, bool plain_only,
+                    tvm::ffi::ArrayObj* storage) {
+  // The ABI's sequence cell follows the object header. Values go straight into the buffer;
+  // `size` then counts those written, so the Array releases exactly them.
+  auto* cell = reinterpret_cast<TVMFFISeqCell*>(
+      reinterpret_cast<char*>(static_cast<Object*>(storage)) + sizeof(TVMFFIObject));
+  auto* values = static_cast<TVMFFIAny*>(cell->data);
+  Py_ssize_t i = *begin;
+  int code = 0;
+  for (; i < end; ++i) {
+    code = plain_only ? PlainToOwnedAny(items[i], values + i)
+                      : ElementToOwnedAny(items[i], values + i);
+    if (code != 0) break;
+  }
+  cell->size = i;
+  *begin = i;
+  return code >= 0;
+}
+
+/*!
+ * \brief A list or tuple as an Array, its storage allocated once. Plain elements (numbers,
+ * strings) are read in place; from the first other one on, elements come from a snapshot
+ * that owns them, since converting one may run Python code that edits the list.
+ */
+int SequenceToArray(PyObject* seq, TVMFFIAny* out) {
+  bool in_place = PyList_CheckExact(seq) || PyTuple_CheckExact(seq);
+  // A subclass is iterated as Python would (it may define __iter__).
+  PyObject* snapshot = in_place ? nullptr : PySequence_Tuple(seq);
+  if (!in_place && snapshot == nullptr) return -1;
+  PyObject* source = in_place ? seq : snapshot;
+  Py_ssize_t size = PySequence_Fast_GET_SIZE(source);
+  bool ok = true;
+  try {
+    tvm::ffi::Array<Any> array;
+    tvm::ffi::ArrayObj* storage = array.CopyOnWrite();
+    storage->Reserve(size);
+    Py_ssize_t next = 0;
+    ok = AppendElements(PySequence_Fast_ITEMS(source), &next, size, true, storage);
+    if (ok && next < size) {
+      if (snapshot == nullptr) snapshot = PySequence_Tuple(seq);  // not yet edited: no code ran
+      ok = snapshot != nullptr &&
+           AppendElements(PySequence_Fast_ITEMS(snapshot), &next, size, false, storage);
+    }
+    if (ok) SetObject(out, details::ObjectUnsafe::MoveToOwned(std::move(array)));
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+    ok = false;
+  }
+  Py_XDECREF(snapshot);
+  return ok ? 0 : -1;
 }
 
 /*!
@@ -764,6 +902,21 @@ PyObject* RaiseFrontendError() {
   return nullptr;
 }
 
+/*! \brief Adds "C++ backtrace (most recent call first):" and the frames as a note of `exc`. */
+void AddBacktraceNote(PyObject* exc, const TVMFFIByteArray& backtrace) {
+  static PyObject* add_note = PyUnicode_InternFromString("add_note");
+  std::string text = "C++ backtrace (most recent call first):\n";
+  text.append(backtrace.data, backtrace.size);
+  PyObject* note =
+      PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "replace");
+  PyObject* args[] = {exc, note};
+  PyObject* result =
+      note && add_note ? PyObject_VectorcallMethod(add_note, args, 2, nullptr) : nullptr;
+  if (result == nullptr) PyErr_Clear();
+  Py_XDECREF(result);
+  Py_XDECREF(note);
+}
+
 bool IsKind(const TVMFFIErrorCell* cell, const char* kind) {
   return cell->kind.size == std::strlen(kind) &&
          std::memcmp(cell->kind.data, kind, cell->kind.size) == 0;
@@ -806,13 +959,7 @@ PyObject* RaiseFromSafeCallCode(int code, const void* callee) {
                                            static_cast<Py_ssize_t>(cell->message.size), "replace");
   PyObject* exc = message ? MakeException(kind, message) : nullptr;
   Py_XDECREF(message);
-  if (exc != nullptr && cell->backtrace.size != 0) {
-    std::string note = "C++ backtrace (most recent call first):\n" +
-                       std::string(cell->backtrace.data, cell->backtrace.size);
-    PyObject* result = PyObject_CallMethod(exc, "add_note", "s", note.c_str());
-    if (result == nullptr) PyErr_Clear();
-    Py_XDECREF(result);
-  }
+  if (exc != nullptr && cell->backtrace.size != 0) AddBacktraceNote(exc, cell->backtrace);
   TVMFFIObjectDecRef(handle);
   if (exc == nullptr) return nullptr;
   PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);

@@ -219,6 +219,11 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context);
 int BorrowTensorView(PyObject* obj, BorrowedTensorView* out, CallContext* context);
 /*! \brief A CPU Tensor viewing `obj`'s writable buffer; 1 if unsuitable, -1 on error. */
 int TensorFromBuffer(PyObject* obj, TVMFFIObject** out);
+/*!
+ * \brief A writable numpy array (exact type) as a borrowed DLTensor for the call, read from
+ * the array's fields; 1 if it is not one this reads (the general route takes it).
+ */
+int BorrowNumpyArray(PyObject* obj, BorrowedTensorView* out);
 /*! \brief Tensor conversion of an object with __dlpack__; -1 with error set, 1 if not one. */
 int TensorFromDLPackObject(PyObject* obj, TVMFFIObject** out);
 

@@ -437,6 +437,7 @@ int TensorFromPyObject(PyObject* obj, TVMFFIObject** out, CallContext* context) 
 
 int BorrowTensorView(PyObject* obj, BorrowedTensorView* out, CallContext* context) {
   const TypeDispatch dispatch = DispatchFor(Py_TYPE(obj));
+  if (dispatch.route == TensorRoute::kBuffer) return BorrowNumpyArray(obj, out);
   if (dispatch.route != TensorRoute::kExchangeAPI ||
       dispatch.api->dltensor_from_py_object_no_sync == nullptr) {
     return 1;

@@ -173,8 +173,10 @@ class ErrorBuilder : public std::ostringstream {
   /*! \brief Throws the Error with the message streamed so far. */
   [[noreturn]] TVM_FFI_COLD_CODE void Throw() {
     const TVMFFIByteArray* bt = TVMFFIBacktrace(file_, line_, func_, /*cross_ffi_boundary=*/0);
+    // Made in place as the thrown object: a local copy would add a cleanup to the unwinding.
+    if (!log_before_throw_) throw Error(kind_, str(), bt);
     Error error(kind_, str(), bt);
-    if (log_before_throw_) std::cerr << error.FullMessage();
+    std::cerr << error.FullMessage();
     throw error;
   }
 
@@ -230,15 +232,20 @@ T NotNullOrThrow(U&& value, const char* kind, const char* message, const char* f
   throw Error(ObjectUnsafe::PtrFromOwned<Object>(static_cast<TVMFFIObject*>(handle)));
 }
 
+/*! \brief Stores a caught Error as this thread's raised error; returns the code. */
+inline int SetRaisedFromError(const Error& err) noexcept {
+  // An Error of this kind (TVM-FFI's spelling of EnvErrorAlreadySet) means the same.
+  if (err.kind() == "EnvErrorAlreadySet") return -2;
+  TVMFFIErrorSetRaised(ObjectUnsafe::GetHandle(err));
+  return -1;
+}
+
 /*! \brief Stores the in-flight exception as this thread's raised error; returns the code. */
 inline int SetRaisedFromCurrentException() noexcept {
   try {
     throw;
   } catch (const Error& err) {
-    // An Error of this kind (TVM-FFI's spelling of EnvErrorAlreadySet) means the same.
-    if (err.kind() == "EnvErrorAlreadySet") return -2;
-    TVMFFIErrorSetRaised(ObjectUnsafe::GetHandle(err));
-    return -1;
+    return SetRaisedFromError(err);
   } catch (const EnvErrorAlreadySet&) {
     return -2;
   } catch (const std::bad_alloc& err) {
@@ -381,6 +388,10 @@ TVM_FFI_CHECK_FUNC(_NE, !=)
   return 0;                                                      \
   }                                                              \
   TVM_FFI_RETHROW_FORCED_UNWIND()                                \
+  catch (const ::tvm::ffi::Error& err) {                         \
+    /* the common case, without a rethrow to find the type */    \
+    return ::tvm::ffi::details::SetRaisedFromError(err);         \
+  }                                                              \
   catch (...) {                                                  \
     return ::tvm::ffi::details::SetRaisedFromCurrentException(); \
   }

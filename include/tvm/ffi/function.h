@@ -392,12 +392,30 @@ inline int ReturnRuntimeString(std::string_view text, TVMFFIAny* result) {
   TVMFFIByteArray bytes = {text.data(), text.size()};
   return TVMFFIStringFromByteArray(&bytes, result);
 }
+/*!
+ * \brief {"type_schema":"<schema, as a JSON string>"} and, given names, ,"arg_names":[...]: the
+ *  text __tvm_ffi__metadata_ returns. Not a template: a module compiles it once, however many
+ *  functions it exports (the per-function part is only the schema).
+ */
+TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline std::string ExportMetadataJSON(
+    const std::string& type_schema, const char* const* names, size_t num_names) {
+  std::string text = R"({"type_schema":)";
+  AppendEscapedJSON(text, type_schema);
+  if (names != nullptr) {
+    text += R"(,"arg_names":[)";
+    for (size_t i = 0; i < num_names; ++i) {
+      if (i) text += ',';
+      AppendEscapedJSON(text, names[i]);
+    }
+    text += ']';
+  }
+  return text + "}";
+}
 /*! \brief {"type_schema":"<the schema, as a JSON string>"}: what __tvm_ffi__metadata_ holds. */
 // Takes the function itself, not its type: decltype of a lambda is not allowed in C++17.
 template <typename F>
 TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadata(const F&) {
-  return std::string(R"({"type_schema":)") +
-         EscapeStringJSON(FunctionInfo<std::decay_t<F>>::TypeSchema()).c_str() + "}";
+  return ExportMetadataJSON(FunctionInfo<std::decay_t<F>>::TypeSchema(), nullptr, 0);
 }
 /*!
  * \brief {"type_schema":"<...>","arg_names":["a","b"]}: the metadata of an export whose
@@ -405,16 +423,10 @@ TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadata(const F
  */
 template <typename F, size_t N>
 TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE std::string ExportedFunctionMetadataNamed(
-    const F& func, const char* const (&names)[N]) {
+    const F&, const char* const (&names)[N]) {
   static_assert(N == FunctionInfo<std::decay_t<F>>::num_args,
                 "TVM_FFI_DLL_EXPORT_TYPED_FUNC_NAMED needs one name per parameter");
-  std::string text = ExportedFunctionMetadata(func);
-  text.pop_back();  // the closing brace
-  text += R"(,"arg_names":[)";
-  for (size_t i = 0; i < N; ++i) {
-    text += (i ? "," : "") + std::string(EscapeStringJSON(names[i]).c_str());
-  }
-  return text + "]}";
+  return ExportMetadataJSON(FunctionInfo<std::decay_t<F>>::TypeSchema(), names, N);
 }
 /*! \brief ExportedFunctionMetadataNamed, or without the names when their count is not the arity. */
 template <typename F, size_t N>

@@ -36,6 +36,33 @@ std::string TypeName() {
   }
 }
 
+/*!
+ * \brief "(0: a, 1: b) -> r" from the parameter type names, then the return type's. Not a
+ *  template, so a module compiles it once whatever signatures it exports (the same goes for
+ *  the other helpers below that take already-formatted parts).
+ */
+TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline std::string SignatureFromNames(const std::string* names,
+                                                                          size_t num_args) {
+  std::string text = "(";
+  for (size_t i = 0; i < num_args; ++i) {
+    if (i) text += ", ";
+    text += std::to_string(i) + ": " + names[i];
+  }
+  return text + ") -> " + names[num_args];
+}
+
+/*! \brief The function schema from the parameter schemas, then the return type's. */
+TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline std::string FunctionSchemaFromParts(
+    const std::string* schemas, size_t num_args) {
+  std::string text =
+      R"({"type":"ffi.Function","named_args":{"return":[)" + schemas[num_args] + R"(],"params":[)";
+  for (size_t i = 0; i < num_args; ++i) {
+    if (i) text += ',';
+    text += schemas[i];
+  }
+  return text + "]}}";
+}
+
 /*! \brief Signature facts of a callable `R(Args...)`. */
 template <typename R, typename... Args>
 struct FuncFunctorImpl {
@@ -46,20 +73,13 @@ struct FuncFunctorImpl {
 
   /*! \brief "(0: int, 1: Tensor) -> int". */
   static std::string Sig() {
-    std::string text = "(";
-    size_t index = 0;
-    ((text += (index ? ", " : "") + std::to_string(index) + ": " + TypeName<Args>(), ++index), ...);
-    (void)index;
-    return text + ") -> " + TypeName<R>();
+    const std::string names[] = {TypeName<Args>()..., TypeName<R>()};  // the return type last
+    return SignatureFromNames(names, sizeof...(Args));
   }
   /*! \brief {"type":"ffi.Function","named_args":{"return":[R],"params":[Args...]}}. */
   static std::string TypeSchema() {
-    std::string text = R"({"type":"ffi.Function","named_args":{"return":[)" +
-                       details::TypeSchema<R>::v() + R"(],"params":[)";
-    const char* sep = "";
-    ((text += sep + details::TypeSchema<Args>::v(), sep = ","), ...);
-    (void)sep;
-    return text + "]}}";
+    const std::string schemas[] = {details::TypeSchema<Args>::v()..., details::TypeSchema<R>::v()};
+    return FunctionSchemaFromParts(schemas, sizeof...(Args));
   }
 };
 
@@ -91,21 +111,22 @@ std::string SignatureText(const char* name) {
   return std::string(name && *name ? name : "<anonymous>") + FuncFunctorImpl<R, Args...>::Sig();
 }
 
-template <typename R, typename... Args>
-[[noreturn]] TVM_FFI_NO_INLINE void ThrowArgTypeError(const char* name, int index,
-                                                      const std::string& got,
-                                                      const std::string& expected) {
+/*! \brief SignatureText<R, Args...>, passed to the error helpers below as a pointer. */
+using SignatureTextFn = std::string (*)(const char* name);
+
+[[noreturn]] TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline void ThrowArgTypeError(
+    SignatureTextFn signature, const char* name, int index, const std::string& got,
+    const std::string& expected) {
   TVM_FFI_THROW(TypeError) << "Mismatched type on argument #" << index << " when calling: `"
-                           << SignatureText<R, Args...>(name) << "`. Expected `" << expected
-                           << "` but got `" << got << "`";
+                           << signature(name) << "`. Expected `" << expected << "` but got `" << got
+                           << "`";
   TVM_FFI_UNREACHABLE();  // the builder above throws when destroyed
 }
 
-template <typename R, typename... Args>
-[[noreturn]] TVM_FFI_NO_INLINE void ThrowArgCountError(const char* name, int32_t got) {
-  TVM_FFI_THROW(TypeError) << "Mismatched number of arguments when calling: `"
-                           << SignatureText<R, Args...>(name) << "`. Expected " << sizeof...(Args)
-                           << " but got " << got << " arguments";
+[[noreturn]] TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline void ThrowArgCountError(
+    SignatureTextFn signature, const char* name, size_t expected, int32_t got) {
+  TVM_FFI_THROW(TypeError) << "Mismatched number of arguments when calling: `" << signature(name)
+                           << "`. Expected " << expected << " but got " << got << " arguments";
   TVM_FFI_UNREACHABLE();  // the builder above throws when destroyed
 }
 
@@ -115,14 +136,12 @@ constexpr bool kIsNarrowInt =
     std::is_integral_v<Int> && !std::is_same_v<Int, bool> &&
     (sizeof(Int) < sizeof(int64_t) || (sizeof(Int) == sizeof(int64_t) && std::is_unsigned_v<Int>));
 
-template <typename R, typename... Args>
-[[noreturn]] TVM_FFI_NO_INLINE void ThrowArgRangeError(const char* name, int index, int64_t value,
-                                                       const char* type, int64_t low,
-                                                       uint64_t high) {
-  TVM_FFI_THROW(OverflowError) << "Argument #" << index << " when calling: `"
-                               << SignatureText<R, Args...>(name) << "`: " << value
-                               << " is out of range for the parameter's C++ type " << type << " ["
-                               << low << ", " << high << "]";
+[[noreturn]] TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline void ThrowArgRangeError(
+    SignatureTextFn signature, const char* name, int index, int64_t value, const char* type,
+    int64_t low, uint64_t high) {
+  TVM_FFI_THROW(OverflowError) << "Argument #" << index << " when calling: `" << signature(name)
+                               << "`: " << value << " is out of range for the parameter's C++ type "
+                               << type << " [" << low << ", " << high << "]";
   TVM_FFI_UNREACHABLE();
 }
 
@@ -144,7 +163,7 @@ struct TypedUnpacker {
       constexpr bool is_signed = std::is_signed_v<Int>;
       static const std::string type =
           std::string(is_signed ? "int" : "uint") + std::to_string(sizeof(Int) * 8) + "_t";
-      ThrowArgRangeError<R, Args...>(name, index, value, type.c_str(), low, high);
+      ThrowArgRangeError(&SignatureText<R, Args...>, name, index, value, type.c_str(), low, high);
     }
   }
 
@@ -156,8 +175,9 @@ struct TypedUnpacker {
     std::optional<ArgStorage<T>> value =
         TypeTraits<ArgStorage<T>>::TryCastFromAnyView(args + index);
     if (TVM_FFI_UNLIKELY(!value.has_value())) {
-      ThrowArgTypeError<R, Args...>(name, index, MismatchTypeInfo<ArgStorage<T>>(args + index),
-                                    TypeTraits<ArgStorage<T>>::TypeStr());
+      ThrowArgTypeError(&SignatureText<R, Args...>, name, index,
+                        MismatchTypeInfo<ArgStorage<T>>(args + index),
+                        TypeTraits<ArgStorage<T>>::TypeStr());
     }
     return *std::move(value);
   }
@@ -166,7 +186,7 @@ struct TypedUnpacker {
   static void Call(F& f, const char* name, const TVMFFIAny* args, int32_t num_args, Any* result,
                    std::index_sequence<I...>) {
     if (TVM_FFI_UNLIKELY(num_args != static_cast<int32_t>(sizeof...(Args)))) {
-      ThrowArgCountError<R, Args...>(name, num_args);
+      ThrowArgCountError(&SignatureText<R, Args...>, name, sizeof...(Args), num_args);
     }
     (void)args;
     if constexpr (std::is_void_v<R>) {

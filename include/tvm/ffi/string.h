@@ -253,10 +253,11 @@ struct BytesUnsafe {
 };
 }  // namespace details
 
-/*! \brief `value` as a quoted JSON string literal (quotes, backslashes, controls escaped). */
-inline String EscapeStringJSON(const String& value) {
-  std::string out = "\"";
-  for (char c : value.view()) {
+namespace details {
+/*! \brief Appends `value` to `out` as a quoted JSON string literal (see EscapeStringJSON). */
+TVM_FFI_COLD_CODE inline void AppendEscapedJSON(std::string& out, std::string_view value) {
+  out += '"';
+  for (char c : value) {
     switch (c) {
 // One case of the switch: `pattern` is written as `text`.
 #define TVM_FFI_ESCAPE_CHAR(pattern, text) \
@@ -285,6 +286,13 @@ inline String EscapeStringJSON(const String& value) {
     }
   }
   out += '"';
+}
+}  // namespace details
+
+/*! \brief `value` as a quoted JSON string literal (quotes, backslashes, controls escaped). */
+inline String EscapeStringJSON(const String& value) {
+  std::string out;
+  details::AppendEscapedJSON(out, value.view());
   return String(out);
 }
 [[deprecated("use EscapeStringJSON")]] inline String EscapeString(const String& value) {
