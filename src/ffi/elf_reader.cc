@@ -5,10 +5,13 @@
 #include "ffi/elf_reader.h"
 
 #include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <memory>
 
 namespace tvm {
 namespace ffi {
@@ -18,16 +21,15 @@ namespace {
 class ElfImage {
  public:
   explicit ElfImage(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    data_.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-    if (data_.size() < sizeof(Elf64_Ehdr) || std::memcmp(data_.data(), ELFMAG, SELFMAG) != 0 ||
+    ReadFile(path);
+    if (size_ < sizeof(Elf64_Ehdr) || std::memcmp(data_.get(), ELFMAG, SELFMAG) != 0 ||
         data_[EI_CLASS] != ELFCLASS64) {
       return;
     }
-    auto* ehdr = reinterpret_cast<const Elf64_Ehdr*>(data_.data());
+    auto* ehdr = reinterpret_cast<const Elf64_Ehdr*>(data_.get());
     uint64_t table_size = static_cast<uint64_t>(ehdr->e_shnum) * sizeof(Elf64_Shdr);
     if (!Fits(ehdr->e_shoff, table_size)) return;
-    auto* first = reinterpret_cast<const Elf64_Shdr*>(data_.data() + ehdr->e_shoff);
+    auto* first = reinterpret_cast<const Elf64_Shdr*>(data_.get() + ehdr->e_shoff);
     sections_.assign(first, first + ehdr->e_shnum);
   }
 
@@ -35,13 +37,13 @@ class ElfImage {
 
   /*! \brief Whether [offset, offset + size) lies in the file; no addition that could wrap. */
   bool Fits(uint64_t offset, uint64_t size) const {
-    return offset <= data_.size() && size <= data_.size() - offset;
+    return offset <= size_ && size <= size_ - offset;
   }
 
   /*! \brief The section's bytes, or nullptr when they lie outside the file. */
   const char* Contents(const Elf64_Shdr& section) const {
     if (!Fits(section.sh_offset, section.sh_size)) return nullptr;
-    return data_.data() + section.sh_offset;
+    return data_.get() + section.sh_offset;
   }
 
   /*! \brief The string at `offset` of the string table section `link`, or nullptr. */
@@ -56,7 +58,27 @@ class ElfImage {
   }
 
  private:
-  std::vector<char> data_;
+  /*! \brief The file's bytes in one read (every module load reads one: a byte-wise stream
+   *  read cost more than the dlopen); empty when it cannot be read. */
+  void ReadFile(const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat info;
+    if (fstat(fd, &info) == 0 && info.st_size > 0) {
+      size_t capacity = static_cast<size_t>(info.st_size);
+      data_.reset(new char[capacity]);  // not zero-filled: read() fills it
+      while (size_ < capacity) {
+        ssize_t got = read(fd, data_.get() + size_, capacity - size_);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;  // a file that shrank meanwhile: what was there
+        size_ += static_cast<size_t>(got);
+      }
+    }
+    close(fd);
+  }
+
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;  // bytes read into data_
   std::vector<Elf64_Shdr> sections_;
 };
 

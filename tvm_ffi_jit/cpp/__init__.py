@@ -231,7 +231,8 @@ def load_inline(
 ):
     """Like :func:`build_inline`, then returns ``tvm_ffi_jit.load_module(path, ...)`` as
     :func:`load` does; with ``functions`` as a dict, its docstrings become the functions' docs."""
-    _, docs = normalize_functions(functions)
+    # build_inline checks `functions`; only a mapping has docstrings to read here.
+    docs = normalize_functions(functions)[1] if hasattr(functions, "items") else None
     try:
         return _build_and_load(
             lambda: build_inline(

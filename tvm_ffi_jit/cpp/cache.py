@@ -25,6 +25,7 @@ import sys
 import time
 from contextlib import contextmanager
 
+from . import environment
 from .digest import sha256_hex
 from .log import logger
 
@@ -46,8 +47,8 @@ def cache_root() -> str:
     """``$TVM_FFI_JIT_CACHE_DIR``, else ``$TVM_FFI_CACHE_DIR`` (apache-tvm-ffi's variable),
     else ``~/.cache/tvm_ffi_jit``."""
     root = (
-        os.environ.get("TVM_FFI_JIT_CACHE_DIR")
-        or os.environ.get("TVM_FFI_CACHE_DIR")
+        environment.get("TVM_FFI_JIT_CACHE_DIR")
+        or environment.get("TVM_FFI_CACHE_DIR")
         or os.path.join("~", ".cache", "tvm_ffi_jit")
     )
     return os.path.abspath(os.path.expanduser(root))
@@ -79,15 +80,14 @@ def check_permissions(path: str, st: os.stat_result) -> None:
     # Loading code from a directory that someone else can write lets them run code in this process.
     if not stat.S_ISDIR(st.st_mode):
         raise NotADirectoryError(f"tvm_ffi_jit cache path {path} is not a directory")
-    shared = bool(st.st_mode & stat.S_ISVTX) or is_system_dir(path)
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
         raise PermissionError(
             f"refusing to use {path}: it is owned by uid {st.st_uid}, not by you; "
-            + _private_dir_advice(path, shared)
+            + _private_dir_advice(path, _is_shared(path, st))
         )
     if st.st_mode & 0o022:
         mode = f"{stat.S_IMODE(st.st_mode):o}"
-        if shared:
+        if _is_shared(path, st):
             # /tmp, /dev/shm and the like are meant to be shared: never advise changing them.
             raise PermissionError(
                 f"refusing to use {path}: it is a shared directory that other users can write "
@@ -104,6 +104,11 @@ _SYSTEM_DIRS = frozenset(
     ["/", "/tmp", "/var/tmp", "/dev/shm", "/run/shm", "/dev", "/run", "/var", "/usr", "/home"]
     + ["/mnt", "/media", "/srv", "/opt", "/etc", "/root", "/scratch"]
 )
+
+
+def _is_shared(path: str, st: os.stat_result) -> bool:
+    """A directory meant to be shared (sticky, or of the system layout): advice differs."""
+    return bool(st.st_mode & stat.S_ISVTX) or is_system_dir(path)
 
 
 def is_system_dir(path: str) -> bool:

@@ -219,6 +219,7 @@ _INLINE_HEADERS = (
     "tvm/ffi/extra/c_env_api.h",
     "tvm/ffi/function.h",
 )
+_INLINE_INCLUDES = "".join(f"#include <{h}>\n" for h in _INLINE_HEADERS)
 
 
 def decorate(
@@ -231,7 +232,7 @@ def decorate(
 ) -> str:
     """The generated file for one kind of inline source (``cpp_sources`` or ``cuda_sources``);
     ``parameter_names``: export the parameter names read from the texts."""
-    head = "".join(f"#include <{h}>\n" for h in _INLINE_HEADERS)
+    head = _INLINE_INCLUDES
     body = _with_line_directives(name, kind, texts)
     directive_line = head.count("\n") + body.count("\n") + 1
     source = body if parameter_names else ""

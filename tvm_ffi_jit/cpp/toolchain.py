@@ -10,6 +10,7 @@ subprocess yet notices a changed or replaced compiler.
 import os
 
 from ..build_error import ToolchainError
+from . import environment
 from .digest import sha256_hex
 
 # Regexes stay uncompiled until used: compiling costs more than the warm path itself.
@@ -41,7 +42,7 @@ def find_executable(name: str) -> "str | None":
     if os.sep in name:
         return os.path.abspath(name) if _is_executable(name) else None
     # dict.fromkeys: each directory once, in PATH order (PATH often repeats entries).
-    for directory in dict.fromkeys(os.environ.get("PATH", os.defpath).split(os.pathsep)):
+    for directory in dict.fromkeys(environment.get("PATH", os.defpath).split(os.pathsep)):
         candidate = f"{directory or os.curdir}/{name}"
         if _is_executable(candidate):
             return candidate if os.path.isabs(candidate) else os.path.abspath(candidate)
@@ -192,7 +193,7 @@ def locate(kind: str) -> "tuple[str, ...]":
     if kind == "nvcc":
         return (_nvcc_path(),)
     variable, defaults, what, fix = _COMPILERS[kind]
-    value = os.environ.get(variable, "").strip()
+    value = environment.get(variable, "").strip()
     if not value:
         for default in defaults:
             found = find_executable(default)

@@ -6,8 +6,9 @@ logging, else through the application's own handlers (the level alone is lowered
 is shared, so a filter keeps other threads' records to the level they had before.
 """
 
-import os
 import threading
+
+from . import environment
 
 _lock = threading.Lock()
 _depth: "dict[int, int]" = {}  # thread id -> how many verbose calls it is inside
@@ -16,7 +17,7 @@ _saved: list = []  # [level, handler added or None, filter] while any thread is 
 
 def requested(verbose) -> bool:
     """``verbose=True`` or ``TVM_FFI_JIT_VERBOSE`` set (not to ``0``)."""
-    return bool(verbose) or os.environ.get("TVM_FFI_JIT_VERBOSE", "") not in ("", "0")
+    return bool(verbose) or environment.get("TVM_FFI_JIT_VERBOSE", "") not in ("", "0")
 
 
 def active() -> bool:
