@@ -4,8 +4,9 @@
 
 Wall-clock figures on a shared 2-core machine move by 2x between runs; instruction counts do not.
 Each case runs twice under callgrind, with 0 calls and with --calls calls of the function, so
-loading cancels out: per call = (count with N calls - count with 0) / N, for each function
-listed in PARTS (inclusive of what it calls; Python's own loop is left out).
+the call made before the loop cancels out: per call = (count with N calls - count with 0) / N,
+for each function listed in PARTS (inclusive of what it calls), counting only instructions run
+inside a Function call (callgrind's --toggle-collect; Python's own loop is left out).
 Needs valgrind on PATH; torch and numpy for the tensor cases.
 """
 
@@ -103,6 +104,7 @@ def _profile(case: str, calls: int, workdir: str) -> dict:
             [
                 "valgrind",
                 "--tool=callgrind",
+                "--toggle-collect=*FunctionVectorcall*",  # only what runs inside our calls
                 f"--callgrind-out-file={out_file}",
                 sys.executable,
                 script,
