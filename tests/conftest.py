@@ -1,6 +1,7 @@
 """Shared fixtures: a private JIT cache for the whole run and one compiled test module."""
 
 import os
+import signal
 import tempfile
 
 import pytest
@@ -143,3 +144,12 @@ def _run_outside_the_checkout():
     # elsewhere. A fixture, not import-time code: test workers collect `tests` relative to the
     # directory pytest was started in.
     os.chdir(tempfile.mkdtemp(prefix="tvm_ffi_jit_test_cwd_"))
+
+
+@pytest.fixture
+def default_sigint():
+    """Python's own SIGINT handler for the test (KeyboardInterrupt), restored after: a library
+    loaded by an earlier test in the same worker may have left SIGINT ignored or handled."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)

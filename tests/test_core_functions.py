@@ -114,7 +114,7 @@ def test_python_exception_comes_back_with_its_type(kernels):
         kernels.call_twice(fails, 1)
 
 
-def test_signal_during_a_call_reaches_python(kernels):
+def test_signal_during_a_call_reaches_python(kernels, default_sigint):
     # TVMFFIEnvCheckSignals runs Python's handlers; the -2 code hands back its exception.
     with pytest.raises(KeyboardInterrupt):
         kernels.interrupted_loop()

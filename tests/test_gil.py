@@ -262,7 +262,7 @@ def test_check_signals_on_a_cpp_thread_does_not_deadlock(library, release_gil):
     assert proc.stdout.split() == ["0"]
 
 
-def test_env_error_already_set_of_upstream_kind_raises_the_pending_signal(mod):
+def test_env_error_already_set_of_upstream_kind_raises_the_pending_signal(mod, default_sigint):
     with pytest.raises(KeyboardInterrupt):
         mod.interrupted_upstream_style()
 
