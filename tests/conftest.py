@@ -148,8 +148,11 @@ def _run_outside_the_checkout():
 
 @pytest.fixture
 def default_sigint():
-    """Python's own SIGINT handler for the test (KeyboardInterrupt), restored after: a library
-    loaded by an earlier test in the same worker may have left SIGINT ignored or handled."""
+    """Python's own SIGINT handler for the test (KeyboardInterrupt), SIGINT unblocked on this
+    thread, both restored after: a library loaded by an earlier test in the same worker may
+    have left SIGINT ignored, handled or blocked."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous_mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     yield
+    signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
     signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
