@@ -87,41 +87,6 @@ TVM_FFI_NO_INLINE void ExplainFailedArgument(PyObject* self, Py_ssize_t index, P
   Py_XDECREF(replacement);
 }
 
-/*!
- * \brief An exact int that fits in 64 bits or an exact float as a POD value, inline on the call
- * path; 1 for anything else (PyToAnyView converts it, big ints and subclasses included).
- */
-inline int ScalarToAnyView(PyObject* obj, TVMFFIAny* out) {
-  PyTypeObject* type = Py_TYPE(obj);
-  if (type == &PyLong_Type) {
-    long long value = 0;
-    auto* number = reinterpret_cast<PyLongObject*>(obj);
-#if PY_VERSION_HEX >= 0x030C0000
-    if (PyUnstable_Long_IsCompact(number)) {
-      value = PyUnstable_Long_CompactValue(number);
-#else
-    if (Py_SIZE(obj) >= -1 && Py_SIZE(obj) <= 1) {  // one digit (or none, for 0)
-      value = static_cast<long long>(Py_SIZE(obj)) * number->ob_digit[0];
-#endif
-    } else {
-      int overflow = 0;
-      value = PyLong_AsLongLongAndOverflow(obj, &overflow);
-      if (TVM_FFI_UNLIKELY(overflow != 0)) return 1;
-    }
-    out->type_index = kTVMFFIInt;
-    out->zero_padding = 0;
-    out->v_int64 = value;
-    return 0;
-  }
-  if (type == &PyFloat_Type) {
-    out->type_index = kTVMFFIFloat;
-    out->zero_padding = 0;
-    out->v_float64 = PyFloat_AS_DOUBLE(obj);
-    return 0;
-  }
-  return 1;
-}
-
 /*! \brief The safe call with the GIL released: Python threads run meanwhile. */
 int SafeCallWithoutGil(TVMFFISafeCallType safe_call, TVMFFIObject* func, const TVMFFIAny* args,
                        int32_t num_args, TVMFFIAny* result) {
@@ -275,7 +240,7 @@ PyObject* CallFunction(TVMFFIObject* func, PyObject* const* args, Py_ssize_t nar
         packed[i].v_ptr = &views[i].tensor;
       }
     }
-    if (code == 1) code = ScalarToAnyView(args[i], &packed[i]);
+    if (code == 1) code = ScalarToPod(args[i], &packed[i]);  // inline: no converter call
     if (code == 1) code = PyToAnyView(args[i], &packed[i], &temps, &context);
     if (TVM_FFI_UNLIKELY(code != 0)) {
       PyObject *type, *value, *traceback;

@@ -161,25 +161,6 @@ int DictToMap(PyObject* dict, TVMFFIAny* out) {
 
 int PodToAny(PyObject* obj, TVMFFIAny* out);
 
-/*! \brief A Python int within 64 bits as its value; false for a wider one. */
-inline bool ExactIntValue(PyObject* obj, int64_t* value) {
-#if PY_VERSION_HEX >= 0x030C0000
-  if (PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(obj))) {
-    *value = PyUnstable_Long_CompactValue(reinterpret_cast<PyLongObject*>(obj));
-    return true;
-  }
-#else
-  Py_ssize_t digits = Py_SIZE(obj);  // one digit or none: the value is the digit and the sign
-  if (digits >= -1 && digits <= 1) {
-    *value = digits * static_cast<int64_t>(reinterpret_cast<PyLongObject*>(obj)->ob_digit[0]);
-    return true;
-  }
-#endif
-  int overflow = 0;
-  *value = PyLong_AsLongLongAndOverflow(obj, &overflow);
-  return overflow == 0;
-}
-
 /*!
  * \brief A str or bytes shorter than 8 bytes inline, a longer one as a String/Bytes object
  * (what an argument of either becomes once owned).
@@ -210,28 +191,8 @@ __attribute__((noinline)) int TextToOwnedAny(PyObject* obj, bool is_str, TVMFFIA
  * 1 if `obj` is anything else.
  */
 inline __attribute__((always_inline)) int PlainToOwnedAny(PyObject* obj, TVMFFIAny* out) {
+  if (ScalarToPod(obj, out) == 0) return 0;
   PyTypeObject* type = Py_TYPE(obj);
-  if (type == &PyLong_Type) {
-    int64_t value = 0;
-    if (!ExactIntValue(obj, &value)) return 1;
-    SetPod(out, kTVMFFIInt);
-    out->v_int64 = value;
-    return 0;
-  }
-  if (type == &PyFloat_Type) {
-    SetPod(out, kTVMFFIFloat);
-    out->v_float64 = PyFloat_AS_DOUBLE(obj);
-    return 0;
-  }
-  if (obj == Py_None) {
-    SetPod(out, kTVMFFINone);
-    return 0;
-  }
-  if (type == &PyBool_Type) {
-    SetPod(out, kTVMFFIBool);
-    out->v_int64 = obj == Py_True;
-    return 0;
-  }
   if (type == &PyUnicode_Type) return TextToOwnedAny(obj, true, out);
   if (type == &PyBytes_Type) return TextToOwnedAny(obj, false, out);
   return 1;
@@ -398,29 +359,9 @@ PyObject* BigIntToPy(const TVMFFIAny* value) {
 
 /*! \brief Values needing no allocation; returns 1 if `obj` is none of them. */
 int PodToAny(PyObject* obj, TVMFFIAny* out) {
+  if (ScalarToPod(obj, out) == 0) return 0;
   PyTypeObject* type = Py_TYPE(obj);
-  if (type == &PyLong_Type) {
-    int overflow = 0;
-    long long value = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    if (overflow != 0) return BigIntFromPy(obj, out);
-    SetPod(out, kTVMFFIInt);
-    out->v_int64 = value;
-    return 0;
-  }
-  if (type == &PyFloat_Type) {
-    SetPod(out, kTVMFFIFloat);
-    out->v_float64 = PyFloat_AS_DOUBLE(obj);
-    return 0;
-  }
-  if (obj == Py_None) {
-    SetPod(out, kTVMFFINone);
-    return 0;
-  }
-  if (type == &PyBool_Type) {
-    SetPod(out, kTVMFFIBool);
-    out->v_int64 = obj == Py_True;
-    return 0;
-  }
+  if (type == &PyLong_Type) return BigIntFromPy(obj, out);  // beyond 64 bits
   if (DeviceClass != nullptr && type == reinterpret_cast<PyTypeObject*>(DeviceClass)) {
     return DeviceFromPy(obj, out);
   }

@@ -176,6 +176,50 @@ struct CallContext {
   PyObject* TensorResultToPy(TVMFFIObject* tensor);
 };
 
+/*! \brief A Python int within 64 bits as its value; false for a wider one. */
+inline bool ExactIntValue(PyObject* obj, int64_t* value) {
+#if PY_VERSION_HEX >= 0x030C0000
+  if (PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(obj))) {
+    *value = PyUnstable_Long_CompactValue(reinterpret_cast<PyLongObject*>(obj));
+    return true;
+  }
+#else
+  Py_ssize_t digits = Py_SIZE(obj);  // one digit or none: the value is the digit and the sign
+  if (digits >= -1 && digits <= 1) {
+    *value = digits * static_cast<int64_t>(reinterpret_cast<PyLongObject*>(obj)->ob_digit[0]);
+    return true;
+  }
+#endif
+  int overflow = 0;
+  *value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+  return overflow == 0;
+}
+
+/*!
+ * \brief An exact int within 64 bits, float, bool or None as a POD value (nothing allocated,
+ * no Python code run); 1 for anything else, a wider int included.
+ */
+inline int ScalarToPod(PyObject* obj, TVMFFIAny* out) {
+  PyTypeObject* type = Py_TYPE(obj);
+  out->zero_padding = 0;
+  if (type == &PyLong_Type) {
+    if (!ExactIntValue(obj, &out->v_int64)) return 1;
+    out->type_index = kTVMFFIInt;
+    return 0;
+  }
+  if (type == &PyFloat_Type) {
+    out->type_index = kTVMFFIFloat;
+    out->v_float64 = PyFloat_AS_DOUBLE(obj);
+    return 0;
+  }
+  if (obj == Py_None || type == &PyBool_Type) {
+    out->type_index = obj == Py_None ? kTVMFFINone : kTVMFFIBool;
+    out->v_int64 = obj == Py_True;
+    return 0;
+  }
+  return 1;
+}
+
 /*!
  * \brief Converts a Python argument to a borrowed TVMFFIAny; new objects go to `temps`.
  * Returns -1 with a Python error set on failure.
