@@ -31,12 +31,25 @@ constexpr uint64_t kNoCall = UINT64_MAX;
 std::atomic<uint64_t> interrupt_count{0};  // SIGINTs seen by OnInterrupt
 // interrupt_count when the oldest call in flight without the GIL began; kNoCall if none.
 std::atomic<uint64_t> oldest_call_since{kNoCall};
-// The calls in flight without the GIL, by the count they began at: (since, calls). Few entries,
-// one per Ctrl-C during long calls, in ascending order. Changed with the GIL held only.
-std::vector<std::pair<uint64_t, int>> calls_by_since;
+// The calls in flight without the GIL, by the count they began at. Those that began at the
+// newest count are two plain numbers (every call without a Ctrl-C in between lands there);
+// older ones, one entry per Ctrl-C during long calls, in ascending order. GIL held only.
+uint64_t newest_since = kNoCall;
+int newest_calls = 0;
+std::vector<std::pair<uint64_t, int>> older_calls;
+
 // This thread's innermost call without the GIL, and whether its last one saw a SIGINT arrive.
-thread_local uint64_t own_call_since = kNoCall;
-thread_local bool last_call_interrupted = false;
+struct ThreadCalls {
+  uint64_t own_call_since = kNoCall;
+  bool last_call_interrupted = false;
+};
+#if defined(__GLIBC__)
+// A fixed offset from the thread pointer instead of a __tls_get_addr call per access: glibc
+// keeps room in the static TLS block for dlopened libraries' few initial-exec bytes.
+__attribute__((tls_model("initial-exec"))) thread_local ThreadCalls this_thread;
+#else
+thread_local ThreadCalls this_thread;
+#endif
 
 struct sigaction python_interrupt_action;  // the SIGINT handler ours forwards to
 std::mutex chain_mutex;
@@ -103,8 +116,8 @@ bool InterruptRaisesKeyboardInterrupt() {
 int CheckSignals() {
   if (!OnPythonMainThread()) {
     // Only a call that released the GIL tells: a caller holding it may be waiting for this thread.
-    uint64_t since = own_call_since != kNoCall ? own_call_since
-                                               : oldest_call_since.load(std::memory_order_acquire);
+    uint64_t own = this_thread.own_call_since;
+    uint64_t since = own != kNoCall ? own : oldest_call_since.load(std::memory_order_acquire);
     if (since == kNoCall) return 0;
     ChainInterruptHandler();
     if (interrupt_count.load(std::memory_order_relaxed) == since) return 0;
@@ -117,7 +130,9 @@ int CheckSignals() {
 }
 
 void PublishOldestCall() {
-  uint64_t oldest = calls_by_since.empty() ? kNoCall : calls_by_since.front().first;
+  uint64_t oldest = !older_calls.empty() ? older_calls.front().first
+                    : newest_calls > 0   ? newest_since
+                                         : kNoCall;
   oldest_call_since.store(oldest, std::memory_order_release);
 }
 
@@ -142,30 +157,40 @@ int FindPythonMainThread() {
 }  // namespace
 
 CallWithoutGil::CallWithoutGil()
-    : since_(interrupt_count.load(std::memory_order_relaxed)), outer_since_(own_call_since) {
-  own_call_since = since_;
-  // The count never goes down: entries are in ascending order and this call's is the last.
-  if (!calls_by_since.empty() && calls_by_since.back().first == since_) {
-    ++calls_by_since.back().second;
+    : since_(interrupt_count.load(std::memory_order_relaxed)),
+      outer_since_(this_thread.own_call_since) {
+  this_thread.own_call_since = since_;
+  if (TVM_FFI_LIKELY(since_ == newest_since)) {
+    if (newest_calls++ == 0 && older_calls.empty()) PublishOldestCall();
     return;
   }
-  try {
-    calls_by_since.emplace_back(since_, 1);
-  } catch (const std::bad_alloc&) {
-    since_ = kNoCall;  // untracked: its C++ threads are not told of a Ctrl-C
-    return;
+  // A Ctrl-C came since the newest calls began (the count never goes down): those still in
+  // flight become the youngest of the older entries.
+  if (newest_calls > 0) {
+    try {
+      older_calls.emplace_back(newest_since, newest_calls);
+    } catch (const std::bad_alloc&) {
+      since_ = kNoCall;  // untracked: its C++ threads are not told of a Ctrl-C
+      return;
+    }
   }
-  if (calls_by_since.size() == 1) oldest_call_since.store(since_, std::memory_order_release);
+  newest_since = since_;
+  newest_calls = 1;
+  if (older_calls.empty()) PublishOldestCall();
 }
 
 CallWithoutGil::~CallWithoutGil() {
-  own_call_since = outer_since_;
+  this_thread.own_call_since = outer_since_;
   if (since_ == kNoCall) return;
-  last_call_interrupted = interrupt_count.load(std::memory_order_relaxed) != since_;
-  for (size_t i = calls_by_since.size(); i-- > 0;) {  // usually the last entry
-    if (calls_by_since[i].first != since_) continue;
-    if (--calls_by_since[i].second == 0) {
-      calls_by_since.erase(calls_by_since.begin() + i);
+  this_thread.last_call_interrupted = interrupt_count.load(std::memory_order_relaxed) != since_;
+  if (TVM_FFI_LIKELY(since_ == newest_since)) {
+    if (--newest_calls == 0 && older_calls.empty()) PublishOldestCall();
+    return;
+  }
+  for (size_t i = older_calls.size(); i-- > 0;) {
+    if (older_calls[i].first != since_) continue;
+    if (--older_calls[i].second == 0) {
+      older_calls.erase(older_calls.begin() + i);
       if (i == 0) PublishOldestCall();
     }
     return;
@@ -173,8 +198,8 @@ CallWithoutGil::~CallWithoutGil() {
 }
 
 void RaiseInterruptOfLastCall() {
-  bool interrupted = last_call_interrupted;
-  last_call_interrupted = false;
+  bool interrupted = this_thread.last_call_interrupted;
+  this_thread.last_call_interrupted = false;
   if (interrupted && !OnPythonMainThread() && InterruptRaisesKeyboardInterrupt()) {
     PyErr_SetNone(PyExc_KeyboardInterrupt);
   }
@@ -182,7 +207,7 @@ void RaiseInterruptOfLastCall() {
 
 int InitSignals() {
   if (FindPythonMainThread() != 0) return -1;
-  calls_by_since.reserve(16);
+  older_calls.reserve(16);
   // From the start: a Ctrl-C that comes before a C++ thread's first check is recorded too.
   ChainInterruptHandler();
   TVMFFIEnvRegisterCAPI("PyErr_CheckSignals", reinterpret_cast<void*>(&CheckSignals));
