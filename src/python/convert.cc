@@ -104,22 +104,6 @@ int DTypeFromPy(PyObject* obj, TVMFFIAny* out) {
   return 0;
 }
 
-/*! \brief Calls a constructor global with borrowed converted args; owned result. */
-int CallConstructor(TVMFFIObject* ctor, PyObject* const* items, Py_ssize_t count, TVMFFIAny* out) {
-  std::vector<TVMFFIAny> packed(count);
-  TempObjects temps;
-  for (Py_ssize_t i = 0; i < count; ++i) {
-    if (PyToAnyView(items[i], &packed[i], &temps) != 0) return -1;
-  }
-  SetPod(out, kTVMFFINone);
-  int code = TVMFFIFunctionCall(ctor, packed.data(), static_cast<int32_t>(count), out);
-  if (code != 0) {
-    RaiseFromSafeCallCode(code);
-    return -1;
-  }
-  return 0;
-}
-
 /*! \brief How many keys of `dict` are float NaNs (each a distinct Python key). */
 Py_ssize_t CountNaNKeys(PyObject* dict) {
   Py_ssize_t count = 0, pos = 0;
@@ -128,35 +112,6 @@ Py_ssize_t CountNaNKeys(PyObject* dict) {
     if (PyFloat_Check(key) && std::isnan(PyFloat_AS_DOUBLE(key))) ++count;
   }
   return count;
-}
-
-int DictToMap(PyObject* dict, TVMFFIAny* out) {
-  // Own every key and value first: converting one may run Python code that edits the dict.
-  std::vector<PyObject*> items;
-  PyObject *key, *value;
-  Py_ssize_t pos = 0;
-  while (PyDict_Next(dict, &pos, &key, &value)) {
-    items.push_back(Py_NewRef(key));
-    items.push_back(Py_NewRef(value));
-  }
-  int code = CallConstructor(map_ctor, items.data(), static_cast<Py_ssize_t>(items.size()), out);
-  for (PyObject* item : items) Py_DECREF(item);
-  if (code != 0) return code;
-  // Keys Python tells apart may be one Map key (NaN objects: a NaN equals itself there); a
-  // later entry would silently replace an earlier one.
-  if (out->type_index != kTVMFFIMap) return 0;
-  size_t map_size = reinterpret_cast<const tvm::ffi::MapBaseObj*>(out->v_obj)->size();
-  if (map_size == items.size() / 2) return 0;
-  TVMFFIObjectDecRef(out->v_obj);
-  SetPod(out, kTVMFFINone);
-  Py_ssize_t nan_keys = CountNaNKeys(dict);
-  PyErr_Format(
-      PyExc_ValueError,
-      "the dict's %zd keys would be %zu Map keys: %s are one key in a Map, and an "
-      "entry would be lost",
-      static_cast<Py_ssize_t>(items.size() / 2), map_size,
-      nan_keys > 1 ? "its NaN keys (a NaN equals itself as a Map key)" : "keys Python tells apart");
-  return -1;
 }
 
 int PodToAny(PyObject* obj, TVMFFIAny* out);
@@ -209,6 +164,96 @@ int ElementToOwnedAny(PyObject* obj, TVMFFIAny* out) {
     if (PyBytes_Check(obj)) return TextToOwnedAny(obj, false, out);
   }
   return PyToOwnedAny(obj, out);
+}
+
+/*! \brief Releases owned values (their deleters may run Python code: no error may be pending). */
+void ReleaseOwnedValues(const TVMFFIAny* values, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    if (values[i].type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectDecRef(values[i].v_obj);
+  }
+}
+
+/*!
+ * \brief Converts the pairs of `dict` from PyDict_Next position `*pos` on into `pairs` (key,
+ * value, ... as owned values) from `*filled` on. Plain keys and values (numbers, strings) are
+ * read in place: converting them runs no Python code, so the dict cannot change meanwhile. From
+ * the first other pair on, the rest come from a snapshot that owns them, since converting one
+ * may run Python code that edits the dict. False with the Python error set when one fails.
+ */
+bool DictPairsToOwnedAnys(PyObject* dict, std::vector<TVMFFIAny>* pairs, size_t* filled) {
+  Py_ssize_t pos = 0;
+  PyObject *key, *value;
+  while (*filled + 2 <= pairs->size()) {
+    Py_ssize_t before = pos;
+    if (!PyDict_Next(dict, &pos, &key, &value)) return true;
+    TVMFFIAny* at = pairs->data() + *filled;
+    int code = PlainToOwnedAny(key, at);
+    if (code == 0) {
+      code = PlainToOwnedAny(value, at + 1);
+      if (code != 0) ReleaseOwnedValues(at, 1);
+    }
+    if (code < 0) return false;
+    if (code == 1) {
+      pos = before;  // this pair again, from the snapshot
+      break;
+    }
+    *filled += 2;
+  }
+  std::vector<PyObject*> rest;
+  while (PyDict_Next(dict, &pos, &key, &value)) {
+    rest.push_back(Py_NewRef(key));
+    rest.push_back(Py_NewRef(value));
+  }
+  bool ok = true;
+  for (size_t i = 0; ok && i < rest.size() && *filled < pairs->size(); ++i) {
+    ok = ElementToOwnedAny(rest[i], pairs->data() + *filled) == 0;
+    if (ok) ++*filled;
+  }
+  for (PyObject* item : rest) Py_DECREF(item);
+  return ok;
+}
+
+int DictToMap(PyObject* dict, TVMFFIAny* out) {
+  const size_t num_keys = static_cast<size_t>(PyDict_GET_SIZE(dict));
+  std::vector<TVMFFIAny> pairs;
+  size_t filled = 0;
+  bool ok = true;
+  try {
+    pairs.resize(2 * num_keys);
+    ok = DictPairsToOwnedAnys(dict, &pairs, &filled);
+  } catch (const std::bad_alloc&) {
+    if (!PyErr_Occurred()) PyErr_NoMemory();
+    ok = false;
+  }
+  int code = 0;
+  if (ok) {
+    SetPod(out, kTVMFFINone);
+    code = TVMFFIFunctionCall(map_ctor, pairs.data(), static_cast<int32_t>(filled), out);
+  }
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  ReleaseOwnedValues(pairs.data(), filled);
+  PyErr_Restore(type, value, traceback);
+  if (!ok) return -1;
+  if (code != 0) {
+    RaiseFromSafeCallCode(code);
+    return -1;
+  }
+  // Keys Python tells apart may be one Map key (NaN objects: a NaN equals itself there); a
+  // later entry would silently replace an earlier one.
+  if (out->type_index != kTVMFFIMap) return 0;
+  size_t map_size = reinterpret_cast<const tvm::ffi::MapBaseObj*>(out->v_obj)->size();
+  if (map_size == filled / 2) return 0;
+  TVMFFIObjectDecRef(out->v_obj);
+  SetPod(out, kTVMFFINone);
+  Py_ssize_t nan_keys = CountNaNKeys(dict);
+  PyErr_Format(
+      PyExc_ValueError,
+      "the dict's %zd keys would be %zu Map keys: %s are one key in a Map, and an "
+      "entry would be lost",
+      static_cast<Py_ssize_t>(filled / 2), map_size,
+      nan_keys > 1 ? "its NaN keys (a NaN equals itself as a Map key)" : "keys Python tells apart");
+  return -1;
 }
 
 /*!
