@@ -55,7 +55,7 @@ def render(plan) -> str:
     lines = [
         "ninja_required_version = 1.3",
         f"cxx = {_command(plan.cxx)}",
-        f"cxxflags = {_command(plan.cxx_flags)}",
+        f"cxxflags = {_command(plan.cxx_compile_flags())}",
         f"ldflags = {_command(plan.ldflags)}",
     ]
     if plan.cc:
