@@ -148,6 +148,11 @@ def write_build_file(build_dir: str, plan) -> str:
 
 def ninja_executable() -> str:
     """ninja from the ``ninja`` pip package, else from PATH."""
+    # The package puts its binary beside this interpreter (a venv's bin/); importing the
+    # package to ask it costs more than the rest of a build's planning.
+    beside = os.path.join(os.path.dirname(sys.executable), "ninja")
+    if os.path.isfile(beside) and os.access(beside, os.X_OK):
+        return beside
     try:
         import ninja as ninja_package
 
