@@ -183,6 +183,7 @@ def test_missing_ninja_says_how_to_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("CXX", shutil.which("g++"))
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setitem(sys.modules, "ninja", None)  # the pip package is "not installed"
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))  # nor beside Python
     with pytest.raises(ToolchainError, match="pip install ninja"):
         cpp.build_inline("no_ninja", cpp_sources=ADD_ONE, functions=["add_one"])
 

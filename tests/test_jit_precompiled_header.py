@@ -179,3 +179,20 @@ def test_only_gcc_builds_one():
         "/usr/bin/c++\nc++ (Debian 12.2.0-14) 12.2.0\nCopyright (C) 2022 Free Software Foundation"
     )
     assert not precompiled_header._is_gcc("/usr/bin/clang++\nDebian clang version 14.0.6")
+
+
+@pytest.mark.parametrize(
+    "version, expected",
+    [
+        ("c++ (Debian 12.2.0-14) 12.2.0\nCopyright (C) 2022 Free Software Foundation, Inc.", True),
+        ("g++ (GCC) 8.5.0 20210514\nCopyright (C) 2018 Free Software Foundation, Inc.", True),
+        ("g++ (GCC) 7.3.1 20180303\nCopyright (C) 2017 Free Software Foundation, Inc.", False),
+        ("Ubuntu clang version 14.0.0-1ubuntu1\nTarget: x86_64-pc-linux-gnu", True),
+        ("clang version 9.0.1\nTarget: x86_64-pc-linux-gnu", False),
+        ("some compiler 1.0", False),
+    ],
+)
+def test_file_names_are_mapped_only_by_compilers_that_can(version, expected):
+    identity = f"/usr/bin/c++\n/usr/bin/real:1:2:3\n{version}"
+    flags = precompiled_header.macro_prefix_flags(["/opt/pkg/include"], identity)
+    assert flags == (["-fmacro-prefix-map=/opt/pkg/include/="] if expected else [])

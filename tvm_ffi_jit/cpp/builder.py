@@ -59,7 +59,7 @@ class BuildPlan:
         own_dirs = libinfo.include_dirs()
         base_flags = [
             *precompiled_header.CXX_FLAGS,
-            *precompiled_header.macro_prefix_flags(own_dirs),
+            *precompiled_header.macro_prefix_flags(own_dirs, cxx.identity),
         ]
         self.cxx_flags = [*base_flags, *include_flags, *options["cflags"]]
         self.tools = [cxx]
@@ -271,8 +271,8 @@ def _fixed_fields() -> "list[str]":
     """What every request of this package shares: formats, version, flags."""
     fields = [str(cache.KEY_FORMAT), cache.package_version(), libinfo.__file__]
     fields.append(link.EXPORTS_RULES)
-    cxx_flags = [*precompiled_header.CXX_FLAGS, *precompiled_header.macro_prefix_flags([""])]
-    for flags in (cxx_flags, _C_FLAGS, _CUDA_FLAGS, link.LINK_FLAGS):
+    # The prefix-map flags follow from the compiler, which the key covers.
+    for flags in (precompiled_header.CXX_FLAGS, _C_FLAGS, _CUDA_FLAGS, link.LINK_FLAGS):
         fields.append(str(len(flags)))
         fields += flags
     return fields

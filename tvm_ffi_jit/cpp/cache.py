@@ -29,7 +29,7 @@ from . import environment
 from .digest import sha256_hex
 from .log import logger
 
-KEY_FORMAT = 2  # bump whenever what goes into a key or how a build is laid out changes
+KEY_FORMAT = 3  # bump whenever what goes into a key or how a build is laid out changes
 _MANIFEST_FORMAT = 2
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"

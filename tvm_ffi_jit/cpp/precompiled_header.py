@@ -31,9 +31,23 @@ _RECORD = "pch.json"
 _DISABLE_VARIABLE = "TVM_FFI_JIT_PCH"  # "0": never use it
 
 
-def macro_prefix_flags(include_dirs) -> "list[str]":
-    """``__FILE__`` in our headers as ``tvm/ffi/x.h``, wherever the package is installed."""
+def macro_prefix_flags(include_dirs, compiler_identity: str) -> "list[str]":
+    """``__FILE__`` in our headers as ``tvm/ffi/x.h``, wherever the package is installed;
+    nothing for a compiler without the flag (g++ < 8, clang < 10) or of unknown version."""
+    if not _has_macro_prefix_map(compiler_identity):
+        return []
     return [f"-fmacro-prefix-map={os.path.join(d, '')}=" for d in include_dirs]
+
+
+def _has_macro_prefix_map(compiler_identity: str) -> bool:
+    import re
+
+    version = compiler_identity.split("\n", 2)[-1]  # toolchain.py: command, files, --version
+    clang = re.search(r"clang version (\d+)\.", version)
+    if clang:
+        return int(clang.group(1)) >= 10
+    gcc = re.match(r"[^\n]*\)\s+(\d+)\.\d+", version)  # "g++ (Debian 12.2.0-14) 12.2.0"
+    return bool(gcc) and _is_gcc(version) and int(gcc.group(1)) >= 8
 
 
 def default_dir() -> str:
@@ -105,7 +119,7 @@ def build(target: "str | None" = None, include_dirs=None) -> str:
     command = [
         *cxx.command,
         *CXX_FLAGS,
-        *macro_prefix_flags(include_dirs),
+        *macro_prefix_flags(include_dirs, cxx.identity),
         *(f"-I{d}" for d in include_dirs),
         "-MD",
         "-MF",
