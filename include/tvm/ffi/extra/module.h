@@ -13,8 +13,8 @@
 #include <tvm/ffi/optional.h>
 #include <tvm/ffi/string.h>
 
+#include <algorithm>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -82,6 +82,14 @@ class ModuleObj : public Object {
   Array<Any> imports_;
 
  private:
+  /*!
+   * \brief Calls `visit(module, context)` on this module, then (if asked) on its imports depth
+   *  first, each module once, until a call returns true; returns whether one did. Not a
+   *  template: every file including this header instantiates its containers once, not once per
+   *  kind of lookup.
+   */
+  inline bool VisitSelfAndImports(bool query_imports, bool (*visit)(ModuleObj*, void*),
+                                  void* context);
   /*! \brief The first value `find` gives for this module, then (if asked) its imports. */
   template <typename FFind>
   auto FindInImports(bool query_imports, FFind find) -> decltype(find(this));
@@ -127,30 +135,50 @@ class Module : public ObjectRef {
 
 inline void ModuleObj::ImportModule(const Module& other) { imports_.push_back(Any(other)); }
 
-template <typename FFind>
-auto ModuleObj::FindInImports(bool query_imports, FFind find) -> decltype(find(this)) {
-  auto own = find(this);
-  if (own.has_value() || !query_imports) return own;
-  std::unordered_set<const ModuleObj*> visited{this};
-  std::vector<ModuleObj*> pending;
-  auto push_imports = [&pending, &visited](const ModuleObj* module) {
+inline bool ModuleObj::VisitSelfAndImports(bool query_imports, bool (*visit)(ModuleObj*, void*),
+                                           void* context) {
+  if (visit(this, context)) return true;
+  if (!query_imports) return false;
+  // Modules seen (visited or pending) and the stack of those to visit; import graphs are small,
+  // so a linear search in `seen` is cheaper than a hash set (and less code to compile).
+  std::vector<const ModuleObj*> seen{this};
+  std::vector<const ModuleObj*> pending;
+  auto push_imports = [&pending, &seen](const ModuleObj* module) {
     Array<Any> imports = module->imports();  // a reference of our own: imports may change
     for (int64_t i = static_cast<int64_t>(imports.size()) - 1; i >= 0; --i) {
       const auto* imported = imports[i].as<ModuleObj>();
-      if (imported != nullptr && visited.insert(imported).second) {
-        pending.push_back(const_cast<ModuleObj*>(imported));
+      if (imported != nullptr && std::find(seen.begin(), seen.end(), imported) == seen.end()) {
+        seen.push_back(imported);
+        pending.push_back(imported);
       }
     }
   };
   push_imports(this);
   while (!pending.empty()) {
-    ModuleObj* module = pending.back();
+    auto* module = const_cast<ModuleObj*>(pending.back());
     pending.pop_back();
-    auto found = find(module);
-    if (found.has_value()) return found;
+    if (visit(module, context)) return true;
     push_imports(module);
   }
-  return decltype(own)();
+  return false;
+}
+
+template <typename FFind>
+auto ModuleObj::FindInImports(bool query_imports, FFind find) -> decltype(find(this)) {
+  using Result = decltype(find(this));
+  struct Search {
+    FFind* find;
+    Result found;
+  } search{&find, Result()};
+  VisitSelfAndImports(
+      query_imports,
+      [](ModuleObj* module, void* context) {
+        auto* search = static_cast<Search*>(context);
+        search->found = (*search->find)(module);
+        return search->found.has_value();
+      },
+      &search);
+  return std::move(search.found);
 }
 
 inline Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
