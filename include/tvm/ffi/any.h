@@ -59,7 +59,8 @@ inline constexpr bool kStorable =
 
 /*! \brief Removes the "ffi." namespace of built-in type keys for messages. */
 inline std::string ShortTypeKey(const char* key, size_t size) {
-  size_t skip = std::string_view(key, size).compare(0, 4, "ffi.") == 0 ? 4 : 0;
+  bool builtin = size >= 4 && key[0] == 'f' && key[1] == 'f' && key[2] == 'i' && key[3] == '.';
+  size_t skip = builtin ? 4 : 0;
   return std::string(key + skip, size - skip);
 }
 

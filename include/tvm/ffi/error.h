@@ -8,13 +8,13 @@
 
 #include <tvm/ffi/object.h>
 
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -147,7 +147,7 @@ class Error : public ObjectRef, public std::exception {
     cell()->update_backtrace(details::ObjectUnsafe::GetHandle(*this), &bytes, mode);
   }
   const char* what() const noexcept override {
-    what_ = message();
+    what_.assign(cell()->message.data, cell()->message.size);
     return what_.c_str();
   }
   const ErrorObj* get() const { return static_cast<const ErrorObj*>(data_.get()); }
@@ -268,8 +268,11 @@ T NotNullOrThrow(U&& value, const char* kind, const char* message, const char* f
 /*! \brief Stores a caught Error as this thread's raised error; returns the code. */
 inline int SetRaisedFromError(const Error& err) noexcept {
   // An Error of this kind (TVM-FFI's spelling of EnvErrorAlreadySet) means the same.
+  constexpr char kAlreadySet[] = "EnvErrorAlreadySet";
   const TVMFFIByteArray& kind = err->kind;
-  if (std::string_view(kind.data, kind.size) == "EnvErrorAlreadySet") return -2;
+  if (kind.size == sizeof(kAlreadySet) - 1 && std::memcmp(kind.data, kAlreadySet, kind.size) == 0) {
+    return -2;
+  }
   TVMFFIErrorSetRaised(ObjectUnsafe::GetHandle(err));
   return -1;
 }
@@ -310,7 +313,9 @@ TVM_FFI_COLD_CODE std::unique_ptr<std::string> LogCheckFormat(const X& x, const 
 
 /*
  * Defines details::LogCheck<name>(x, y): nullptr when `x op y` holds, else the formatted
- * operands. An (int, int) overload lets enum and literal operands compare as ints.
+ * operands. An (int, int) overload lets enum and literal operands compare as ints; it is a
+ * template too (of an unused parameter, more specialized, so chosen as the non-template was)
+ * so that only files using a check compile its formatting.
  */
 #define TVM_FFI_CHECK_FUNC(name, op)                                                   \
   template <typename X, typename Y>                                                    \
@@ -318,6 +323,7 @@ TVM_FFI_COLD_CODE std::unique_ptr<std::string> LogCheckFormat(const X& x, const 
     if (x op y) return nullptr;                                                        \
     return LogCheckFormat(x, y);                                                       \
   }                                                                                    \
+  template <typename = void>                                                           \
   TVM_FFI_INLINE std::unique_ptr<std::string> LogCheck##name(int x, int y) {           \
     return LogCheck##name<int, int>(x, y);                                             \
   }

@@ -52,11 +52,17 @@ class ModuleObj : public Object {
   inline virtual void ImportModule(const Module& other);
   virtual void ClearImports() { imports_ = Array<Any>(); }
 
+  /*
+   * The lookups that may query imports are templates (of an unused parameter): only a file that
+   * calls one compiles it and the traversal's containers, not every file including this header.
+   */
   /*!
    * \brief The function `name` of this module, else (when `query_imports`) of its imports,
    * depth first; each module is searched once, so import cycles end.
    */
+  template <typename = void>
   Optional<Function> GetFunction(const String& name, bool query_imports);
+  template <typename = void>
   bool ImplementsFunction(const String& name, bool query_imports) {
     return FindInImports(query_imports,
                          [&name](ModuleObj* m) -> Optional<bool> {
@@ -66,10 +72,12 @@ class ModuleObj : public Object {
         .has_value();
   }
   /*! \brief The docstring exported with `name` (TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC), if any. */
+  template <typename = void>
   Optional<String> GetFunctionDoc(const String& name, bool query_imports) {
     return FindInImports(query_imports, [&name](ModuleObj* m) { return m->GetFunctionDoc(name); });
   }
   /*! \brief The metadata JSON exported with `name` ({"type_schema": ...}), if any. */
+  template <typename = void>
   Optional<String> GetFunctionMetadata(const String& name, bool query_imports) {
     return FindInImports(query_imports,
                          [&name](ModuleObj* m) { return m->GetFunctionMetadata(name); });
@@ -84,12 +92,11 @@ class ModuleObj : public Object {
  private:
   /*!
    * \brief Calls `visit(module, context)` on this module, then (if asked) on its imports depth
-   *  first, each module once, until a call returns true; returns whether one did. Not a
-   *  template: every file including this header instantiates its containers once, not once per
-   *  kind of lookup.
+   *  first, each module once, until a call returns true; returns whether one did. Shared by
+   *  every kind of lookup (a template of an unused parameter, as the lookups are).
    */
-  inline bool VisitSelfAndImports(bool query_imports, bool (*visit)(ModuleObj*, void*),
-                                  void* context);
+  template <typename = void>
+  bool VisitSelfAndImports(bool query_imports, bool (*visit)(ModuleObj*, void*), void* context);
   /*! \brief The first value `find` gives for this module, then (if asked) its imports. */
   template <typename FFind>
   auto FindInImports(bool query_imports, FFind find) -> decltype(find(this));
@@ -135,8 +142,9 @@ class Module : public ObjectRef {
 
 inline void ModuleObj::ImportModule(const Module& other) { imports_.push_back(Any(other)); }
 
-inline bool ModuleObj::VisitSelfAndImports(bool query_imports, bool (*visit)(ModuleObj*, void*),
-                                           void* context) {
+template <typename>
+bool ModuleObj::VisitSelfAndImports(bool query_imports, bool (*visit)(ModuleObj*, void*),
+                                    void* context) {
   if (visit(this, context)) return true;
   if (!query_imports) return false;
   // Modules seen (visited or pending) and the stack of those to visit; import graphs are small,
@@ -181,7 +189,8 @@ auto ModuleObj::FindInImports(bool query_imports, FFind find) -> decltype(find(t
   return std::move(search.found);
 }
 
-inline Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
+template <typename>
+Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
   return FindInImports(query_imports, [&name](ModuleObj* m) { return m->GetFunction(name); });
 }
 
