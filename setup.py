@@ -126,6 +126,25 @@ class BuildRuntimeThenExtension(build_ext):
         self.parallel = _max_jobs()
         super().build_extensions()
 
+    def run(self):
+        super().run()
+        self._build_precompiled_header()
+
+    def _build_precompiled_header(self):
+        """The JIT's precompiled <tvm/ffi/tvm_ffi.h>, built by the package just built (its
+        compiler, flags and headers; see tvm_ffi_jit/cpp/precompiled_header.py). Optional: a
+        failure costs JIT builds speed, nothing else."""
+        if SANITIZE:
+            print("tvm_ffi_jit: no precompiled header for a sanitizer build")
+            return
+        in_source = self.inplace or getattr(self, "editable_mode", False)
+        package_parent = ROOT if in_source else Path(self.build_lib).resolve()
+        command = [sys.executable, "-m", "tvm_ffi_jit", "pch", "build"]
+        # From the package's parent: `-m` imports from the current directory first.
+        result = subprocess.run(command, cwd=package_parent)
+        if result.returncode != 0:
+            print("tvm_ffi_jit: continuing without the precompiled header")
+
     def build_extension(self, ext):
         super().build_extension(ext)
         leaked = _public_runtime_references(self.get_ext_fullpath(ext.name))

@@ -135,16 +135,16 @@ def plan(args, scratch: str) -> tuple[list[Library], dict[str, str]]:
 
 
 def header_compile_seconds(library: Library, scratch: str) -> None:
-    if "include_dirs" not in library.notes:
-        answer = library.run({"task": "include_dirs"})
+    """The umbrella header compiled by the command each JIT runs for a C++ unit."""
+    if "compile_command" not in library.notes:
+        answer = library.run({"task": "compile_command"})
         if not answer:
             return
-        library.notes["include_dirs"] = answer["include_dirs"]
+        library.notes["compile_command"] = answer["command"]
     source = os.path.join(scratch, "only_header.cc")
     with open(source, "w") as f:
         f.write("#include <tvm/ffi/tvm_ffi.h>\nint main() { return 0; }\n")
-    includes = [f"-I{d}" for d in library.notes["include_dirs"]]
-    command = ["g++", "-std=c++17", "-O2", "-fPIC", *includes, "-c", source, "-o", source + ".o"]
+    command = [*library.notes["compile_command"], "-c", source, "-o", source + ".o"]
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import sys
+import tempfile
 import time
 
 from sources import (
@@ -243,11 +245,27 @@ def task_nvrtc(spec: dict) -> dict:
     return {"values": {"load.nvrtc": seconds}}
 
 
-def task_include_dirs(spec: dict) -> dict:
+# apache-tvm-ffi's load_inline compiles C++ with these (its cpp/extension.py defaults).
+_PLAIN_CXX_FLAGS = ["-std=c++17", "-fPIC", "-O2"]
+
+
+def task_compile_command(spec: dict) -> dict:
+    """The command each JIT runs for a C++ unit, without the unit and the output."""
     package = LIBRARIES[spec["library"]]["package"]
+    if package == "tvm_ffi_jit":  # its own flags and its precompiled header, as a build plans them
+        from tvm_ffi_jit.cpp import builder
+
+        with tempfile.TemporaryDirectory() as scratch:
+            unit = os.path.join(scratch, "unit.cc")
+            with open(unit, "w") as f:
+                f.write("#include <tvm/ffi/tvm_ffi.h>\n")
+            job = builder.prepare(
+                "compile_command", inline=False, cpp=[unit], cuda=[], functions=[]
+            )
+        return {"command": [*job.plan.cxx, *job.plan.cxx_compile_flags()]}
     libinfo = importlib.import_module(f"{package}.libinfo")
     dirs = libinfo.include_dirs() if hasattr(libinfo, "include_dirs") else libinfo.include_paths()
-    return {"include_dirs": list(dirs)}
+    return {"command": ["g++", *_PLAIN_CXX_FLAGS, *(f"-I{d}" for d in dirs)]}
 
 
 def task_versions(spec: dict) -> dict:
@@ -270,7 +288,7 @@ TASKS = {
     "load": task_load,
     "cuda_cold": task_cuda_cold,
     "nvrtc": task_nvrtc,
-    "include_dirs": task_include_dirs,
+    "compile_command": task_compile_command,
     "versions": task_versions,
 }
 

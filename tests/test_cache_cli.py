@@ -227,7 +227,7 @@ def hold_lock(entry: str) -> subprocess.Popen:
     script = textwrap.dedent(
         f"""
         import sys
-        from filelock import FileLock
+        from tvm_ffi_jit.cpp.file_lock import FileLock
         lock = FileLock({os.path.join(entry, ".lock")!r})
         lock.acquire()
         print("locked", flush=True)

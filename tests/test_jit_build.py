@@ -183,6 +183,7 @@ def test_missing_ninja_says_how_to_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("CXX", shutil.which("g++"))
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setitem(sys.modules, "ninja", None)  # the pip package is "not installed"
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))  # nor beside Python
     with pytest.raises(ToolchainError, match="pip install ninja"):
         cpp.build_inline("no_ninja", cpp_sources=ADD_ONE, functions=["add_one"])
 
@@ -280,19 +281,13 @@ def test_inline_decoration_line_directives_and_export_placement():
     )
     assert (cpp_file.path, cuda_file.path) == ("main.cpp", "cuda.cu")
     lines = cpp_file.generated_text.splitlines()
-    # The headers apache-tvm-ffi's loader includes for inline sources.
-    assert lines[:5] == [
-        "#include <tvm/ffi/container/tensor.h>",
-        "#include <tvm/ffi/dtype.h>",
-        "#include <tvm/ffi/error.h>",
-        "#include <tvm/ffi/extra/c_env_api.h>",
-        "#include <tvm/ffi/function.h>",
-    ]
-    lines = lines[4:]
+    # The umbrella header, which includes what apache-tvm-ffi's loader includes for inline
+    # sources, first: the precompiled header applies to it.
+    assert lines[0] == "#include <tvm/ffi/tvm_ffi.h>"
     assert lines[1] == '#line 1 "mixed/cpp_sources"'
     assert lines[2:4] == ["void f();", "int g() { return 1; }"]
     # The reset names the physical line that follows it in the generated file.
-    assert lines[4] == '#line 10 "mixed/generated_exports"'
+    assert lines[4] == '#line 6 "mixed/generated_exports"'
     assert lines[5:] == [
         "TVM_FFI_DLL_EXPORT_TYPED_FUNC(f, f);",
         "TVM_FFI_DLL_EXPORT_TYPED_FUNC(g, g);",
@@ -300,6 +295,14 @@ def test_inline_decoration_line_directives_and_export_placement():
     # With C++ sources present, the CUDA file carries no exports.
     assert "TVM_FFI_DLL_EXPORT_TYPED_FUNC" not in cuda_file.generated_text
     assert '#line 1 "mixed/cuda_sources"' in cuda_file.generated_text
+    # nvcc has no precompiled header: CUDA sources get just apache-tvm-ffi's five headers.
+    assert cuda_file.generated_text.splitlines()[:5] == [
+        "#include <tvm/ffi/container/tensor.h>",
+        "#include <tvm/ffi/dtype.h>",
+        "#include <tvm/ffi/error.h>",
+        "#include <tvm/ffi/extra/c_env_api.h>",
+        "#include <tvm/ffi/function.h>",
+    ]
 
 
 def test_missing_function_lists_what_the_module_exports():

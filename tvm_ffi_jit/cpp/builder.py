@@ -11,15 +11,21 @@ import os
 
 from .. import libinfo
 from ..build_error import BuildError, ToolchainError
-from . import cache, environment, link, link_inputs, request_index, sources, toolchain
+from . import (
+    cache,
+    environment,
+    link,
+    link_inputs,
+    precompiled_header,
+    request_index,
+    sources,
+    toolchain,
+)
 from . import verbose as verbose_output
 from .digest import bulk_hex
 from .log import logger
-from .sources import CUDA, C
+from .sources import CUDA, CXX, C
 
-# Hidden by default: a module exports what link.py's link step selects (__tvm_ffi_* and what
-# the sources export on purpose).
-_CXX_FLAGS = ["-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden"]
 # Plain C kernels mark nothing as exported (see the seeds' __tvm_ffi_<name> examples), so C
 # objects keep default visibility.
 _C_FLAGS = ["-O2", "-fPIC"]
@@ -50,8 +56,19 @@ class BuildPlan:
 
         cxx = toolchain.cxx(probe_dir)
         self.cxx = list(cxx.command)
-        self.cxx_flags = [*_CXX_FLAGS, *include_flags, *options["cflags"]]
+        own_dirs = libinfo.include_dirs()
+        base_flags = [
+            *precompiled_header.CXX_FLAGS,
+            *precompiled_header.macro_prefix_flags(own_dirs, cxx.identity),
+        ]
+        self.cxx_flags = [*base_flags, *include_flags, *options["cflags"]]
         self.tools = [cxx]
+        # Not in the key: the objects are the same with it (see precompiled_header.py).
+        self.pch_dir = None
+        if CXX in languages:
+            self.pch_dir = precompiled_header.usable_dir(
+                cxx.identity, options["cflags"], options["include_paths"]
+            )
 
         self.cc = self.c_flags = None
         if C in languages:
@@ -90,6 +107,15 @@ class BuildPlan:
         self.link_inputs, self.link_stamps = link_inputs.digests(
             link_inputs.named_files(self.ldflags)
         )
+
+    def cxx_compile_flags(self) -> "list[str]":
+        """``cxx_flags`` as the compiler gets them: the precompiled header's directory goes
+        after the user's include dirs, ahead of ours."""
+        if self.pch_dir is None:
+            return self.cxx_flags
+        ours = f"-I{libinfo.include_dirs()[0]}"
+        at = self.cxx_flags.index(ours)
+        return [*self.cxx_flags[:at], f"-I{self.pch_dir}", *self.cxx_flags[at:]]
 
     def key_parts(self) -> dict:
         """What the cache key hashes: contents (never paths) of sources, every flag, tools."""
@@ -245,7 +271,8 @@ def _fixed_fields() -> "list[str]":
     """What every request of this package shares: formats, version, flags."""
     fields = [str(cache.KEY_FORMAT), cache.package_version(), libinfo.__file__]
     fields.append(link.EXPORTS_RULES)
-    for flags in (_CXX_FLAGS, _C_FLAGS, _CUDA_FLAGS, link.LINK_FLAGS):
+    # The prefix-map flags follow from the compiler, which the key covers.
+    for flags in (precompiled_header.CXX_FLAGS, _C_FLAGS, _CUDA_FLAGS, link.LINK_FLAGS):
         fields.append(str(len(flags)))
         fields += flags
     return fields
@@ -433,6 +460,7 @@ def _build_in(plan, entry, key, source_paths, verbose, stable_name, build_dir) -
     inputs = {os.path.normpath(os.path.join(build_dir, p)) for p in source_paths}
     inside = os.path.join(os.path.normpath(build_dir), "")
     read = ninja_build.dependencies(build_dir)
+    read = precompiled_header.dependencies(read, plan.pch_dir)
     headers = [p for p in read if p not in inputs and not p.startswith(inside)]
     previous = cache.current_artifact(entry)
     if plan.output is None:

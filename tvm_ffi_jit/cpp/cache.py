@@ -29,7 +29,7 @@ from . import environment
 from .digest import sha256_hex
 from .log import logger
 
-KEY_FORMAT = 2  # bump whenever what goes into a key or how a build is laid out changes
+KEY_FORMAT = 3  # bump whenever what goes into a key or how a build is laid out changes
 _MANIFEST_FORMAT = 2
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"
@@ -349,9 +349,7 @@ def locked(entry: str, name: str, key: "str | None" = None):
 
 
 def _host() -> str:
-    import socket
-
-    return socket.gethostname()
+    return os.uname().nodename  # socket.gethostname()'s answer, without importing socket
 
 
 def _holder(entry: str) -> str:
@@ -366,7 +364,7 @@ def _holder(entry: str) -> str:
 
 
 def _acquire(entry: str, name: str, key: "str | None"):
-    from filelock import FileLock, Timeout
+    from .file_lock import FileLock, LockTimeout
 
     lock_path = os.path.join(entry, LOCK_FILE)
     said_waiting = False
@@ -383,7 +381,7 @@ def _acquire(entry: str, name: str, key: "str | None"):
         try:
             try:
                 lock.acquire(timeout=0.5)
-            except Timeout:
+            except LockTimeout:
                 if not said_waiting:
                     said_waiting = True
                     what = f"module '{name}'" + (f" (key {key[:16]})" if key else "")

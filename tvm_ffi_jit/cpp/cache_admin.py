@@ -99,12 +99,12 @@ def is_entry(path: str, key16: str) -> bool:
 
 def _lock(entry_path: str):
     """The entry's lock, acquired without waiting; None when another process holds it."""
-    from filelock import FileLock, Timeout
+    from .file_lock import FileLock, LockTimeout
 
     lock = FileLock(os.path.join(entry_path, cache.LOCK_FILE))
     try:
         lock.acquire(timeout=0)
-    except Timeout:
+    except LockTimeout:
         return None
     return lock
 

@@ -55,7 +55,7 @@ def render(plan) -> str:
     lines = [
         "ninja_required_version = 1.3",
         f"cxx = {_command(plan.cxx)}",
-        f"cxxflags = {_command(plan.cxx_flags)}",
+        f"cxxflags = {_command(plan.cxx_compile_flags())}",
         f"ldflags = {_command(plan.ldflags)}",
     ]
     if plan.cc:
@@ -148,6 +148,11 @@ def write_build_file(build_dir: str, plan) -> str:
 
 def ninja_executable() -> str:
     """ninja from the ``ninja`` pip package, else from PATH."""
+    # The package puts its binary beside this interpreter (a venv's bin/); importing the
+    # package to ask it costs more than the rest of a build's planning.
+    beside = os.path.join(os.path.dirname(sys.executable), "ninja")
+    if os.path.isfile(beside) and os.access(beside, os.X_OK):
+        return beside
     try:
         import ninja as ninja_package
 

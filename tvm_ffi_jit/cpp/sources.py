@@ -219,7 +219,12 @@ _INLINE_HEADERS = (
     "tvm/ffi/extra/c_env_api.h",
     "tvm/ffi/function.h",
 )
-_INLINE_INCLUDES = "".join(f"#include <{h}>\n" for h in _INLINE_HEADERS)
+# C++: the umbrella header, which includes those, so that the precompiled header applies
+# (precompiled_header.py); nvcc cannot use one, so CUDA sources get just those five.
+_INLINE_INCLUDES = {
+    "cpp_sources": "#include <tvm/ffi/tvm_ffi.h>\n",
+    "cuda_sources": "".join(f"#include <{h}>\n" for h in _INLINE_HEADERS),
+}
 
 
 def decorate(
@@ -232,7 +237,7 @@ def decorate(
 ) -> str:
     """The generated file for one kind of inline source (``cpp_sources`` or ``cuda_sources``);
     ``parameter_names``: export the parameter names read from the texts."""
-    head = _INLINE_INCLUDES
+    head = _INLINE_INCLUDES[kind]
     body = _with_line_directives(name, kind, texts)
     directive_line = head.count("\n") + body.count("\n") + 1
     source = body if parameter_names else ""
