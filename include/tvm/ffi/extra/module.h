@@ -125,16 +125,23 @@ class Module : public ObjectRef {
   using ContainerType = ModuleObj;
   static constexpr bool _type_is_nullable = false;
 
+  /*
+   * The calls through global functions below are templates (of an unused parameter) for the
+   * same reason as ModuleObj's lookups: only a file that calls one compiles its conversions.
+   */
   /*! \brief dlopen()s a shared library built against this ABI. */
+  template <typename = void>
   static Module LoadFromFile(const String& path) {
     return Function::GetGlobalRequired("ffi.ModuleLoadFromFile")(path).cast<Module>();
   }
   /*! \brief The function exported as `name`, or an empty Optional. */
+  template <typename = void>
   Optional<Function> GetFunction(const String& name, bool query_imports = false) const {
     return Function::GetGlobalRequired("ffi.ModuleGetFunction")(*this, name, query_imports)
         .cast<Optional<Function>>();
   }
   /*! \brief Makes `other`'s functions visible to lookups from this module's code. */
+  template <typename = void>
   void ImportModule(const Module& other) const {
     Function::GetGlobalRequired("ffi.ModuleImportModule")(*this, other);
   }
