@@ -86,7 +86,7 @@ def all_rows(sizes: dict) -> list[Row]:
         ),
         Row(
             "load.header",
-            "compile a file including only the umbrella header",
+            "compile a file including only the umbrella header (each JIT's own C++ command)",
             "s",
             (Check("ratio", 0.3),),
         ),
