@@ -59,12 +59,13 @@ inline constexpr bool kStorable =
 
 /*! \brief Removes the "ffi." namespace of built-in type keys for messages. */
 inline std::string ShortTypeKey(const char* key, size_t size) {
-  std::string name(key, size);
-  return name.rfind("ffi.", 0) == 0 ? name.substr(4) : name;
+  bool builtin = size >= 4 && key[0] == 'f' && key[1] == 'f' && key[2] == 'i' && key[3] == '.';
+  size_t skip = builtin ? 4 : 0;
+  return std::string(key + skip, size - skip);
 }
 
-/*! \brief Name of the type held by a TVMFFIAny, as error messages print it. */
-inline std::string TypeIndexToName(int32_t index) {
+/*! \brief Name of a built-in POD or string type index as messages print it, else nullptr. */
+inline const char* PodTypeIndexName(int32_t index) {
   switch (index) {
     case kTVMFFINone:
       return "None";
@@ -93,10 +94,22 @@ inline std::string TypeIndexToName(int32_t index) {
     case kTVMFFIObjectRValueRef:
       return "ObjectRValueRef";
     default:
-      break;
+      return nullptr;
   }
+}
+
+/*!
+ * \brief Name of the type held by a TVMFFIAny, as error messages print it. Out of line and
+ *  cold: every conversion's error path calls it, and one copy per module is enough.
+ */
+TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline std::string TypeIndexToName(int32_t index) {
+  if (const char* name = PodTypeIndexName(index)) return name;
   const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(index);
-  if (info == nullptr) return "<unknown type " + std::to_string(index) + ">";
+  if (info == nullptr) {
+    char text[40];
+    TVM_FFI_SNPRINTF(text, sizeof(text), "<unknown type %d>", static_cast<int>(index));
+    return text;
+  }
   return ShortTypeKey(info->type_key.data, info->type_key.size);
 }
 
@@ -106,10 +119,17 @@ inline std::string TypeIndexToName(int32_t index) {
   __builtin_unreachable();  // the builder above throws when destroyed
 }
 
-/*! \brief The type schema {"type":"<key>"} of a type with no arguments. */
-inline std::string TypeSchemaOfKey(const std::string& key) {
-  return R"({"type":")" + key + R"("})";
+/*!
+ * \brief The type schema {"type":"<key>"} of a type with no arguments. Out of line: every
+ *  exported signature's schema calls it once per parameter.
+ */
+TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline std::string TypeSchemaOfKey(const char* key) {
+  std::string text = R"({"type":")";
+  text += key;
+  text += R"("})";
+  return text;
 }
+inline std::string TypeSchemaOfKey(const std::string& key) { return TypeSchemaOfKey(key.c_str()); }
 
 struct AnyUnsafe;
 inline void SetPod(TVMFFIAny* out, int32_t type_index) {

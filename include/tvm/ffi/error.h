@@ -8,6 +8,7 @@
 
 #include <tvm/ffi/object.h>
 
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <memory>
@@ -60,8 +61,11 @@ class ErrorObjFromStd : public ErrorObj {
   static void UpdateBacktrace(TVMFFIObjectHandle self, const TVMFFIByteArray* bt, int32_t mode) {
     auto* obj = static_cast<ErrorObjFromStd*>(
         static_cast<ErrorObj*>(ObjectUnsafe::FromHeader(static_cast<TVMFFIObject*>(self))));
-    std::string text(bt->data, bt->size);
-    obj->backtrace_ = mode == kTVMFFIBacktraceUpdateModeAppend ? obj->backtrace_ + text : text;
+    if (mode == kTVMFFIBacktraceUpdateModeAppend) {
+      obj->backtrace_.append(bt->data, bt->size);
+    } else {
+      obj->backtrace_.assign(bt->data, bt->size);
+    }
     obj->backtrace = {obj->backtrace_.data(), obj->backtrace_.size()};
   }
   std::string kind_, message_, backtrace_;
@@ -108,25 +112,31 @@ class Error : public ObjectRef, public std::exception {
     return ObjectRef(details::ObjectUnsafe::PtrFromBorrowed<Object>(
         static_cast<TVMFFIObject*>(cell()->extra_context)));
   }
-  /*! \brief The backtrace lines in Python's order: most recent call last. */
+  /*! \brief The backtrace lines in Python's order: most recent call last (empty lines dropped). */
   std::string TracebackMostRecentCallLast() const {
-    std::string text = backtrace();
-    std::vector<std::string> lines;
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      if (end > start) lines.push_back(text.substr(start, end - start));
-      start = end + 1;
-    }
+    const TVMFFIByteArray& text = cell()->backtrace;
     std::string out;
-    for (auto it = lines.rbegin(); it != lines.rend(); ++it) out += *it + "\n";
+    out.reserve(text.size + 1);
+    for (size_t end = text.size; end > 0;) {  // one line per turn, from the last one
+      size_t start = end;
+      while (start > 0 && text.data[start - 1] != '\n') --start;
+      if (end > start) {
+        out.append(text.data + start, end - start);
+        out += '\n';
+      }
+      end = start > 0 ? start - 1 : 0;
+    }
     return out;
   }
   /*! \brief "Traceback (most recent call last):", the traceback, then "Kind: message". */
   std::string FullMessage() const {
-    return "Traceback (most recent call last):\n" + TracebackMostRecentCallLast() + kind() + ": " +
-           message() + "\n";
+    std::string out = "Traceback (most recent call last):\n";
+    out += TracebackMostRecentCallLast();
+    out.append(cell()->kind.data, cell()->kind.size);
+    out += ": ";
+    out.append(cell()->message.data, cell()->message.size);
+    out += '\n';
+    return out;
   }
   /*! \brief Replaces or appends (kTVMFFIBacktraceUpdateMode*) the backtrace. */
   void UpdateBacktrace(const TVMFFIByteArray* text, int32_t mode) {
@@ -137,7 +147,7 @@ class Error : public ObjectRef, public std::exception {
     cell()->update_backtrace(details::ObjectUnsafe::GetHandle(*this), &bytes, mode);
   }
   const char* what() const noexcept override {
-    what_ = message();
+    what_.assign(cell()->message.data, cell()->message.size);
     return what_.c_str();
   }
   const ErrorObj* get() const { return static_cast<const ErrorObj*>(data_.get()); }
@@ -158,26 +168,49 @@ struct EnvErrorAlreadySet : public std::exception {
 };
 
 namespace details {
+/*! \brief Prints the error `kind` with `message` and its traceback to stderr, then throws it. */
+[[noreturn]] TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline void LogAndThrowError(
+    const char* kind, std::string message, const TVMFFIByteArray* backtrace) {
+  Error error(kind, std::move(message), backtrace);
+  std::cerr << error.FullMessage();
+  throw error;
+}
+
+/*! \brief LogAndThrowError, or nullptr for an error thrown without being printed first. */
+using ErrorLogger = void (*)(const char* kind, std::string message,
+                             const TVMFFIByteArray* backtrace);
+
+#if TVM_FFI_ALWAYS_LOG_BEFORE_THROW
+#define TVM_FFI_DEFAULT_ERROR_LOGGER_ &::tvm::ffi::details::LogAndThrowError
+#else
+#define TVM_FFI_DEFAULT_ERROR_LOGGER_ nullptr
+#endif
+
 /*!
  * \brief Collects a streamed message for an Error of `kind`. ThrowErrorBuilder (below) throws
  * it once every operand was streamed; an operand that throws instead (e.g. `v.at(i)`) leaves
  * the builder to be destroyed during unwinding, so its own exception propagates, never
- * std::terminate. With `log_before_throw` the full message is printed to stderr first.
+ * std::terminate. With a logger (TVM_FFI_LOG_AND_THROW) the full message is printed to stderr
+ * first; the logger is a pointer so that modules that never log do not compile the printing.
  */
 class ErrorBuilder : public std::ostringstream {
  public:
   TVM_FFI_COLD_CODE ErrorBuilder(const char* kind, const char* file, int line, const char* func,
-                                 bool log_before_throw = TVM_FFI_ALWAYS_LOG_BEFORE_THROW)
-      : kind_(kind), file_(file), func_(func), line_(line), log_before_throw_(log_before_throw) {}
+                                 ErrorLogger logger = TVM_FFI_DEFAULT_ERROR_LOGGER_)
+      : kind_(kind), file_(file), func_(func), line_(line), logger_(logger) {}
+  TVM_FFI_COLD_CODE ErrorBuilder(const char* kind, const char* file, int line, const char* func,
+                                 bool log_before_throw)
+      : ErrorBuilder(kind, file, line, func, log_before_throw ? &LogAndThrowError : nullptr) {}
   std::ostringstream& stream() { return *this; }
   /*! \brief Throws the Error with the message streamed so far. */
   [[noreturn]] TVM_FFI_COLD_CODE void Throw() {
     const TVMFFIByteArray* bt = TVMFFIBacktrace(file_, line_, func_, /*cross_ffi_boundary=*/0);
+    if (logger_ != nullptr) {
+      logger_(kind_, str(), bt);
+      TVM_FFI_UNREACHABLE();  // a logger throws the error it printed
+    }
     // Made in place as the thrown object: a local copy would add a cleanup to the unwinding.
-    if (!log_before_throw_) throw Error(kind_, str(), bt);
-    Error error(kind_, str(), bt);
-    std::cerr << error.FullMessage();
-    throw error;
+    throw Error(kind_, str(), bt);
   }
 
  private:
@@ -185,7 +218,7 @@ class ErrorBuilder : public std::ostringstream {
   const char* file_;
   const char* func_;
   int line_;
-  bool log_before_throw_;
+  ErrorLogger logger_;
 };
 
 /*!
@@ -235,7 +268,11 @@ T NotNullOrThrow(U&& value, const char* kind, const char* message, const char* f
 /*! \brief Stores a caught Error as this thread's raised error; returns the code. */
 inline int SetRaisedFromError(const Error& err) noexcept {
   // An Error of this kind (TVM-FFI's spelling of EnvErrorAlreadySet) means the same.
-  if (err.kind() == "EnvErrorAlreadySet") return -2;
+  constexpr char kAlreadySet[] = "EnvErrorAlreadySet";
+  const TVMFFIByteArray& kind = err->kind;
+  if (kind.size == sizeof(kAlreadySet) - 1 && std::memcmp(kind.data, kAlreadySet, kind.size) == 0) {
+    return -2;
+  }
   TVMFFIErrorSetRaised(ObjectUnsafe::GetHandle(err));
   return -1;
 }
@@ -276,7 +313,9 @@ TVM_FFI_COLD_CODE std::unique_ptr<std::string> LogCheckFormat(const X& x, const 
 
 /*
  * Defines details::LogCheck<name>(x, y): nullptr when `x op y` holds, else the formatted
- * operands. An (int, int) overload lets enum and literal operands compare as ints.
+ * operands. An (int, int) overload lets enum and literal operands compare as ints; it is a
+ * template too (of an unused parameter, more specialized, so chosen as the non-template was)
+ * so that only files using a check compile its formatting.
  */
 #define TVM_FFI_CHECK_FUNC(name, op)                                                   \
   template <typename X, typename Y>                                                    \
@@ -284,6 +323,7 @@ TVM_FFI_COLD_CODE std::unique_ptr<std::string> LogCheckFormat(const X& x, const 
     if (x op y) return nullptr;                                                        \
     return LogCheckFormat(x, y);                                                       \
   }                                                                                    \
+  template <typename = void>                                                           \
   TVM_FFI_INLINE std::unique_ptr<std::string> LogCheck##name(int x, int y) {           \
     return LogCheck##name<int, int>(x, y);                                             \
   }
@@ -311,7 +351,7 @@ TVM_FFI_CHECK_FUNC(_NE, !=)
 #define TVM_FFI_LOG_AND_THROW(ErrorKind)                                                  \
   ::tvm::ffi::details::ThrowErrorBuilder() &                                              \
       ::tvm::ffi::details::ErrorBuilder(#ErrorKind, __FILE__, __LINE__, TVM_FFI_FUNC_SIG, \
-                                        /*log_before_throw=*/true)                        \
+                                        &::tvm::ffi::details::LogAndThrowError)           \
           .stream()
 
 /* TVM_FFI_CHECK(cond, ErrorKind) << "message";  throws ErrorKind unless cond holds. */

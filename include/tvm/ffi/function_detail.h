@@ -36,31 +36,43 @@ std::string TypeName() {
   }
 }
 
+/*! \brief A function returning one type's text: its name (TypeName<T>) or schema. */
+using TypeTextFn = std::string (*)();
+
 /*!
- * \brief "(0: a, 1: b) -> r" from the parameter type names, then the return type's. Not a
- *  template, so a module compiles it once whatever signatures it exports (the same goes for
- *  the other helpers below that take already-formatted parts).
+ * \brief `prefix` then "(0: a, 1: b) -> r", the names given by functions (the return type's
+ *  last). Not a template, so a module compiles it once whatever signatures it exports (the
+ *  same goes for the other helpers below); a signature passes a static table of function
+ *  pointers, so the per-signature code builds no string itself.
  */
-TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline std::string SignatureFromNames(const std::string* names,
+TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline std::string SignatureFromNames(const char* prefix,
+                                                                          const TypeTextFn* names,
                                                                           size_t num_args) {
-  std::string text = "(";
+  std::string text = prefix;
+  text += '(';
   for (size_t i = 0; i < num_args; ++i) {
-    if (i) text += ", ";
-    text += std::to_string(i) + ": " + names[i];
+    char number[32];  // "i: " (snprintf, not std::to_string: less code to compile)
+    TVM_FFI_SNPRINTF(number, sizeof(number), i ? ", %zu: " : "%zu: ", i);
+    text += number;
+    text += names[i]();
   }
-  return text + ") -> " + names[num_args];
+  text += ") -> ";
+  text += names[num_args]();
+  return text;
 }
 
 /*! \brief The function schema from the parameter schemas, then the return type's. */
 TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline std::string FunctionSchemaFromParts(
-    const std::string* schemas, size_t num_args) {
-  std::string text =
-      R"({"type":"ffi.Function","named_args":{"return":[)" + schemas[num_args] + R"(],"params":[)";
+    const TypeTextFn* schemas, size_t num_args) {
+  std::string text = R"({"type":"ffi.Function","named_args":{"return":[)";
+  text += schemas[num_args]();
+  text += R"(],"params":[)";
   for (size_t i = 0; i < num_args; ++i) {
     if (i) text += ',';
-    text += schemas[i];
+    text += schemas[i]();
   }
-  return text + "]}}";
+  text += "]}}";
+  return text;
 }
 
 /*! \brief Signature facts of a callable `R(Args...)`. */
@@ -71,14 +83,14 @@ struct FuncFunctorImpl {
   using ArgType = std::tuple<Args...>;
   static constexpr size_t num_args = sizeof...(Args);
 
+  /*! \brief TypeName of each parameter type, then of the return type. */
+  static constexpr TypeTextFn kTypeNames[] = {&TypeName<Args>..., &TypeName<R>};
   /*! \brief "(0: int, 1: Tensor) -> int". */
-  static std::string Sig() {
-    const std::string names[] = {TypeName<Args>()..., TypeName<R>()};  // the return type last
-    return SignatureFromNames(names, sizeof...(Args));
-  }
+  static std::string Sig() { return SignatureFromNames("", kTypeNames, sizeof...(Args)); }
   /*! \brief {"type":"ffi.Function","named_args":{"return":[R],"params":[Args...]}}. */
   static std::string TypeSchema() {
-    const std::string schemas[] = {details::TypeSchema<Args>::v()..., details::TypeSchema<R>::v()};
+    static constexpr TypeTextFn schemas[] = {&details::TypeSchema<Args>::v...,
+                                             &details::TypeSchema<R>::v};
     return FunctionSchemaFromParts(schemas, sizeof...(Args));
   }
 };
@@ -108,18 +120,27 @@ struct FunctionInfo<R (*)(Args...) noexcept, void> : FuncFunctorImpl<R, Args...>
 /*! \brief "name(0: int, 1: Tensor) -> int", for error messages. */
 template <typename R, typename... Args>
 std::string SignatureText(const char* name) {
-  return std::string(name && *name ? name : "<anonymous>") + FuncFunctorImpl<R, Args...>::Sig();
+  return SignatureFromNames(name && *name ? name : "<anonymous>",
+                            FuncFunctorImpl<R, Args...>::kTypeNames, sizeof...(Args));
 }
 
 /*! \brief SignatureText<R, Args...>, passed to the error helpers below as a pointer. */
 using SignatureTextFn = std::string (*)(const char* name);
 
+/*! \brief MismatchTypeInfo<T>, passed to ThrowArgTypeError as a pointer. */
+using MismatchTextFn = std::string (*)(const TVMFFIAny* arg);
+
+/*!
+ * \brief Throws the TypeError of argument `index` (`arg`), which does not convert to the type
+ *  `expected` names; `got` describes what it holds. The texts are made here, from function
+ *  pointers, so the call site in each exported function only passes pointers.
+ */
 [[noreturn]] TVM_FFI_COLD_CODE TVM_FFI_NO_INLINE inline void ThrowArgTypeError(
-    SignatureTextFn signature, const char* name, int index, const std::string& got,
-    const std::string& expected) {
+    SignatureTextFn signature, const char* name, int index, const TVMFFIAny* arg,
+    MismatchTextFn got, TypeTextFn expected) {
   TVM_FFI_THROW(TypeError) << "Mismatched type on argument #" << index << " when calling: `"
-                           << signature(name) << "`. Expected `" << expected << "` but got `" << got
-                           << "`";
+                           << signature(name) << "`. Expected `" << expected() << "` but got `"
+                           << got(arg) << "`";
   TVM_FFI_UNREACHABLE();  // the builder above throws when destroyed
 }
 
@@ -175,9 +196,8 @@ struct TypedUnpacker {
     std::optional<ArgStorage<T>> value =
         TypeTraits<ArgStorage<T>>::TryCastFromAnyView(args + index);
     if (TVM_FFI_UNLIKELY(!value.has_value())) {
-      ThrowArgTypeError(&SignatureText<R, Args...>, name, index,
-                        MismatchTypeInfo<ArgStorage<T>>(args + index),
-                        TypeTraits<ArgStorage<T>>::TypeStr());
+      ThrowArgTypeError(&SignatureText<R, Args...>, name, index, args + index,
+                        &MismatchTypeInfo<ArgStorage<T>>, &TypeName<ArgStorage<T>>);
     }
     return *std::move(value);
   }

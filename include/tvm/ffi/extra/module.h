@@ -13,8 +13,8 @@
 #include <tvm/ffi/optional.h>
 #include <tvm/ffi/string.h>
 
+#include <algorithm>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -52,11 +52,17 @@ class ModuleObj : public Object {
   inline virtual void ImportModule(const Module& other);
   virtual void ClearImports() { imports_ = Array<Any>(); }
 
+  /*
+   * The lookups that may query imports are templates (of an unused parameter): only a file that
+   * calls one compiles it and the traversal's containers, not every file including this header.
+   */
   /*!
    * \brief The function `name` of this module, else (when `query_imports`) of its imports,
    * depth first; each module is searched once, so import cycles end.
    */
+  template <typename = void>
   Optional<Function> GetFunction(const String& name, bool query_imports);
+  template <typename = void>
   bool ImplementsFunction(const String& name, bool query_imports) {
     return FindInImports(query_imports,
                          [&name](ModuleObj* m) -> Optional<bool> {
@@ -66,10 +72,12 @@ class ModuleObj : public Object {
         .has_value();
   }
   /*! \brief The docstring exported with `name` (TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC), if any. */
+  template <typename = void>
   Optional<String> GetFunctionDoc(const String& name, bool query_imports) {
     return FindInImports(query_imports, [&name](ModuleObj* m) { return m->GetFunctionDoc(name); });
   }
   /*! \brief The metadata JSON exported with `name` ({"type_schema": ...}), if any. */
+  template <typename = void>
   Optional<String> GetFunctionMetadata(const String& name, bool query_imports) {
     return FindInImports(query_imports,
                          [&name](ModuleObj* m) { return m->GetFunctionMetadata(name); });
@@ -82,6 +90,13 @@ class ModuleObj : public Object {
   Array<Any> imports_;
 
  private:
+  /*!
+   * \brief Calls `visit(module, context)` on this module, then (if asked) on its imports depth
+   *  first, each module once, until a call returns true; returns whether one did. Shared by
+   *  every kind of lookup (a template of an unused parameter, as the lookups are).
+   */
+  template <typename = void>
+  bool VisitSelfAndImports(bool query_imports, bool (*visit)(ModuleObj*, void*), void* context);
   /*! \brief The first value `find` gives for this module, then (if asked) its imports. */
   template <typename FFind>
   auto FindInImports(bool query_imports, FFind find) -> decltype(find(this));
@@ -110,16 +125,23 @@ class Module : public ObjectRef {
   using ContainerType = ModuleObj;
   static constexpr bool _type_is_nullable = false;
 
+  /*
+   * The calls through global functions below are templates (of an unused parameter) for the
+   * same reason as ModuleObj's lookups: only a file that calls one compiles its conversions.
+   */
   /*! \brief dlopen()s a shared library built against this ABI. */
+  template <typename = void>
   static Module LoadFromFile(const String& path) {
     return Function::GetGlobalRequired("ffi.ModuleLoadFromFile")(path).cast<Module>();
   }
   /*! \brief The function exported as `name`, or an empty Optional. */
+  template <typename = void>
   Optional<Function> GetFunction(const String& name, bool query_imports = false) const {
     return Function::GetGlobalRequired("ffi.ModuleGetFunction")(*this, name, query_imports)
         .cast<Optional<Function>>();
   }
   /*! \brief Makes `other`'s functions visible to lookups from this module's code. */
+  template <typename = void>
   void ImportModule(const Module& other) const {
     Function::GetGlobalRequired("ffi.ModuleImportModule")(*this, other);
   }
@@ -127,33 +149,55 @@ class Module : public ObjectRef {
 
 inline void ModuleObj::ImportModule(const Module& other) { imports_.push_back(Any(other)); }
 
-template <typename FFind>
-auto ModuleObj::FindInImports(bool query_imports, FFind find) -> decltype(find(this)) {
-  auto own = find(this);
-  if (own.has_value() || !query_imports) return own;
-  std::unordered_set<const ModuleObj*> visited{this};
-  std::vector<ModuleObj*> pending;
-  auto push_imports = [&pending, &visited](const ModuleObj* module) {
+template <typename>
+bool ModuleObj::VisitSelfAndImports(bool query_imports, bool (*visit)(ModuleObj*, void*),
+                                    void* context) {
+  if (visit(this, context)) return true;
+  if (!query_imports) return false;
+  // Modules seen (visited or pending) and the stack of those to visit; import graphs are small,
+  // so a linear search in `seen` is cheaper than a hash set (and less code to compile).
+  std::vector<const ModuleObj*> seen{this};
+  std::vector<const ModuleObj*> pending;
+  auto push_imports = [&pending, &seen](const ModuleObj* module) {
     Array<Any> imports = module->imports();  // a reference of our own: imports may change
     for (int64_t i = static_cast<int64_t>(imports.size()) - 1; i >= 0; --i) {
       const auto* imported = imports[i].as<ModuleObj>();
-      if (imported != nullptr && visited.insert(imported).second) {
-        pending.push_back(const_cast<ModuleObj*>(imported));
+      if (imported != nullptr && std::find(seen.begin(), seen.end(), imported) == seen.end()) {
+        seen.push_back(imported);
+        pending.push_back(imported);
       }
     }
   };
   push_imports(this);
   while (!pending.empty()) {
-    ModuleObj* module = pending.back();
+    auto* module = const_cast<ModuleObj*>(pending.back());
     pending.pop_back();
-    auto found = find(module);
-    if (found.has_value()) return found;
+    if (visit(module, context)) return true;
     push_imports(module);
   }
-  return decltype(own)();
+  return false;
 }
 
-inline Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
+template <typename FFind>
+auto ModuleObj::FindInImports(bool query_imports, FFind find) -> decltype(find(this)) {
+  using Result = decltype(find(this));
+  struct Search {
+    FFind* find;
+    Result found;
+  } search{&find, Result()};
+  VisitSelfAndImports(
+      query_imports,
+      [](ModuleObj* module, void* context) {
+        auto* search = static_cast<Search*>(context);
+        search->found = (*search->find)(module);
+        return search->found.has_value();
+      },
+      &search);
+  return std::move(search.found);
+}
+
+template <typename>
+Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
   return FindInImports(query_imports, [&name](ModuleObj* m) { return m->GetFunction(name); });
 }
 
