@@ -101,6 +101,18 @@ def test_a_build_uses_it_and_gets_the_same_object(tmp_path, monkeypatch):
     )
 
 
+def test_a_unit_that_includes_nothing_itself_still_watches_the_headers(tmp_path, monkeypatch):
+    _expects_package_pch()
+    # The inline prelude is the only include: the compiler's deps then name no header at all.
+    module = _build(tmp_path, monkeypatch, "int64_t add_one(int64_t x) { return x + 1; }\n")
+    assert module.add_one(1) == 2
+    build_dir = os.path.join(_entry(tmp_path), "build")
+    assert os.path.join("tvm", "ffi", "any.h") not in _ninja_deps(build_dir)
+    with open(os.path.join(_entry(tmp_path), "manifest.json")) as f:
+        watched = [d[0] for d in json.load(f)["deps"]]
+    assert os.path.join(libinfo.include_dirs()[0], "tvm", "ffi", "any.h") in watched
+
+
 def test_header_file_names_do_not_depend_on_where_the_package_is(tmp_path, monkeypatch):
     module = _build(tmp_path, monkeypatch, THROWS_IN_HEADER, ("bad_dtype",))
     with pytest.raises(ValueError) as info:
@@ -151,6 +163,12 @@ def test_an_edited_header_or_another_compiler_makes_it_unusable(tmp_path):
     identity = _compiler().identity
     assert precompiled_header.why_unusable(pch_dir, copies, identity) is None
     assert "another compiler" in precompiled_header.why_unusable(pch_dir, copies, identity + "x")
+    # The same binary called by another name (CXX=g++ where the install used c++) is the same.
+    command, files, version = identity.split("\n", 2)
+    renamed = f"/usr/bin/other-name\n{files}\nother-name {version.split(' ', 1)[1]}"
+    assert precompiled_header.why_unusable(pch_dir, copies, renamed) is None
+    moved = f"{command}\n{files}0\n{version}"  # another file behind the command
+    assert "another compiler" in precompiled_header.why_unusable(pch_dir, copies, moved)
     edited = os.path.join(copies[0], "tvm", "ffi", "any.h")
     with open(edited, "a") as f:
         f.write("// edited\n")

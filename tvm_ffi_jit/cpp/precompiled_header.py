@@ -188,13 +188,21 @@ def _stamp(path: str):
     return (st.st_size, st.st_mtime_ns)
 
 
+def _compiler_itself(identity: str) -> str:
+    """A compiler identity (toolchain.py: command, the files behind it, ``--version``) without
+    the name it was called by: ``c++`` and ``g++`` naming one binary are one compiler (and g++
+    rejects a precompiled header made by any other binary itself)."""
+    _, files, version = identity.split("\n", 2)
+    return files + "\n" + version.split(" ", 1)[-1]  # "c++ (Debian 12.2.0-14) 12.2.0": no "c++"
+
+
 def why_unusable(pch_dir: str, include_dirs, compiler_identity: str) -> "str | None":
     """None when the precompiled header in ``pch_dir`` matches this compiler, our flags and
     the headers as they are now; else the reason it does not."""
     record = _read_record(pch_dir)
     if record is None:
         return f"no precompiled header in {pch_dir}"
-    if record["compiler"] != compiler_identity:
+    if _compiler_itself(record["compiler"]) != _compiler_itself(compiler_identity):
         return "it was built by another compiler"
     if record["flags"] != list(CXX_FLAGS) or record["include_roots"] != len(include_dirs):
         return "it was built with other flags"
@@ -261,15 +269,17 @@ def _shadowing_header(pch_dir: str, include_dirs, extra_include_dirs) -> "str | 
 
 
 def dependencies(paths, pch_dir: "str | None") -> "list[str]":
-    """The headers a build read, with the precompiled header's copy replaced by what the
-    precompiled header was made of (so that a manifest watches the real headers)."""
+    """The headers a build read, with what the precompiled header was made of in place of
+    its copy (so that a manifest watches the real headers). A unit that used it lists only
+    the copy, and that only when it includes the header a second time: so whenever a build
+    was offered it, its headers are added (more than a unit that did not use it read)."""
     if pch_dir is None:
         return list(paths)
     inside = os.path.join(os.path.normpath(pch_dir), "")
     kept = [p for p in paths if not os.path.normpath(p).startswith(inside)]
-    if len(kept) == len(paths):
-        return kept  # no unit of this build started with the header
     record = _read_record(pch_dir)
+    if record is None:
+        return kept
     include_dirs = libinfo.include_dirs()
     # Ours only: builds list what -MMD lists, which leaves out system headers.
     return kept + [os.path.join(include_dirs[root], rel) for root, rel, _ in record["headers"]]
