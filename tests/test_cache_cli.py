@@ -8,6 +8,7 @@ import textwrap
 import time
 
 import pytest
+from test_file_lock import lock_holder
 
 import tvm_ffi_jit.cpp as cpp
 from tvm_ffi_jit.cpp import cache_admin, cache_cli
@@ -224,21 +225,7 @@ def test_prune_refuses_a_cache_others_can_write(tmp_path, cache_dir):
 
 def hold_lock(entry: str) -> subprocess.Popen:
     """A process that holds the entry's lock (as a build would) until its stdin closes."""
-    script = textwrap.dedent(
-        f"""
-        import sys
-        from tvm_ffi_jit.cpp.file_lock import FileLock
-        lock = FileLock({os.path.join(entry, ".lock")!r})
-        lock.acquire()
-        print("locked", flush=True)
-        sys.stdin.read()
-        """
-    )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout.readline().strip() == "locked"
-    return holder
+    return lock_holder(os.path.join(entry, ".lock"))
 
 
 def test_prune_never_removes_an_entry_another_process_holds(tmp_path, cache_dir):

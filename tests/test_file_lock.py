@@ -13,7 +13,7 @@ import pytest
 from tvm_ffi_jit.cpp.file_lock import FileLock, LockTimeout
 
 
-def _holder(path: str, via: str = "tvm_ffi_jit.cpp.file_lock") -> subprocess.Popen:
+def lock_holder(path: str, via: str = "tvm_ffi_jit.cpp.file_lock") -> subprocess.Popen:
     """A process holding the lock on ``path`` until its stdin closes."""
     script = textwrap.dedent(
         f"""
@@ -34,7 +34,7 @@ def _holder(path: str, via: str = "tvm_ffi_jit.cpp.file_lock") -> subprocess.Pop
 
 def test_another_process_holding_it_times_out_then_its_death_frees_it(tmp_path):
     path = str(tmp_path / ".lock")
-    holder = _holder(path)
+    holder = lock_holder(path)
     lock = FileLock(path)
     with pytest.raises(LockTimeout, match=r"\.lock is locked by another process"):
         lock.acquire(timeout=0)
@@ -51,7 +51,7 @@ def test_another_process_holding_it_times_out_then_its_death_frees_it(tmp_path):
 
 def test_a_lock_file_replaced_while_waiting_is_let_go_for_the_new_one(tmp_path):
     path = str(tmp_path / ".lock")
-    holder = _holder(path)
+    holder = lock_holder(path)
     lock = FileLock(path)
     waiting = threading.Thread(target=lock.acquire, kwargs={"timeout": 20})
     waiting.start()
@@ -70,7 +70,7 @@ def test_a_lock_file_replaced_while_waiting_is_let_go_for_the_new_one(tmp_path):
 def test_it_excludes_filelock_holders_of_older_versions(tmp_path):
     pytest.importorskip("filelock")
     path = str(tmp_path / ".lock")
-    holder = _holder(path, via="filelock")
+    holder = lock_holder(path, via="filelock")
     try:
         with pytest.raises(LockTimeout):
             FileLock(path).acquire(timeout=0.1)

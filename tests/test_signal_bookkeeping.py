@@ -18,6 +18,18 @@ def library():
     return cpp.build_inline("gil_test", cpp_sources=SOURCE, functions=FUNCTIONS)
 
 
+def _printed_by(script: str) -> "list[str]":
+    """What ``script`` prints, word by word, run in a fresh interpreter that must exit cleanly."""
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
 def test_a_ctrl_c_during_the_oldest_call_reaches_newer_calls_until_it_ends(library):
     script = f"""
         import os, signal, threading, time
@@ -45,14 +57,7 @@ def test_a_ctrl_c_during_the_oldest_call_reaches_newer_calls_until_it_ends(libra
         print(mod.call_on_thread(after_the_long_call, None))
         print(mod.check_signals_on_thread())
         """
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["0", "handled", "-1", "-1", "0", "0"]
+    assert _printed_by(script) == ["0", "handled", "-1", "-1", "0", "0"]
 
 
 def test_overlapping_calls_on_threads_leave_no_call_in_flight(library):
@@ -82,11 +87,4 @@ def test_overlapping_calls_on_threads_leave_no_call_in_flight(library):
         # Nor does the worker of a new call, begun after it.
         print(mod.check_signals_on_thread())
         """
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["handled", "0", "0"]
+    assert _printed_by(script) == ["handled", "0", "0"]

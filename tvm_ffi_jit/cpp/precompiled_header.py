@@ -260,7 +260,7 @@ def _memoized_reason(pch_dir: str, include_dirs, compiler_identity: str) -> "str
 def _shadowing_header(pch_dir: str, include_dirs, extra_include_dirs) -> "str | None":
     """A user include dir searched before ours that holds one of our headers would be read
     instead of it without the precompiled header."""
-    record = _read_record(pch_dir)
+    record = _read_record(pch_dir) or {"headers": []}  # replaced meanwhile: rechecked next build
     for directory in extra_include_dirs:
         for _, relative, _ in record["headers"]:
             if os.path.exists(os.path.join(directory, relative)):
